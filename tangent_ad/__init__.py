@@ -1,0 +1,26 @@
+"""tangent_ad: source-to-source automatic differentiation for Python and NumPy.
+
+    import tangent_ad as ta
+    df = ta.grad(loss)          # generated Python source, cached
+    print(ta.source(df))        # read it; step through it in pdb
+"""
+
+from . import rules as _rules  # noqa: F401  (registers the built-in rules)
+from .api import Derivative, differentiate, grad, source, value_and_grad, vjp
+from .errors import TangentADError
+from .rules.registry import adjoint, tangent, nondifferentiable
+
+__all__ = [
+    "grad",
+    "value_and_grad",
+    "vjp",
+    "differentiate",
+    "source",
+    "adjoint",
+    "tangent",
+    "nondifferentiable",
+    "TangentADError",
+    "Derivative",
+]
+
+__version__ = "0.1.0"

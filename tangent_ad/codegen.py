@@ -1,0 +1,152 @@
+"""gast -> commented Python source -> a live function.
+
+Statements carry the user's line in their ``lineno`` annotation; `to_source`
+puts a comment naming that file and line, with the original statement, before
+each run of statements from the same line. `compile_function` compiles the
+source as the body of a small factory whose parameters are the helpers the
+code uses, so those are closure cells (fast to read) while the function's
+globals are the user's own module (read live). The source is registered in
+`linecache`, so tracebacks and pdb show the generated lines.
+"""
+
+import ast
+import linecache
+import os
+import re
+import textwrap
+import types
+
+import astor
+import gast
+
+from . import anno
+
+_MARK = "__tangent_comment_{}__"
+_MARK_LINE = re.compile(r"^(\s*)(?:'''|\"\"\"|'|\")__tangent_comment_(\d+)__(?:'''|\"\"\"|'|\")\s*$")
+
+
+class _Comments:
+    def __init__(self, filename):
+        self.filename = filename
+        self.basename = os.path.basename(filename or "")
+        self.texts = []
+        self.last = None
+
+    def text(self, lineno):
+        line = linecache.getline(self.filename, lineno).strip() if self.filename else ""
+        return f"{self.basename}:{lineno}  {line}".rstrip()
+
+    def block(self, stmts):
+        out = []
+        for stmt in stmts:
+            lineno = anno.get(stmt, "lineno")
+            if lineno is not None and lineno != self.last:
+                self.texts.append(self.text(lineno))
+                out.append(gast.Expr(value=gast.Constant(value=_MARK.format(len(self.texts) - 1), kind=None)))
+                self.last = lineno
+            for field in ("body", "orelse"):
+                if getattr(stmt, field, None):
+                    setattr(stmt, field, self.block(getattr(stmt, field)))
+            out.append(stmt)
+        return out
+
+
+def to_source(func, filename=None, comments=True):
+    """Python source of a gast FunctionDef, commented with source lines."""
+    import copy
+
+    func = copy.deepcopy(func)
+    marks = _Comments(filename)
+    if comments:
+        func.body = marks.block(func.body)
+    tree = gast.gast_to_ast(gast.Module(body=[func], type_ignores=[]))
+    ast.fix_missing_locations(tree)
+    source = astor.to_source(tree, indent_with="    ")
+    lines = []
+    for line in source.splitlines():
+        match = _MARK_LINE.match(line)
+        if match:
+            lines.append(f"{match.group(1)}# {marks.texts[int(match.group(2))]}")
+        else:
+            lines.append(line)
+    return "\n".join(lines) + "\n"
+
+
+def injected_names(func):
+    """{name: object} for every helper name the generated code uses."""
+    names = {}
+    for node in gast.walk(func):
+        if isinstance(node, gast.Name) and anno.has(node, "inject"):
+            names[node.id] = anno.get(node, "inject")
+    return names
+
+
+def rename_injected(func, user_names, user_globals):
+    """Give injected helpers names that do not clash with the user's names.
+
+    A helper keeps its own name unless the user's function uses that name for
+    something else; then it gets trailing underscores.
+    """
+    chosen = {}
+    owners = {}
+    for node in gast.walk(func):
+        if not (isinstance(node, gast.Name) and anno.has(node, "inject")):
+            continue
+        obj = anno.get(node, "inject")
+        key = (node.id, id(obj))
+        if key not in chosen:
+            name = node.id
+            while True:
+                if name in owners:
+                    if owners[name] is obj:
+                        break
+                elif name not in user_names or user_globals.get(name, _MISSING) is obj:
+                    break
+                name += "_"
+            chosen[key] = name
+            owners[name] = obj
+        node.id = chosen[key]
+
+
+_MISSING = object()
+_counter = [0]
+
+
+def compile_function(func, source, src, defaults=True):
+    """Compile generated `source` (of gast `func`) into a function object."""
+    helpers = injected_names(func)
+    free = sorted(set(helpers) | (set(src.cells) & _loaded_names(func)))
+    _counter[0] += 1
+    filename = f"<tangent_ad {func.name} #{_counter[0]}>"
+    factory = "def __tangent_factory__({}):\n{}    return {}\n".format(
+        ", ".join(free), textwrap.indent(source, "    "), func.name
+    )
+    lines = factory.splitlines(keepends=True)
+    linecache.cache[filename] = (len(factory), None, lines, filename)
+    module_code = compile(factory, filename, "exec")
+    factory_code = next(c for c in module_code.co_consts if isinstance(c, types.CodeType))
+    code = next(
+        c for c in factory_code.co_consts if isinstance(c, types.CodeType) and c.co_name == func.name
+    )
+    cells = []
+    for name in code.co_freevars:
+        if name in helpers:
+            cells.append(types.CellType(helpers[name]))
+        else:
+            cells.append(src.cells[name])
+    fn = src.fn
+    argdefs = fn.__defaults__ if defaults else None
+    result = types.FunctionType(code, fn.__globals__, func.name, argdefs, tuple(cells))
+    if defaults and fn.__kwdefaults__:
+        result.__kwdefaults__ = dict(fn.__kwdefaults__)
+    result.__tangent_source__ = source
+    result.__tangent_filename__ = filename
+    return result
+
+
+def _loaded_names(func):
+    return {
+        node.id
+        for node in gast.walk(func)
+        if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load)
+    }

@@ -1,0 +1,79 @@
+"""Reject unsupported syntax before any transform runs.
+
+One table maps a node type to the construct's name and a hint. `check` walks
+the parsed function once and raises `UnsupportedConstructError` with the
+user's file and line for the first unsupported node it meets.
+"""
+
+import gast
+
+from .errors import UnsupportedConstructError
+
+_NO_ADJOINT = "tangent_ad cannot reverse it"
+
+UNSUPPORTED = {
+    gast.Try: ("try/except block", "move the try/except outside the differentiated function"),
+    gast.TryStar: ("try/except* block", "move it outside the differentiated function"),
+    gast.With: (
+        "with block",
+        "a with block is never dropped silently; move it outside the differentiated "
+        "function or call a helper that does the work",
+    ),
+    gast.AsyncWith: ("async with block", _NO_ADJOINT),
+    gast.AsyncFor: ("async for loop", _NO_ADJOINT),
+    gast.AsyncFunctionDef: ("async function", _NO_ADJOINT),
+    gast.Await: ("await expression", _NO_ADJOINT),
+    gast.Yield: ("generator (yield)", "return a list or an array instead of yielding"),
+    gast.YieldFrom: ("generator (yield from)", "return a list or an array instead"),
+    gast.GeneratorExp: ("generator expression", "use a list or an explicit loop"),
+    gast.ListComp: ("list comprehension", "write it as a for loop that appends to a list"),
+    gast.SetComp: ("set comprehension", "write it as an explicit loop"),
+    gast.DictComp: ("dict comprehension", "write it as an explicit loop"),
+    gast.Lambda: ("lambda inside a differentiated function", "define it with def outside"),
+    gast.FunctionDef: ("nested function definition", "define the helper at module level"),
+    gast.ClassDef: ("class definition inside a differentiated function", "define it outside"),
+    gast.Global: ("global statement", "pass the value in as an argument"),
+    gast.Nonlocal: ("nonlocal statement", "pass the value in as an argument"),
+    gast.NamedExpr: ("assignment expression (:=)", "assign on a line of its own"),
+    gast.Delete: ("del statement", "let the name go out of scope instead"),
+    gast.Import: ("import inside a differentiated function", "import at module level"),
+    gast.ImportFrom: ("import inside a differentiated function", "import at module level"),
+    gast.Match: ("match statement", "use if/elif"),
+    gast.Set: ("set display", "use a list or a tuple"),
+    gast.Starred: ("starred expression (*args)", "pass arguments explicitly"),
+}
+
+
+def check(src):
+    """Raise for the first unsupported construct in `src.tree`'s body."""
+    func = src.tree
+    args = func.args
+    if args.vararg is not None or args.kwarg is not None:
+        raise UnsupportedConstructError(
+            "*args/**kwargs parameters",
+            src.location(func),
+            "name the parameters explicitly",
+        )
+    for stmt in func.body:
+        for node in gast.walk(stmt):
+            entry = UNSUPPORTED.get(type(node))
+            if entry is not None:
+                construct, hint = entry
+                raise UnsupportedConstructError(construct, src.location(_stmt_of(stmt, node)), hint)
+            if isinstance(node, (gast.For, gast.While)) and node.orelse:
+                kind = "for" if isinstance(node, gast.For) else "while"
+                raise UnsupportedConstructError(
+                    f"{kind} ... else", src.location(node), "set a flag before break instead"
+                )
+
+
+def _stmt_of(top, target):
+    """The innermost statement of `top` that contains `target` (for its line)."""
+    best = top
+    for node in gast.walk(top):
+        if isinstance(node, gast.stmt) and any(n is target for n in gast.walk(node)):
+            if getattr(node, "lineno", 0) >= getattr(best, "lineno", 0):
+                best = node
+    if getattr(target, "lineno", None) is not None:
+        return target
+    return best

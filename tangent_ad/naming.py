@@ -1,0 +1,77 @@
+"""The one naming scheme of generated code.
+
+Every generated name is made here, deterministically: the same function gives
+byte-identical derivative source on every run. Names never collide with a
+name the user's function uses.
+"""
+
+import gast
+
+TEMP = "_t{}"  # A-normal-form temporary
+COND = "_cond{}"  # a recorded branch condition
+ITEM = "_i{}"  # an index introduced when a loop over a sequence is rewritten
+TRIPS = "_trips{}"  # a loop's trip counter (loops that may exit early)
+SKIP = "_skip{}"  # "skip the rest of this iteration" flag (continue/break/return)
+BREAK = "_brk{}"  # "leave this loop" flag
+RETURNED = "_returned"  # "the function has returned" flag
+RETVAL = "_retval"  # the value of an early return
+STACK = "_stack"
+ADJOINT = "d_{}"
+TANGENT = "t_{}"
+RESULT = "result"
+
+
+def all_names(tree):
+    """Every identifier appearing in `tree` (names, arguments, attributes)."""
+    names = set()
+    for node in gast.walk(tree):
+        if isinstance(node, gast.Name):
+            names.add(node.id)
+        elif isinstance(node, (gast.FunctionDef, gast.ClassDef)):
+            names.add(node.name)
+    return names
+
+
+class Namer:
+    """Hands out fresh, collision-free names for one derivative."""
+
+    def __init__(self, reserved=()):
+        self.used = set(reserved)
+        self._counters = {}
+        self._adjoints = {}
+        self._tangents = {}
+
+    def reserve(self, names):
+        self.used.update(names)
+
+    def fresh(self, fmt):
+        """A new name from a numbered format such as TEMP."""
+        while True:
+            count = self._counters.get(fmt, 0)
+            self._counters[fmt] = count + 1
+            name = fmt.format(count)
+            if name not in self.used:
+                self.used.add(name)
+                return name
+
+    def unique(self, base):
+        """`base` itself if free, else `base_1`, `base_2`, ..."""
+        name, count = base, 0
+        while name in self.used:
+            count += 1
+            name = f"{base}_{count}"
+        self.used.add(name)
+        return name
+
+    def adjoint(self, name):
+        """The adjoint variable of `name` (`x` -> `d_x`, `_t3` -> `d_t3`)."""
+        return self._derived(name, ADJOINT, self._adjoints)
+
+    def tangent(self, name):
+        """The tangent variable of `name` (`x` -> `t_x`, `_t3` -> `t_t3`)."""
+        return self._derived(name, TANGENT, self._tangents)
+
+    def _derived(self, name, fmt, memo):
+        if name not in memo:
+            memo[name] = self.unique(fmt.format(name.lstrip("_")))
+        return memo[name]

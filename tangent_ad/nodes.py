@@ -1,0 +1,109 @@
+"""Small constructors and queries for gast nodes, shared by every pass."""
+
+import copy
+
+import gast
+
+from . import anno
+
+
+def name(id_, store=False):
+    ctx = gast.Store() if store else gast.Load()
+    return gast.Name(id=id_, ctx=ctx, annotation=None, type_comment=None)
+
+
+def const(value):
+    return gast.Constant(value=value, kind=None)
+
+
+def assign(target, value, lineno=None):
+    """`target = value`; `target` may be a name string or a node."""
+    if isinstance(target, str):
+        target = name(target, store=True)
+    node = gast.Assign(targets=[target], value=value, type_comment=None)
+    if lineno is not None:
+        anno.set(node, "lineno", lineno)
+    return node
+
+
+def call(func, *args, keywords=()):
+    if isinstance(func, str):
+        func = parse_expr(func)
+    return gast.Call(func=func, args=list(args), keywords=list(keywords))
+
+
+def attr(value, attribute):
+    if isinstance(value, str):
+        value = name(value)
+    return gast.Attribute(value=value, attr=attribute, ctx=gast.Load())
+
+
+def expr_stmt(value):
+    return gast.Expr(value=value)
+
+
+def if_(test, body, orelse=(), lineno=None):
+    node = gast.If(test=test, body=list(body), orelse=list(orelse))
+    if lineno is not None:
+        anno.set(node, "lineno", lineno)
+    return node
+
+
+def not_(operand):
+    return gast.UnaryOp(op=gast.Not(), operand=operand)
+
+
+def parse_expr(source):
+    """Parse a Python expression into a gast node."""
+    return gast.parse(source, mode="eval").body
+
+
+def parse_stmts(source):
+    return gast.parse(source).body
+
+
+def is_atom(node):
+    """Names and constants: the operands of A-normal form."""
+    return isinstance(node, (gast.Name, gast.Constant))
+
+
+def is_name(node, id_=None):
+    return isinstance(node, gast.Name) and (id_ is None or node.id == id_)
+
+
+def load_names(node):
+    """Names read in `node` (including inside nested expressions)."""
+    return [
+        n.id
+        for n in gast.walk(node)
+        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)
+    ]
+
+
+def store_names(node):
+    """Names bound by `node` (assignment targets, loop targets)."""
+    return [
+        n.id
+        for n in gast.walk(node)
+        if isinstance(n, gast.Name) and isinstance(n.ctx, (gast.Store, gast.Param))
+    ]
+
+
+def copy_node(node):
+    return copy.deepcopy(node)
+
+
+def set_ctx(node, ctx):
+    """Return a copy of a Name/Subscript/Tuple with its context set."""
+    node = copy.deepcopy(node)
+    node.ctx = ctx
+    return node
+
+
+def with_lineno(stmts, lineno):
+    """Stamp every statement (recursively) lacking a line with `lineno`."""
+    for stmt in stmts:
+        for node in gast.walk(stmt):
+            if isinstance(node, gast.stmt) and anno.get(node, "lineno") is None:
+                anno.set(node, "lineno", lineno)
+    return stmts

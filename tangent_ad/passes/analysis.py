@@ -1,0 +1,369 @@
+"""Analyses of the A-normal form: activity, scalar kinds, aliasing, saving.
+
+* `activity`: a name is *active* when it is varied (depends differentiably on
+  a `wrt` argument) and useful (the output depends differentiably on it).
+  Only active names get adjoints.
+* `scalar_names`: names whose every definition is a shape-() value (Python or
+  NumPy scalar); broadcasting never reduces them, which lets the generator
+  drop `unbroadcast` calls and keep scalar code plain arithmetic.
+* `check_index_assignments`: an index assignment ``u[i] = v`` must write into
+  an array the function created itself and that no other live name may view;
+  anything else raises `AliasingError` instead of risking a wrong gradient.
+* `plan_saves`: which assignments overwrite a value that the reverse sweep
+  will still read. Reads are attached by the reverse generator to primal
+  positions; a forward "reverse-read since last definition" analysis marks an
+  assignment for saving only when the value it kills may be read afterwards
+  (in reverse order). Loop targets are restored by the reversed loop header.
+"""
+
+import gast
+
+from .. import anno
+from .. import nodes as n
+from ..errors import AliasingError
+from ..rules import registry
+from ..source import static_value
+from .dataflow import Forward, all_statements, liveness
+
+VALUE, LIKE = "value", "like"
+
+
+# -- what a simple statement reads differentiably -------------------------
+
+
+def differentiable_inputs(value):
+    """Names in a simple expression through which derivatives may flow."""
+    if isinstance(value, gast.Name):
+        return [value.id]
+    if isinstance(value, gast.BinOp):
+        if registry.binop_key(value.op) in registry.NONDIFFERENTIABLE:
+            return []
+        return _names(value.left, value.right)
+    if isinstance(value, gast.UnaryOp):
+        return _names(value.operand) if isinstance(value.op, gast.USub) else []
+    if isinstance(value, (gast.Compare, gast.BoolOp, gast.Constant, gast.JoinedStr)):
+        return []
+    if isinstance(value, gast.Subscript):
+        return _names(value.value)
+    if isinstance(value, gast.Attribute):
+        key = ("attr", value.attr)
+        return _names(value.value) if key in registry.ADJOINTS else []
+    if isinstance(value, (gast.Tuple, gast.List)):
+        return _names(*value.elts)
+    if isinstance(value, gast.Dict):
+        return _names(*value.values)
+    if isinstance(value, gast.Call):
+        return _call_inputs(value)
+    return []
+
+
+def _call_inputs(call):
+    key = registry.call_key(call)
+    if key is None:
+        return _names(*call.args, *[k.value for k in call.keywords])
+    if key in registry.NONDIFFERENTIABLE:
+        return []
+    template = registry.ADJOINTS.get(key)
+    args = list(call.args)
+    if isinstance(key, tuple) and key[0] == "method":
+        args = [call.func.value] + args
+    if template is None:
+        return _names(*args, *[k.value for k in call.keywords])
+    try:
+        bound = template.bind(args, {k.arg: k.value for k in call.keywords})
+    except Exception:
+        return _names(*args, *[k.value for k in call.keywords])
+    diff = registry.differentiable_params(template)
+    return _names(*[node for param, node in bound.items() if param in diff])
+
+
+def _names(*nodes):
+    out = []
+    for node in nodes:
+        if isinstance(node, gast.Name):
+            out.append(node.id)
+        elif isinstance(node, (gast.Tuple, gast.List)):
+            out.extend(_names(*node.elts))
+    return out
+
+
+# -- activity -----------------------------------------------------------------
+
+
+def _edges(body):
+    """(target, [differentiable input names]) for every assignment."""
+    edges = []
+    for stmt in all_statements(body):
+        if not isinstance(stmt, gast.Assign):
+            continue
+        target = stmt.targets[0]
+        if isinstance(target, gast.Name):
+            edges.append((target.id, differentiable_inputs(stmt.value)))
+        else:  # u[i] = v: the new u depends on v and on the old u
+            base = target.value.id
+            edges.append((base, _names(stmt.value) + [base]))
+    return edges
+
+
+def activity(func, wrt_names, output):
+    """The set of active names: varied from `wrt_names` and useful to `output`."""
+    edges = _edges(func.body)
+    varied = set(wrt_names)
+    changed = True
+    while changed:
+        changed = False
+        for target, inputs in edges:
+            if target not in varied and any(i in varied for i in inputs):
+                varied.add(target)
+                changed = True
+    useful = {output}
+    changed = True
+    while changed:
+        changed = False
+        for target, inputs in edges:
+            if target in useful:
+                for name in inputs:
+                    if name not in useful:
+                        useful.add(name)
+                        changed = True
+    return varied & useful
+
+
+# -- scalar kinds -------------------------------------------------------------
+
+
+def scalar_names(func, scalar_args):
+    """Names that certainly hold a shape-() value (Python/NumPy scalar)."""
+    defs = {}
+    for stmt in all_statements(func.body):
+        if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
+            defs.setdefault(stmt.targets[0].id, []).append(stmt.value)
+        elif isinstance(stmt, gast.Assign):
+            defs.setdefault(stmt.targets[0].value.id, []).append(None)
+        elif isinstance(stmt, gast.For):
+            defs.setdefault(stmt.target.id, []).append(n.const(0))
+    args = {a.id for a in func.args.args + func.args.kwonlyargs + func.args.posonlyargs}
+    scalars = set(scalar_args) | {name for name in defs if name not in args}
+    changed = True
+    while changed:
+        changed = False
+        for name in sorted(scalars):
+            if name in args and name not in scalar_args:
+                continue
+            if not all(_is_scalar_expr(v, scalars) for v in defs.get(name, [])):
+                scalars.discard(name)
+                changed = True
+    return scalars - (args - set(scalar_args))
+
+
+def _is_scalar_expr(value, scalars):
+    if value is None:
+        return False
+    if isinstance(value, gast.Constant):
+        return isinstance(value.value, (int, float, complex, bool))
+    if isinstance(value, gast.Name):
+        return value.id in scalars
+    if isinstance(value, gast.BinOp):
+        return _is_scalar_expr(value.left, scalars) and _is_scalar_expr(value.right, scalars)
+    if isinstance(value, gast.UnaryOp):
+        return _is_scalar_expr(value.operand, scalars)
+    if isinstance(value, (gast.Compare, gast.BoolOp)):
+        parts = [value.left] + value.comparators if isinstance(value, gast.Compare) else value.values
+        return all(_is_scalar_expr(p, scalars) for p in parts)
+    if isinstance(value, gast.Call):
+        key = registry.call_key(value)
+        kind = registry.SCALAR_RESULT.get(key) if key is not None else None
+        if kind == "always":
+            return True
+        if kind == "if-args":
+            return all(_is_scalar_expr(a, scalars) for a in value.args)
+        if kind == "full-reduction":
+            positional = 0 if isinstance(key, tuple) else 1
+            return not value.keywords and len(value.args) <= positional
+        return False
+    if isinstance(value, gast.Attribute):
+        return _is_static(value) and isinstance(static_value(value), (int, float))
+    return False
+
+
+def _is_static(node):
+    from ..source import is_resolved
+
+    return is_resolved(static_value(node))
+
+
+# -- index assignment and aliasing -----------------------------------------
+
+
+def check_index_assignments(src, func):
+    """Refuse index assignments through names that may share memory."""
+    args = {a.id for a in func.args.args + func.args.kwonlyargs + func.args.posonlyargs}
+    defs = {}
+    for stmt in all_statements(func.body):
+        if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
+            defs.setdefault(stmt.targets[0].id, []).append(stmt)
+    live_after = None
+    for stmt in all_statements(func.body):
+        if not (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Subscript)):
+            continue
+        base = stmt.targets[0].value.id
+        if base in args:
+            raise AliasingError(
+                f"index assignment into the argument `{base}`",
+                src.location(stmt),
+                f"it would change the caller's array; copy it first: `{base} = {base}.copy()`",
+            )
+        for definition in defs.get(base, []):
+            if not _creates_new_object(definition.value):
+                raise AliasingError(
+                    f"index assignment into `{base}`, which may share memory with another array",
+                    src.location(stmt),
+                    f"`{base}` is bound at line {anno.get(definition, 'lineno')} to a value that "
+                    f"may be a view or alias; make it a copy there (e.g. `.copy()`)",
+                )
+        if live_after is None:
+            live_after = liveness(func.body)
+        aliases = _aliases_of(base, func.body)
+        live = live_after.get(id(stmt), frozenset())
+        for alias, where in aliases:
+            if alias in live:
+                raise AliasingError(
+                    f"index assignment into `{base}` while `{alias}` may view the same memory",
+                    src.location(stmt),
+                    f"`{alias}` (line {where}) is read after this write; copy it "
+                    f"(`{alias} = ....copy()`) or read it before writing",
+                )
+
+
+def _creates_new_object(value):
+    if isinstance(value, (gast.BinOp, gast.UnaryOp, gast.List, gast.Dict, gast.Tuple)):
+        return True
+    if isinstance(value, gast.Call):
+        key = registry.call_key(value)
+        return key in registry.FRESH_RESULT
+    return False
+
+
+def _aliases_of(base, body):
+    """Names that may refer to (part of) `base`'s memory, with their line."""
+    out = []
+    for stmt in all_statements(body):
+        if not (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)):
+            continue
+        target = stmt.targets[0].id
+        if target == base:
+            continue
+        value = stmt.value
+        holds = isinstance(value, (gast.List, gast.Tuple, gast.Dict))
+        if base in n.load_names(value) and (holds or not _creates_new_object(value)):
+            if not isinstance(value, (gast.Compare, gast.Constant)):
+                out.append((target, anno.get(stmt, "lineno")))
+    return out
+
+
+# -- what to save for the reverse sweep ------------------------------------
+
+
+class _ReverseReads(Forward):
+    """Names read by the reverse sweep since their last (re)definition."""
+
+    def __init__(self, reads_before, reads_after):
+        self.reads_before = reads_before
+        self.reads_after = reads_after
+        self.fact_in = {}
+
+    def before(self, stmt, fact):
+        return fact | self.reads_before.get(id(stmt), frozenset())
+
+    def on_stmt(self, stmt, fact):
+        self.fact_in[id(stmt)] = fact
+
+    def loop_header(self, loop, fact):
+        if isinstance(loop, gast.For):
+            return fact - {loop.target.id}
+        return fact
+
+    def after_compound(self, stmt, fact):
+        return fact | self.reads_after.get(id(stmt), frozenset())
+
+    def step(self, stmt, fact):
+        if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
+            fact = fact - {stmt.targets[0].id}
+        return fact | self.reads_after.get(id(stmt), frozenset())
+
+
+class _DefinitelyAssigned(Forward):
+    must = True
+
+    def __init__(self):
+        self.fact_in = {}
+
+    def on_stmt(self, stmt, fact):
+        self.fact_in[id(stmt)] = fact
+
+    def loop_header(self, loop, fact):
+        if isinstance(loop, gast.For):
+            return fact | {loop.target.id}
+        return fact
+
+    def step(self, stmt, fact):
+        if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
+            return fact | {stmt.targets[0].id}
+        return fact
+
+
+def plan_saves(func, reads_before, reads_after, buffer_reads, entry_reads):
+    """Decide which statements save values for the reverse sweep.
+
+    `reads_before`/`reads_after` map id(stmt) to the names the reverse sweep
+    reads at that primal position; `buffer_reads` is the set of names whose
+    array *contents* the reverse sweep reads (index assignments into them must
+    save the overwritten elements); `entry_reads` are read at function entry.
+
+    Returns (saves, restore_elements, uninitialized):
+      saves: {id(stmt): name} -- assignments / loops that must save `name`;
+      restore_elements: {id(stmt)} -- index assignments that save elements;
+      uninitialized: names saved where they may not be bound yet.
+    """
+    reads = _ReverseReads(reads_before, reads_after)
+    reads.run(func.body, frozenset(entry_reads))
+    args = frozenset(a.id for a in func.args.args + func.args.kwonlyargs + func.args.posonlyargs)
+    assigned = _DefinitelyAssigned()
+    assigned.run(func.body, args)
+    saves, elements, uninitialized = {}, set(), set()
+    for stmt in all_statements(func.body):
+        fact = reads.fact_in.get(id(stmt), frozenset())
+        name = None
+        if isinstance(stmt, gast.Assign):
+            target = stmt.targets[0]
+            if isinstance(target, gast.Name):
+                name = target.id
+            elif target.value.id in buffer_reads:
+                elements.add(id(stmt))
+        elif isinstance(stmt, gast.For):
+            name = stmt.target.id
+        if name is not None and name in fact:
+            saves[id(stmt)] = name
+            if name not in assigned.fact_in.get(id(stmt), frozenset()):
+                uninitialized.add(name)
+    # A For whose target is not bound before the loop needs no save.
+    for stmt in all_statements(func.body):
+        if isinstance(stmt, gast.For) and id(stmt) in saves:
+            if stmt.target.id in uninitialized and stmt.target.id not in _assigned_elsewhere(
+                func.body, stmt
+            ):
+                del saves[id(stmt)]
+                uninitialized.discard(stmt.target.id)
+    return saves, elements, uninitialized
+
+
+def _assigned_elsewhere(body, loop):
+    names = set()
+    for stmt in all_statements(body):
+        if stmt is loop:
+            continue
+        if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
+            names.add(stmt.targets[0].id)
+        elif isinstance(stmt, gast.For):
+            names.add(stmt.target.id)
+    return names

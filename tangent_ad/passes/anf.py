@@ -1,0 +1,318 @@
+"""A-normal form: every operation's operands are names or constants.
+
+Guarantees to later passes (on top of desugar and jumps):
+  * an Assign is ``name = simple`` where `simple` is an atom (Name or
+    Constant), a static reference (``np.pi``), or one operation on atoms:
+    BinOp, UnaryOp, a single Compare, BoolOp of atoms, Call (function: a
+    static reference, ``atom.method`` or an atom; arguments and keyword values
+    atoms), Attribute of an atom, Subscript of an atom by an index of atoms
+    (slices of atoms, tuples of those), Tuple/List/Dict of atoms;
+    or ``name[index] = atom`` (index as above);
+  * a statement never reads the name it assigns (``x = x * 2`` becomes
+    ``_t0 = x * 2; x = _t0``), so "the value before" and "the value after"
+    a statement are always different names;
+  * an `if` test is a Name that its branches do not assign;
+  * a `for` loop is ``for i in range(atoms)`` whose atoms the body does not
+    assign; a `while` test is a Name computed before the loop and again at
+    the end of the body (loop rotation);
+  * the return value is a Name; every statement keeps its source `lineno`.
+"""
+
+import gast
+
+from .. import anno
+from .. import nodes as n
+from .. import naming
+from ..errors import UnsupportedConstructError
+from ..source import static_value, is_resolved
+
+
+class ANF:
+    def __init__(self, src, namer):
+        self.src = src
+        self.namer = namer
+
+    def run(self):
+        self.src.tree.body = self.block(self.src.tree.body)
+        return self.src
+
+    def block(self, stmts):
+        out = []
+        for stmt in stmts:
+            line = anno.get(stmt, "lineno")
+            method = getattr(self, "visit_" + type(stmt).__name__, None)
+            result = method(stmt) if method else [stmt]
+            out.extend(n.with_lineno(result, line))
+        return out
+
+    def temp(self):
+        return self.namer.fresh(naming.TEMP)
+
+    # -- statements ----------------------------------------------------------
+
+    def visit_Assign(self, stmt):
+        target = stmt.targets[0]
+        if isinstance(target, gast.Subscript):
+            pre, value = self.atom(stmt.value)
+            pre2, base = self.atom(target.value)
+            pre3, index = self.index(target.slice)
+            store = gast.Subscript(value=base, slice=index, ctx=gast.Store())
+            return pre + pre2 + pre3 + [n.assign(store, value)]
+        pre, simple = self.simple(stmt.value)
+        if target.id in n.load_names(simple):
+            tmp = self.temp()
+            return pre + [n.assign(tmp, simple), n.assign(target.id, n.name(tmp))]
+        return pre + [n.assign(target.id, simple)]
+
+    def visit_Expr(self, stmt):
+        pre, simple = self.simple(stmt.value)
+        if n.is_atom(simple):
+            return pre
+        return pre + [gast.Expr(value=simple)]
+
+    def visit_Return(self, stmt):
+        pre, value = self.atom(stmt.value if stmt.value is not None else n.const(None))
+        if not isinstance(value, gast.Name):
+            tmp = self.temp()
+            pre.append(n.assign(tmp, value))
+            value = n.name(tmp)
+        return pre + [gast.Return(value=value)]
+
+    def visit_Assert(self, stmt):
+        return [stmt]
+
+    def visit_Raise(self, stmt):
+        return [stmt]
+
+    def visit_Break(self, stmt):
+        return [stmt]
+
+    def visit_If(self, stmt):
+        body = self.block(stmt.body)
+        orelse = self.block(stmt.orelse)
+        pre, test = self.test(stmt.test, body + orelse)
+        node = n.if_(test, body, orelse)
+        anno.copy_from(node, stmt)
+        return pre + [node]
+
+    def visit_For(self, stmt):
+        body = self.block(stmt.body)
+        assigned = _assigned(body) | {stmt.target.id}
+        pre, args = [], []
+        for arg in stmt.iter.args:
+            more, atom = self.atom(arg)
+            pre += more
+            if isinstance(atom, gast.Name) and atom.id in assigned:
+                tmp = self.temp()
+                pre.append(n.assign(tmp, atom))
+                atom = n.name(tmp)
+            args.append(atom)
+        if stmt.iter.keywords:
+            raise UnsupportedConstructError("range() with keywords", self.src.location(stmt))
+        stmt.iter = gast.Call(func=stmt.iter.func, args=args, keywords=[])
+        stmt.body = body
+        return pre + [stmt]
+
+    def visit_While(self, stmt):
+        line = anno.get(stmt, "lineno")
+        body = self.block(stmt.body)
+        cond = self.namer.fresh(naming.COND)
+        pre, simple = self.simple(stmt.test)
+        before = pre + [n.assign(cond, simple)]
+        # The same test, recomputed at the end of each iteration (rotation).
+        again_pre, again = self.simple(stmt.test)
+        after = n.with_lineno(again_pre + [n.assign(cond, again)], line)
+        stmt.test = n.name(cond)
+        stmt.body = body + after
+        return before + [stmt]
+
+    # -- expressions ---------------------------------------------------------
+
+    def test(self, expr, branches):
+        """An if-test as a Name that the branches do not assign."""
+        assigned = _assigned(branches)
+        if isinstance(expr, gast.Name) and expr.id not in assigned:
+            return [], expr
+        pre, simple = self.simple(expr)
+        cond = self.namer.fresh(naming.COND)
+        return pre + [n.assign(cond, simple)], n.name(cond)
+
+    def atom(self, expr):
+        """(statements, atom) computing `expr`."""
+        if n.is_atom(expr) or _is_static(expr):
+            return [], expr
+        pre, simple = self.simple(expr)
+        if n.is_atom(simple) or _is_static(simple):
+            return pre, simple
+        tmp = self.temp()
+        return pre + [n.assign(tmp, simple)], n.name(tmp)
+
+    def atoms(self, exprs):
+        pre, out = [], []
+        for expr in exprs:
+            more, atom = self.atom(expr)
+            pre += more
+            out.append(atom)
+        return pre, out
+
+    def simple(self, expr):
+        """(statements, one operation on atoms) computing `expr`."""
+        method = getattr(self, "expr_" + type(expr).__name__, None)
+        if method is None:
+            if n.is_atom(expr) or _is_static(expr):
+                return [], expr
+            raise UnsupportedConstructError(
+                f"expression {type(expr).__name__}", self.src.location(expr)
+            )
+        return method(expr)
+
+    def expr_Name(self, expr):
+        return [], expr
+
+    def expr_Constant(self, expr):
+        return [], expr
+
+    def expr_JoinedStr(self, expr):
+        return [], expr
+
+    def expr_BinOp(self, expr):
+        pre, (left, right) = self.atoms([expr.left, expr.right])
+        return pre, gast.BinOp(left=left, op=expr.op, right=right)
+
+    def expr_UnaryOp(self, expr):
+        pre, operand = self.atom(expr.operand)
+        if isinstance(expr.op, gast.UAdd):
+            return pre, operand
+        return pre, gast.UnaryOp(op=expr.op, operand=operand)
+
+    def expr_Compare(self, expr):
+        if len(expr.ops) == 1:
+            pre, (left, right) = self.atoms([expr.left, expr.comparators[0]])
+            return pre, gast.Compare(left=left, ops=expr.ops, comparators=[right])
+        # a < b < c  ->  (a < b) and (b < c), with b evaluated once
+        pre, operands = self.atoms([expr.left] + expr.comparators)
+        parts = [
+            gast.Compare(left=operands[i], ops=[op], comparators=[operands[i + 1]])
+            for i, op in enumerate(expr.ops)
+        ]
+        more, simple = self.expr_BoolOp(gast.BoolOp(op=gast.And(), values=parts))
+        return pre + more, simple
+
+    def expr_BoolOp(self, expr):
+        pre, first = self.atom(expr.values[0])
+        rest_pre, rest = [], []
+        for value in expr.values[1:]:
+            more, atom = self.atom(value)
+            rest_pre.append(more)
+            rest.append(atom)
+        if not any(rest_pre):
+            return pre, gast.BoolOp(op=expr.op, values=[first] + rest)
+        # Short-circuit: evaluate later operands only when needed.
+        result = self.temp()
+        out = pre + [n.assign(result, first)]
+        for more, atom in zip(rest_pre, rest):
+            cond = self.namer.fresh(naming.COND)
+            test = n.name(result) if isinstance(expr.op, gast.And) else n.not_(n.name(result))
+            out.append(n.assign(cond, test))
+            out.append(n.if_(n.name(cond), more + [n.assign(result, atom)]))
+        return out, n.name(result)
+
+    def expr_IfExp(self, expr):
+        result = self.temp()
+        body_pre, body = self.atom(expr.body)
+        else_pre, orelse = self.atom(expr.orelse)
+        branch_body = body_pre + [n.assign(result, body)]
+        branch_else = else_pre + [n.assign(result, orelse)]
+        pre, test = self.test(expr.test, branch_body + branch_else)
+        return pre + [n.if_(test, branch_body, branch_else)], n.name(result)
+
+    def expr_Call(self, expr):
+        pre = []
+        func = expr.func
+        if _is_static(func):
+            pass
+        elif isinstance(func, gast.Attribute):
+            more, base = self.atom(func.value)
+            pre += more
+            func = gast.Attribute(value=base, attr=func.attr, ctx=gast.Load())
+        else:
+            more, func = self.atom(func)
+            pre += more
+        more, args = self.atoms(expr.args)
+        pre += more
+        keywords = []
+        for kw in expr.keywords:
+            if kw.arg is None:
+                raise UnsupportedConstructError("**kwargs in a call", self.src.location(expr))
+            more, value = self.atom(kw.value)
+            pre += more
+            keywords.append(gast.keyword(arg=kw.arg, value=value))
+        call = gast.Call(func=func, args=args, keywords=keywords)
+        anno.copy_from(call, expr)
+        return pre, call
+
+    def expr_Attribute(self, expr):
+        if _is_static(expr):
+            return [], expr
+        pre, base = self.atom(expr.value)
+        return pre, gast.Attribute(value=base, attr=expr.attr, ctx=gast.Load())
+
+    def expr_Subscript(self, expr):
+        pre, base = self.atom(expr.value)
+        more, index = self.index(expr.slice)
+        return pre + more, gast.Subscript(value=base, slice=index, ctx=gast.Load())
+
+    def index(self, index):
+        if isinstance(index, gast.Slice):
+            pre, parts = [], []
+            for part in (index.lower, index.upper, index.step):
+                if part is None:
+                    parts.append(None)
+                else:
+                    more, atom = self.atom(part)
+                    pre += more
+                    parts.append(atom)
+            return pre, gast.Slice(lower=parts[0], upper=parts[1], step=parts[2])
+        if isinstance(index, gast.Tuple):
+            pre, elts = [], []
+            for elt in index.elts:
+                more, part = self.index(elt)
+                pre += more
+                elts.append(part)
+            return pre, gast.Tuple(elts=elts, ctx=gast.Load())
+        return self.atom(index)
+
+    def expr_Tuple(self, expr):
+        pre, elts = self.atoms(expr.elts)
+        return pre, gast.Tuple(elts=elts, ctx=gast.Load())
+
+    def expr_List(self, expr):
+        pre, elts = self.atoms(expr.elts)
+        return pre, gast.List(elts=elts, ctx=gast.Load())
+
+    def expr_Dict(self, expr):
+        if any(key is None for key in expr.keys):
+            raise UnsupportedConstructError("**mapping in a dict display", self.src.location(expr))
+        pre, keys = self.atoms(expr.keys)
+        more, values = self.atoms(expr.values)
+        return pre + more, gast.Dict(keys=keys, values=values)
+
+
+def _is_static(node):
+    """A module attribute such as np.pi or np.newaxis, resolved at parse time."""
+    return isinstance(node, gast.Attribute) and is_resolved(static_value(node))
+
+
+def _assigned(stmts):
+    names = set()
+    for stmt in stmts:
+        for node in gast.walk(stmt):
+            if isinstance(node, (gast.Assign, gast.For)):
+                targets = node.targets if isinstance(node, gast.Assign) else [node.target]
+                for target in targets:
+                    names.update(n.store_names(target))
+    return names
+
+
+def anf(src, namer):
+    return ANF(src, namer).run()

@@ -1,0 +1,257 @@
+"""Rewrite statement-level sugar into a few plain forms.
+
+Guarantees to later passes:
+  * no docstrings, `pass`, annotated or augmented assignments;
+  * every Assign has one target: a Name, or a Subscript whose base is a Name;
+  * `for` loops iterate over a call to the builtin `range`; a loop over a
+    sequence, `enumerate` or `zip` becomes an index loop whose body starts by
+    reading the items (``row = X[_i0]``), so reverse mode only ever reverses
+    ranges and the adjoint of each item read is an indexing adjoint.
+"""
+
+import gast
+
+from .. import anno
+from .. import nodes as n
+from .. import naming
+from ..source import static_value
+from ..errors import UnsupportedConstructError
+
+
+class Desugar:
+    def __init__(self, src, namer):
+        self.src = src
+        self.namer = namer
+
+    def run(self):
+        self.src.tree.body = self.block(self.src.tree.body, top=True)
+        return self.src
+
+    def block(self, stmts, top=False):
+        out = []
+        for i, stmt in enumerate(stmts):
+            if top and i == 0 and _is_docstring(stmt):
+                continue
+            out.extend(self.stmt(stmt))
+        return out
+
+    def stmt(self, stmt):
+        lineno = anno.get(stmt, "lineno")
+        method = getattr(self, "visit_" + type(stmt).__name__, None)
+        result = method(stmt) if method else [stmt]
+        return n.with_lineno(result, lineno)
+
+    # -- statements -------------------------------------------------------
+
+    def visit_Pass(self, stmt):
+        return []
+
+    def visit_Expr(self, stmt):
+        if isinstance(stmt.value, gast.Constant):
+            return []  # a bare string or number does nothing
+        return [stmt]
+
+    def visit_AnnAssign(self, stmt):
+        if stmt.value is None:
+            return []
+        return self.visit_Assign(n.assign(stmt.target, stmt.value))
+
+    def visit_AugAssign(self, stmt):
+        target = stmt.target
+        if isinstance(target, gast.Name):
+            value = gast.BinOp(left=n.name(target.id), op=stmt.op, right=stmt.value)
+            return [n.assign(target.id, value)]
+        if isinstance(target, gast.Subscript):
+            prelude, target = self._stable_subscript(target)
+            load = n.set_ctx(target, gast.Load())
+            value = gast.BinOp(left=load, op=stmt.op, right=stmt.value)
+            return prelude + self.visit_Assign(n.assign(target, value))
+        raise UnsupportedConstructError(
+            "augmented assignment to an attribute", self.src.location(stmt), "assign to a local name"
+        )
+
+    def visit_Assign(self, stmt):
+        value = stmt.value
+        if len(stmt.targets) > 1:
+            first, *rest = stmt.targets
+            out = self.visit_Assign(n.assign(first, value))
+            source = first if isinstance(first, gast.Name) else None
+            if source is None:
+                tmp = self.namer.fresh(naming.TEMP)
+                out = [n.assign(tmp, value)] + self.visit_Assign(n.assign(first, n.name(tmp)))
+                source = n.name(tmp)
+            for target in rest:
+                out += self.visit_Assign(n.assign(target, n.name(source.id)))
+            return out
+        target = stmt.targets[0]
+        if isinstance(target, (gast.Tuple, gast.List)):
+            return self._unpack(target, value)
+        if isinstance(target, gast.Subscript):
+            if not isinstance(target.value, gast.Name):
+                raise UnsupportedConstructError(
+                    "assignment into a nested subscript or attribute",
+                    self.src.location(stmt),
+                    "assign the inner item to a local name first",
+                )
+            return [stmt]
+        if isinstance(target, gast.Attribute):
+            raise UnsupportedConstructError(
+                "assignment to an attribute",
+                self.src.location(stmt),
+                "differentiated code may not mutate objects; use a local name",
+            )
+        return [stmt]
+
+    def _unpack(self, target, value):
+        if isinstance(value, (gast.Tuple, gast.List)) and len(value.elts) == len(target.elts):
+            temps = [self.namer.fresh(naming.TEMP) for _ in value.elts]
+            out = [n.assign(t, v) for t, v in zip(temps, value.elts)]
+            for elt, tmp in zip(target.elts, temps):
+                out += self.visit_Assign(n.assign(elt, n.name(tmp)))
+            return out
+        if isinstance(value, gast.Name):
+            source = value.id
+            out = []
+        else:
+            source = self.namer.fresh(naming.TEMP)
+            out = [n.assign(source, value)]
+        for i, elt in enumerate(target.elts):
+            if isinstance(elt, gast.Starred):
+                raise UnsupportedConstructError("starred unpacking", self.src.location(elt))
+            item = gast.Subscript(value=n.name(source), slice=n.const(i), ctx=gast.Load())
+            out += self.visit_Assign(n.assign(elt, item))
+        return out
+
+    def _stable_subscript(self, target):
+        """Hoist a subscript index that calls something, so it runs once."""
+        if not any(isinstance(node, gast.Call) for node in gast.walk(target.slice)):
+            return [], target
+        tmp = self.namer.fresh(naming.TEMP)
+        hoisted = n.assign(tmp, target.slice)
+        target = gast.Subscript(value=target.value, slice=n.name(tmp), ctx=gast.Store())
+        return [hoisted], target
+
+    def visit_If(self, stmt):
+        stmt.body = self.block(stmt.body)
+        stmt.orelse = self.block(stmt.orelse)
+        return [stmt]
+
+    def visit_While(self, stmt):
+        stmt.body = self.block(stmt.body)
+        return [stmt]
+
+    def visit_For(self, stmt):
+        body = self.block(stmt.body)
+        iter_ = stmt.iter
+        func = static_value(iter_.func) if isinstance(iter_, gast.Call) else None
+        if func is range:
+            if isinstance(stmt.target, gast.Name):
+                stmt.body = body
+                return [stmt]
+            raise UnsupportedConstructError(
+                "unpacking target of a range loop", self.src.location(stmt)
+            )
+        if func is enumerate and not iter_.keywords and len(iter_.args) in (1, 2):
+            return self._enumerate_loop(stmt, body)
+        if func is zip and not iter_.keywords and iter_.args:
+            return self._zip_loop(stmt, body)
+        return self._sequence_loop(stmt, body)
+
+    # -- loops over sequences become index loops -------------------------
+
+    def _sequence_ref(self, expr, body):
+        """A name holding the sequence, hoisted if it is an expression or rebound."""
+        if isinstance(expr, gast.Name) and expr.id not in _bound_in(body):
+            return [], expr.id
+        tmp = self.namer.fresh(naming.TEMP)
+        return [n.assign(tmp, expr)], tmp
+
+    def _index_loop(self, index, length, reads, body, stmt):
+        loop = gast.For(
+            target=n.name(index, store=True),
+            iter=n.call(n.name("range"), length),
+            body=reads + body,
+            orelse=[],
+            type_comment=None,
+        )
+        anno.copy_from(loop, stmt)
+        _bind_builtin(loop.iter.func, range)
+        return loop
+
+    def _sequence_loop(self, stmt, body):
+        prelude, seq = self._sequence_ref(stmt.iter, body)
+        index = self.namer.fresh(naming.ITEM)
+        item = gast.Subscript(value=n.name(seq), slice=n.name(index), ctx=gast.Load())
+        reads = self.visit_Assign(n.assign(stmt.target, item))
+        length = _len_of(seq)
+        return prelude + [self._index_loop(index, length, reads, body, stmt)]
+
+    def _enumerate_loop(self, stmt, body):
+        target = stmt.target
+        if not (isinstance(target, (gast.Tuple, gast.List)) and len(target.elts) == 2):
+            raise UnsupportedConstructError(
+                "enumerate loop without an (index, item) target", self.src.location(stmt)
+            )
+        counter, item_target = target.elts
+        prelude, seq = self._sequence_ref(stmt.iter.args[0], body)
+        index = self.namer.fresh(naming.ITEM)
+        item = gast.Subscript(value=n.name(seq), slice=n.name(index), ctx=gast.Load())
+        start = stmt.iter.args[1] if len(stmt.iter.args) == 2 else None
+        count_value = n.name(index) if start is None else gast.BinOp(
+            left=n.name(index), op=gast.Add(), right=start
+        )
+        reads = self.visit_Assign(n.assign(counter, count_value))
+        reads += self.visit_Assign(n.assign(item_target, item))
+        return prelude + [self._index_loop(index, _len_of(seq), reads, body, stmt)]
+
+    def _zip_loop(self, stmt, body):
+        target = stmt.target
+        seqs = stmt.iter.args
+        if not (isinstance(target, (gast.Tuple, gast.List)) and len(target.elts) == len(seqs)):
+            raise UnsupportedConstructError(
+                "zip loop whose target does not unpack every sequence", self.src.location(stmt)
+            )
+        prelude, names = [], []
+        for expr in seqs:
+            hoisted, seq = self._sequence_ref(expr, body)
+            prelude += hoisted
+            names.append(seq)
+        index = self.namer.fresh(naming.ITEM)
+        reads = []
+        for elt, seq in zip(target.elts, names):
+            item = gast.Subscript(value=n.name(seq), slice=n.name(index), ctx=gast.Load())
+            reads += self.visit_Assign(n.assign(elt, item))
+        length = n.call(n.name("min"), *[_len_of(seq) for seq in names])
+        _bind_builtin(length.func, min)
+        if len(names) == 1:
+            length = _len_of(names[0])
+        return prelude + [self._index_loop(index, length, reads, body, stmt)]
+
+
+def _len_of(seq):
+    node = n.call(n.name("len"), n.name(seq))
+    _bind_builtin(node.func, len)
+    return node
+
+
+def _bind_builtin(name_node, obj):
+    anno.set(name_node, "binding", ("builtin", obj))
+
+
+def _bound_in(stmts):
+    names = set()
+    for stmt in stmts:
+        names.update(n.store_names(stmt))
+    return names
+
+
+def _is_docstring(stmt):
+    return (
+        isinstance(stmt, gast.Expr)
+        and isinstance(stmt.value, gast.Constant)
+        and isinstance(stmt.value.value, str)
+    )
+
+
+def desugar(src, namer):
+    return Desugar(src, namer).run()

@@ -1,0 +1,226 @@
+"""Clean the generated derivative with small passes run to a fixed point.
+
+* constant folding: arithmetic on numeric constants, ``x ** 1`` -> ``x``;
+* helper calls lose trailing arguments equal to the helper's defaults
+  (``unreduce(g, x, None, False)`` -> ``unreduce(g, x)``);
+* copy propagation: after ``d_a = d_b`` later reads of ``d_a`` read ``d_b``
+  (while neither is reassigned);
+* dead code elimination: assignments to generated names that nothing reads.
+
+Only generated names (adjoints and template temporaries) are ever removed or
+renamed; the user's variables and the primal temporaries (`protected`) keep
+every assignment, so the primal sweep runs exactly as written. Every pass
+keeps the code correct on its own; the unoptimised output is correct too.
+"""
+
+import inspect
+import operator
+
+import gast
+
+from .. import anno
+from .. import nodes as n
+
+_FOLD = {
+    gast.Add: operator.add,
+    gast.Sub: operator.sub,
+    gast.Mult: operator.mul,
+    gast.Div: operator.truediv,
+    gast.Pow: operator.pow,
+}
+
+
+def optimize(func, protected=frozenset()):
+    for _ in range(10):
+        before = gast.dump(func)
+        fold_constants(func)
+        trim_default_arguments(func)
+        propagate_copies(func, protected)
+        eliminate_dead_code(func, protected)
+        if gast.dump(func) == before:
+            break
+    return func
+
+
+# -- constant folding -----------------------------------------------------------
+
+
+def _number(node):
+    return (
+        isinstance(node, gast.Constant)
+        and isinstance(node.value, (int, float))
+        and not isinstance(node.value, bool)
+    )
+
+
+class _Fold(gast.NodeTransformer):
+    def visit_BinOp(self, node):
+        self.generic_visit(node)
+        fold = _FOLD.get(type(node.op))
+        if fold and _number(node.left) and _number(node.right):
+            try:
+                value = fold(node.left.value, node.right.value)
+            except (ArithmeticError, ValueError, OverflowError):
+                return node
+            if isinstance(value, (int, float)) and abs(value) < 1e15:
+                return n.const(value)
+        if isinstance(node.op, gast.Pow) and _number(node.right) and node.right.value == 1:
+            return node.left
+        return node
+
+    def visit_UnaryOp(self, node):
+        self.generic_visit(node)
+        if isinstance(node.op, gast.USub) and _number(node.operand):
+            return n.const(-node.operand.value)
+        return node
+
+
+def fold_constants(func):
+    _Fold().visit(func)
+
+
+# -- default arguments of helpers ---------------------------------------------
+
+
+def trim_default_arguments(func):
+    for node in gast.walk(func):
+        if not (isinstance(node, gast.Call) and isinstance(node.func, gast.Name)):
+            continue
+        helper = anno.get(node.func, "inject")
+        if helper is None or not callable(helper):
+            continue
+        try:
+            params = list(inspect.signature(helper).parameters.values())
+        except (TypeError, ValueError):
+            continue
+        while node.args and len(node.args) <= len(params):
+            param = params[len(node.args) - 1]
+            last = node.args[-1]
+            if (
+                param.default is not inspect.Parameter.empty
+                and isinstance(last, gast.Constant)
+                and last.value is param.default
+            ):
+                node.args.pop()
+            else:
+                break
+
+
+# -- copy propagation ---------------------------------------------------------------
+
+
+def _assigned_in(stmts):
+    names = set()
+    for stmt in stmts:
+        for node in gast.walk(stmt):
+            if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
+                names.add(node.id)
+            elif isinstance(node, gast.AugAssign) and isinstance(node.target, gast.Name):
+                names.add(node.target.id)
+    return names
+
+
+def _replace_reads(node, old, new):
+    for sub in gast.walk(node):
+        if isinstance(sub, gast.Name) and sub.id == old and isinstance(sub.ctx, gast.Load):
+            sub.id = new
+
+
+def _is_copy(stmt, protected):
+    return (
+        isinstance(stmt, gast.Assign)
+        and isinstance(stmt.targets[0], gast.Name)
+        and isinstance(stmt.value, gast.Name)
+        and stmt.targets[0].id not in protected
+    )
+
+
+def propagate_copies(func, protected):
+    def block(stmts):
+        for i, stmt in enumerate(stmts):
+            for field in ("body", "orelse"):
+                if getattr(stmt, field, None):
+                    block(getattr(stmt, field))
+            if not _is_copy(stmt, protected):
+                continue
+            target, source = stmt.targets[0].id, stmt.value.id
+            for later in stmts[i + 1:]:
+                written = _assigned_in([later])
+                is_compound = isinstance(later, (gast.If, gast.For, gast.While))
+                if is_compound and (target in written or source in written):
+                    break
+                if isinstance(later, gast.AugAssign):
+                    _replace_reads(later.value, target, source)
+                    if _reads_name(later.target, target):
+                        break
+                else:
+                    _replace_reads(later, target, source)
+                if target in written or source in written:
+                    break
+
+    block(func.body)
+
+
+def _reads_name(node, name):
+    return any(isinstance(s, gast.Name) and s.id == name for s in gast.walk(node))
+
+
+# -- dead code ------------------------------------------------------------------------
+
+
+def _reads(func):
+    counts = {}
+    for node in gast.walk(func):
+        if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
+            counts[node.id] = counts.get(node.id, 0) + 1
+        elif isinstance(node, gast.AugAssign):
+            # `x += v` reads x, but only to update x itself
+            pass
+    return counts
+
+
+def eliminate_dead_code(func, protected):
+    counts = _reads(func)
+
+    def dead(stmt):
+        if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
+            name = stmt.targets[0].id
+            return name not in protected and counts.get(name, 0) == 0 and _pure(stmt.value)
+        if isinstance(stmt, gast.AugAssign) and isinstance(stmt.target, gast.Name):
+            name = stmt.target.id
+            return name not in protected and counts.get(name, 0) == 0 and _pure(stmt.value)
+        return False
+
+    def block(stmts):
+        out = []
+        for stmt in stmts:
+            if dead(stmt):
+                continue
+            for field in ("body", "orelse"):
+                if getattr(stmt, field, None):
+                    kept = block(getattr(stmt, field))
+                    if field == "body" and not kept:
+                        kept = [gast.Pass()]
+                    setattr(stmt, field, kept)
+            if isinstance(stmt, gast.If) and _only_pass(stmt.body) and not stmt.orelse:
+                continue
+            if isinstance(stmt, gast.For) and anno.has(stmt, "primal") and _only_pass(stmt.body):
+                continue
+            out.append(stmt)
+        return out
+
+    func.body = block(func.body)
+
+
+def _only_pass(stmts):
+    return all(isinstance(s, gast.Pass) for s in stmts)
+
+
+def _pure(value):
+    """Generated expressions have no side effects except helper calls that
+    write into their first argument (add_at); keep those."""
+    for node in gast.walk(value):
+        if isinstance(node, gast.Call) and isinstance(node.func, gast.Name):
+            if getattr(anno.get(node.func, "inject"), "__name__", "") in ("add_at",):
+                return False
+    return True

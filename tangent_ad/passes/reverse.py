@@ -1,0 +1,629 @@
+"""Reverse mode: primal sweep with saves, then the adjoint sweep.
+
+The generator walks the A-normal form backwards. Each statement's adjoint
+comes from a rule template (or, for indexing, from the code here); control
+flow is replayed in reverse: an `if` by its recorded test, a loop by running
+its range backwards (or its trip count). Adjoint variables carry a static
+state -- ZERO (no value yet: the first contribution is assigned, and a rule
+whose incoming adjoint is ZERO is skipped), LIVE (a value that may be shared)
+or OWNED (a value only this variable holds, so it may be updated in place).
+
+Every primal name the adjoint code reads is recorded at its primal position;
+`analysis.plan_saves` then decides which overwritten values to push, and the
+pops are put in their slots. Values only needed for their shape are saved as
+`like(x)` (shape, dtype, array module), not as the array.
+"""
+
+import gast
+
+from .. import anno
+from .. import nodes as n
+from .. import naming
+from .. import helpers, runtime
+from ..errors import MissingRuleError, UnsupportedConstructError
+from ..rules import registry
+from ..source import describe, static_value, is_resolved
+from ..template import Accumulate
+from . import analysis
+
+ZERO, LIVE, OWNED = 0, 1, 2
+
+# Helper parameters that only need the shape/dtype/module of a value.
+LIKE_ARGS = {
+    runtime.unbroadcast: (1,),
+    runtime.unreduce: (1,),
+    runtime.zeros_like: (0,),
+    runtime.shape_of: (0,),
+    runtime.unindex: (1,),
+    helpers.reduced_size: (0,),
+}
+# Calls whose result is a new array (so the adjoint holding it is OWNED).
+FRESH_HELPERS = {runtime.unindex, runtime.zero_at, runtime.copy, runtime.zeros_like}
+
+_POP = "__tangent_pop__"
+
+
+def _state_join(a, b):
+    """Join two adjoint states; returns the state both paths must reach."""
+    out = {}
+    for key in set(a) | set(b):
+        x, y = a.get(key, ZERO), b.get(key, ZERO)
+        if x == ZERO:
+            out[key] = y
+        elif y == ZERO:
+            out[key] = x
+        else:
+            out[key] = min(x, y)
+    return {k: v for k, v in out.items() if v != ZERO}
+
+
+class Reverse:
+    def __init__(self, src, namer, wrt, active, scalars, mode):
+        self.src = src
+        self.func = src.tree
+        self.namer = namer
+        self.wrt = wrt
+        self.active = active
+        self.scalars = scalars
+        self.mode = mode
+        self.reads_before = {}
+        self.reads_after = {}
+        self.entry_reads = set()
+        self.modes = {}  # name -> VALUE or LIKE (the strongest read)
+        self.buffer_reads = set()
+        self.header_reads = {}  # id(primal If/loop) -> names its reversed header reads
+
+    # -- reads ---------------------------------------------------------------
+
+    def _record(self, table, stmt, names):
+        if names:
+            table.setdefault(id(stmt), set()).update(names)
+
+    def _note_reads(self, code, table, stmt):
+        """Record the primal names `code` reads, and how (value or like)."""
+        values, likes = set(), set()
+        for node in code:
+            _collect_reads(node, self.primal_names, values, likes)
+        for name in likes - values:
+            if self.modes.get(name) != analysis.VALUE:
+                self.modes[name] = analysis.LIKE
+        for name in values:
+            self.modes[name] = analysis.VALUE
+        self.buffer_reads |= values
+        self._record(table, stmt, values | likes)
+
+    # -- driver --------------------------------------------------------------
+
+    def run(self):
+        body = self.func.body
+        ret = body[-1]
+        out = ret.value.id
+        primal = body[:-1]
+        self.out = out
+        self.primal_names = _primal_names(self.func)
+        self.locals = _local_names(self.func)
+        state = {}
+        if out in self.active:
+            state[out] = LIVE
+        adjoint = self.block(primal, state)
+        returns = self._gradients(state)
+        return primal, adjoint, returns
+
+    def block(self, stmts, state):
+        """Adjoint code for `stmts` (in reverse order); updates `state`."""
+        code = []
+        for stmt in reversed(stmts):
+            code.extend(self.stmt(stmt, state))
+        return code
+
+    def stmt(self, stmt, state):
+        line = anno.get(stmt, "lineno")
+        if isinstance(stmt, gast.Assign):
+            target = stmt.targets[0]
+            if isinstance(target, gast.Subscript):
+                code = self.setitem(stmt, state)
+            else:
+                code = self.assign(stmt, state)
+            code = code + [_pop_slot(stmt)]
+        elif isinstance(stmt, gast.If):
+            code = self.if_(stmt, state)
+        elif isinstance(stmt, gast.For):
+            code = self.for_(stmt, state)
+        elif isinstance(stmt, gast.While):
+            code = self.while_(stmt, state)
+        elif isinstance(stmt, gast.Expr):
+            code = self.expr(stmt)
+        else:
+            code = []
+        return n.with_lineno(code, line)
+
+    # -- simple statements -------------------------------------------------
+
+    def assign(self, stmt, state):
+        target = stmt.targets[0].id
+        value = stmt.value
+        if target not in self.active:
+            return []
+        if state.get(target, ZERO) == ZERO:
+            return []
+        code = self._adjoint_of(stmt, target, value, state)
+        state.pop(target, None)
+        self._note_reads(code, self.reads_after, stmt)
+        return code
+
+    def _adjoint_of(self, stmt, target, value, state):
+        if isinstance(value, gast.Name):
+            return self.accumulate(value, n.name(self.namer.adjoint(target)), state, fresh=False)
+        if isinstance(value, gast.Subscript):
+            return self.getitem(stmt, target, value, state)
+        if isinstance(value, gast.BinOp):
+            key = registry.binop_key(value.op)
+            return self.apply_rule(stmt, key, target, [value.left, value.right], {}, state)
+        if isinstance(value, gast.UnaryOp):
+            key = registry.unaryop_key(value.op)
+            return self.apply_rule(stmt, key, target, [value.operand], {}, state)
+        if isinstance(value, gast.Call):
+            return self.call(stmt, target, value, state)
+        if isinstance(value, gast.Attribute):
+            key = ("attr", value.attr)
+            return self.apply_rule(stmt, key, target, [value.value], {}, state)
+        if isinstance(value, gast.BoolOp):
+            raise UnsupportedConstructError(
+                "and/or on differentiated values",
+                self.src.location(stmt),
+                "use np.where or an if statement",
+            )
+        if isinstance(value, (gast.Tuple, gast.List, gast.Dict)):
+            raise UnsupportedConstructError(
+                "a tuple, list or dict of differentiated values",
+                self.src.location(stmt),
+                "containers are not supported yet; use np.stack for arrays",
+            )
+        return []
+
+    def call(self, stmt, target, call, state):
+        for kw in call.keywords:
+            if kw.arg == "out":
+                raise UnsupportedConstructError(
+                    "out= argument", self.src.location(stmt), "assign the result instead"
+                )
+        key = registry.call_key(call)
+        args = list(call.args)
+        if isinstance(key, tuple) and key[0] == "method":
+            args = [call.func.value] + args
+        keywords = {kw.arg: kw.value for kw in call.keywords}
+        return self.apply_rule(stmt, key, target, args, keywords, state, call=call)
+
+    def apply_rule(self, stmt, key, target, args, keywords, state, call=None):
+        if key in registry.NONDIFFERENTIABLE:
+            return []
+        template = registry.ADJOINTS.get(key) if key is not None else None
+        if template is None:
+            raise MissingRuleError(
+                f"call to {self._callee_name(key, call)} without a derivative rule",
+                self.src.location(stmt),
+                "register one with @ta.adjoint(fn) (see docs/custom-rules.md), or keep "
+                "the call out of the differentiated path",
+            )
+        bindings = template.bind(args, keywords)
+        result = n.name(target)
+        expanded = template.expand(bindings, result, lambda: self.namer.fresh(naming.TEMP))
+        operands = [node for node in bindings.values() if isinstance(node, gast.AST)]
+        code = []
+        for item in expanded:
+            if isinstance(item, Accumulate):
+                atom = item.target
+                if isinstance(atom, gast.Name) and atom.id in self.active:
+                    value = self._substitute_adjoints(item.value)
+                    value = self._simplify_unbroadcast(value, atom, target, operands)
+                    code += self.accumulate(atom, value, state, fresh=_is_fresh(value))
+                elif _has_active(atom, self.active):
+                    raise UnsupportedConstructError(
+                        f"{self._callee_name(key, call)} of a tuple or list of differentiated values",
+                        self.src.location(stmt),
+                        "use np.stack/np.concatenate of arrays held in names",
+                    )
+            else:
+                code.append(self._substitute_adjoints(item))
+        return code
+
+    def _callee_name(self, key, call):
+        if isinstance(key, tuple):
+            kind, name = key[0], key[1]
+            return f"the {kind} .{name}" if kind in ("method", "attr") else str(key)
+        if key is None:
+            return "a function only known at run time"
+        return describe(key)
+
+    def _substitute_adjoints(self, node):
+        for sub in gast.walk(node):
+            for field, value in gast.iter_fields(sub):
+                if isinstance(value, list):
+                    for i, item in enumerate(value):
+                        if _is_marker(item):
+                            value[i] = self._adjoint_name(item)
+                elif _is_marker(value):
+                    setattr(sub, field, self._adjoint_name(value))
+        if _is_marker(node):
+            return self._adjoint_name(node)
+        return node
+
+    def _adjoint_name(self, marker):
+        atom = anno.get(marker, "adjoint_of")
+        return n.name(self.namer.adjoint(atom.id))
+
+    def _is_scalar(self, node):
+        if isinstance(node, gast.Constant):
+            return True
+        if isinstance(node, gast.Name):
+            return node.id in self.scalars
+        if _is_static_ref(node):
+            return True
+        return False
+
+    def _simplify_unbroadcast(self, value, atom, target, operands):
+        """Drop unbroadcast(g, x) where the result provably has x's shape."""
+        others = [o for o in operands if not (isinstance(o, gast.Name) and o.id == atom.id)]
+        same_shape = all(self._is_scalar(o) for o in others) or (
+            atom.id in self.scalars and target in self.scalars
+        )
+        if not same_shape:
+            return value
+
+        def simplify(node):
+            if _is_helper_call(node, runtime.unbroadcast) and _same(node.args[1], atom):
+                return node.args[0]
+            return node
+
+        return _rewrite(value, simplify)
+
+    def accumulate(self, atom, value, state, fresh):
+        """Code adding `value` into the adjoint of `atom`."""
+        name = atom.id if isinstance(atom, gast.Name) else atom
+        if name not in self.active:
+            return []
+        adj = self.namer.adjoint(name)
+        current = state.get(name, ZERO)
+        if current == ZERO:
+            state[name] = OWNED if fresh else LIVE
+            return [n.assign(adj, value)]
+        state[name] = OWNED
+        if current == OWNED:
+            return [gast.AugAssign(target=n.name(adj, store=True), op=gast.Add(), value=value)]
+        return [n.assign(adj, gast.BinOp(left=n.name(adj), op=gast.Add(), right=value))]
+
+    # -- indexing -----------------------------------------------------------
+
+    def getitem(self, stmt, target, value, state):
+        base = value.value
+        if not (isinstance(base, gast.Name) and base.id in self.active):
+            return []
+        d_target = n.name(self.namer.adjoint(target))
+        adj = self.namer.adjoint(base.id)
+        index = value.slice
+        current = state.get(base.id, ZERO)
+        if current == ZERO:
+            state[base.id] = OWNED
+            call = _helper_call(runtime.unindex, d_target, n.name(base.id), _index_expr(index))
+            return [n.assign(adj, call)]
+        if current == LIVE:
+            state[base.id] = OWNED
+            call = _helper_call(runtime.unindex, d_target, n.name(base.id), _index_expr(index))
+            return [n.assign(adj, gast.BinOp(left=n.name(adj), op=gast.Add(), right=call))]
+        if self._is_basic_index(index):
+            store = gast.Subscript(value=n.name(adj), slice=n.copy_node(index), ctx=gast.Store())
+            return [gast.AugAssign(target=store, op=gast.Add(), value=d_target)]
+        call = _helper_call(runtime.add_at, n.name(adj), _index_expr(index), d_target)
+        return [gast.Expr(value=call)]
+
+    def _is_basic_index(self, index):
+        if isinstance(index, gast.Tuple):
+            return all(self._is_basic_index(part) for part in index.elts)
+        if isinstance(index, gast.Slice):
+            return True
+        if isinstance(index, gast.Constant):
+            return index.value is None or index.value is Ellipsis or isinstance(index.value, int)
+        if isinstance(index, gast.Name):
+            return index.id in self.scalars
+        return False
+
+    def setitem(self, stmt, state):
+        target = stmt.targets[0]
+        base = target.value.id
+        index = target.slice
+        value = stmt.value
+        code = []
+        if base in self.active and state.get(base, ZERO) != ZERO:
+            adj = self.namer.adjoint(base)
+            if isinstance(value, gast.Name) and value.id in self.active:
+                slot = gast.Subscript(value=n.name(adj), slice=n.copy_node(index), ctx=gast.Load())
+                taken = _helper_call(runtime.unbroadcast, slot, n.name(value.id))
+                if value.id not in self.scalars:
+                    taken = _helper_call(runtime.copy, taken)
+                code += self.accumulate(value, taken, state, fresh=True)
+            if state.get(base) == OWNED:
+                store = gast.Subscript(value=n.name(adj), slice=n.copy_node(index), ctx=gast.Store())
+                code.append(n.assign(store, n.const(0.0)))
+            else:
+                call = _helper_call(runtime.zero_at, n.name(adj), _index_expr(index))
+                code.append(n.assign(adj, call))
+                state[base] = OWNED
+        self._note_reads(code, self.reads_after, stmt)
+        # Restoring the overwritten elements writes into `base` itself.
+        self._record(self.reads_after, stmt, {base})
+        return code
+
+    def expr(self, stmt):
+        names = [name for name in n.load_names(stmt.value) if name in self.active]
+        call = stmt.value
+        if isinstance(call, gast.Call) and registry.call_key(call) in registry.NONDIFFERENTIABLE:
+            return []
+        if names:
+            raise UnsupportedConstructError(
+                "a call whose result is discarded, on differentiated values",
+                self.src.location(stmt),
+                "in-place mutation (e.g. list.append) of differentiated values is not "
+                "supported; assign the result to a name",
+            )
+        return []
+
+    # -- control flow ----------------------------------------------------------
+
+    def if_(self, stmt, state):
+        if _is_loop_exit(stmt):
+            return []
+        then_state, else_state = dict(state), dict(state)
+        then_code = self.block(stmt.body, then_state)
+        else_code = self.block(stmt.orelse, else_state)
+        if not then_code and not else_code:
+            state.clear()
+            state.update(_state_join(then_state, else_state))
+            return []
+        joined = _state_join(then_state, else_state)
+        then_code += self._materialize(then_state, joined, stmt)
+        else_code += self._materialize(else_state, joined, stmt)
+        state.clear()
+        state.update(joined)
+        self.header_reads[id(stmt)] = {stmt.test.id}
+        self.modes[stmt.test.id] = analysis.VALUE
+        node = n.if_(n.name(stmt.test.id), then_code or [gast.Pass()], else_code)
+        anno.set(node, "primal", id(stmt))
+        return [node]
+
+    def _materialize(self, have, want, stmt, table=None):
+        """Zeros for adjoints that `want` has but `have` lacks."""
+        code = []
+        for name in sorted(want):
+            if have.get(name, ZERO) == ZERO:
+                zero = self._zeros(name)
+                code.append(n.assign(self.namer.adjoint(name), zero))
+        if code:
+            self._note_reads(code, table if table is not None else self.reads_before, stmt)
+        return code
+
+    def _zeros(self, name):
+        if name in self.scalars:
+            return n.const(0.0)
+        return _helper_call(runtime.zeros_like, n.name(name))
+
+    def _loop_states(self, stmt, state):
+        """Fixed point of the adjoint state at the top of the reversed body.
+
+        An adjoint that the body leaves OWNED is made owned once before the
+        loop (zeros or a copy), so every iteration may update it in place.
+        """
+        entry = dict(state)
+        head = dict(state)
+        for _ in range(20):
+            end = dict(head)
+            self.block(stmt.body, end)
+            new = {}
+            for name in set(head) | set(end):
+                if end.get(name, ZERO) == LIVE:
+                    new[name] = LIVE
+                else:
+                    new[name] = OWNED
+            if new == head:
+                break
+            head = new
+        else:
+            head = {name: LIVE for name in head}
+        return entry, head
+
+    def _loop(self, stmt, state, header):
+        entry, head = self._loop_states(stmt, state)
+        body_state = dict(head)
+        body_code = self.block(stmt.body, body_state)
+        if not body_code:
+            state.clear()
+            state.update(head)
+            return [], None
+        before = self._materialize(entry, head, stmt, table=self.reads_after)
+        for name in sorted(head):
+            if head[name] == OWNED and entry.get(name) == LIVE:
+                adj = self.namer.adjoint(name)
+                before.append(n.assign(adj, _helper_call(runtime.copy, n.name(adj))))
+        first = stmt.body[0] if stmt.body else stmt
+        body_code += self._materialize(body_state, head, first)
+        state.clear()
+        state.update(head)
+        loop = gast.For(target=header[0], iter=header[1], body=body_code, orelse=[], type_comment=None)
+        anno.set(loop, "primal", id(stmt))
+        return before + [loop], loop
+
+    def for_(self, stmt, state):
+        trips = anno.get(stmt, "trips")
+        rng = n.copy_node(stmt.iter)
+        if trips is not None:
+            rng = gast.Subscript(
+                value=rng, slice=gast.Slice(lower=None, upper=n.name(trips), step=None), ctx=gast.Load()
+            )
+        header = (n.name(stmt.target.id, store=True), n.call(n.name("reversed"), rng))
+        code, loop = self._loop(stmt, state, header)
+        if loop is not None:
+            reads = (set(n.load_names(stmt.iter)) & self.locals) | ({trips} if trips else set())
+            self.header_reads[id(stmt)] = reads
+            for name in reads:
+                self.modes[name] = analysis.VALUE
+        return code + [_pop_slot(stmt)]
+
+    def while_(self, stmt, state):
+        trips = anno.get(stmt, "trips")
+        counter = self.namer.unique("_")
+        header = (n.name(counter, store=True), n.call(n.name("range"), n.name(trips)))
+        code, loop = self._loop(stmt, state, header)
+        if loop is not None:
+            self.header_reads[id(stmt)] = {trips}
+            self.modes[trips] = analysis.VALUE
+        return code
+
+    # -- gradients returned ----------------------------------------------------
+
+    def _gradients(self, state):
+        out = []
+        for name in self.wrt:
+            if state.get(name, ZERO) != ZERO:
+                out.append(n.name(self.namer.adjoint(name)))
+            else:
+                zero = self._zeros(name)
+                values, likes = set(), set()
+                _collect_reads(zero, self.primal_names, values, likes)
+                self.entry_reads |= values | likes
+                for like_name in likes:
+                    self.modes.setdefault(like_name, analysis.LIKE)
+                out.append(zero)
+        return out
+
+
+# -- small helpers ---------------------------------------------------------------
+
+
+def _local_names(func):
+    from ..source import local_names
+
+    return local_names(func)
+
+
+def _primal_names(func):
+    names = set()
+    for node in gast.walk(func):
+        if isinstance(node, gast.Name):
+            names.add(node.id)
+    return names
+
+
+def _pop_slot(stmt):
+    marker = gast.Expr(value=n.const(_POP))
+    anno.set(marker, "slot", id(stmt))
+    return marker
+
+
+def is_pop_slot(node):
+    return (
+        isinstance(node, gast.Expr)
+        and isinstance(node.value, gast.Constant)
+        and node.value.value == _POP
+    )
+
+
+def _has_code(code):
+    return any(not is_pop_slot(stmt) for stmt in code)
+
+
+def _is_loop_exit(stmt):
+    return len(stmt.body) == 1 and isinstance(stmt.body[0], gast.Break) and not stmt.orelse
+
+
+def _is_marker(node):
+    return isinstance(node, gast.Name) and anno.has(node, "adjoint_of")
+
+
+def _is_helper_call(node, helper):
+    return (
+        isinstance(node, gast.Call)
+        and isinstance(node.func, gast.Name)
+        and anno.get(node.func, "inject") is helper
+    )
+
+
+def _helper_call(helper, *args):
+    func = n.name(helper.__name__)
+    anno.set(func, "inject", helper)
+    return n.call(func, *args)
+
+
+def _is_fresh(value):
+    if isinstance(value, (gast.BinOp, gast.UnaryOp)):
+        return True
+    if isinstance(value, gast.Call) and isinstance(value.func, gast.Name):
+        obj = anno.get(value.func, "inject")
+        if obj in FRESH_HELPERS:
+            return True
+        if obj is runtime.unbroadcast:
+            return _is_fresh(value.args[0])
+        return obj in registry.FRESH_RESULT
+    if isinstance(value, gast.Call):
+        obj = static_value(value.func) if not anno.has(value.func, "inject") else None
+        return obj in registry.FRESH_RESULT
+    return False
+
+
+def _same(a, b):
+    if isinstance(a, gast.Name) and isinstance(b, gast.Name):
+        return a.id == b.id
+    return False
+
+
+def _has_active(node, active):
+    return any(name in active for name in n.load_names(node))
+
+
+def _is_static_ref(node):
+    return isinstance(node, gast.Attribute) and is_resolved(static_value(node))
+
+
+def _rewrite(node, fn):
+    class _Rewriter(gast.NodeTransformer):
+        def generic_visit(self, sub):
+            sub = super().generic_visit(sub)
+            return fn(sub)
+
+    return _Rewriter().visit(node)
+
+
+def _index_expr(index):
+    """An index as an expression: slices become slice(...) calls."""
+    if isinstance(index, gast.Slice):
+        parts = [p if p is not None else n.const(None) for p in (index.lower, index.upper, index.step)]
+        while len(parts) > 1 and isinstance(parts[-1], gast.Constant) and parts[-1].value is None:
+            parts.pop()
+        func = n.name("slice")
+        return n.call(func, *[n.copy_node(p) for p in parts])
+    if isinstance(index, gast.Tuple):
+        return gast.Tuple(elts=[_index_expr(e) for e in index.elts], ctx=gast.Load())
+    return n.copy_node(index)
+
+
+def _collect_reads(node, primal_names, values, likes):
+    """Primal names read by generated `node`, split into value and like reads."""
+
+    def visit(sub, like):
+        if isinstance(sub, gast.Call) and isinstance(sub.func, gast.Name):
+            positions = LIKE_ARGS.get(anno.get(sub.func, "inject"), ())
+            for i, arg in enumerate(sub.args):
+                visit(arg, i in positions)
+            for kw in sub.keywords:
+                visit(kw.value, False)
+            return
+        if isinstance(sub, gast.Name):
+            if (
+                isinstance(sub.ctx, gast.Load)
+                and sub.id in primal_names
+                and not anno.has(sub, "inject")
+            ):
+                (likes if like else values).add(sub.id)
+            return
+        for child in gast.iter_child_nodes(sub):
+            visit(child, False)
+
+    visit(node, False)

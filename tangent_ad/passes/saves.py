@@ -1,0 +1,170 @@
+"""Turn the save plan into pushes and pops, and assemble the derivative.
+
+After `reverse` has generated the adjoint sweep (with a pop *slot* after the
+adjoint of every assignment and loop), `plan` asks `analysis.plan_saves`
+which overwritten values the sweep reads, `resolve` fills the slots that are
+needed with ``name = _stack.pop()`` and drops the others (and reversed
+branches or loops left with nothing to do), and `assemble` writes the
+derivative function: primal sweep with ``_stack.push(...)``, the seed, the
+adjoint sweep and the returned gradients.
+"""
+
+import gast
+
+from .. import anno
+from .. import nodes as n
+from .. import naming
+from .. import runtime
+from . import analysis
+from .dataflow import all_statements
+from .reverse import is_pop_slot, _helper_call
+
+
+def plan(rev, adjoint):
+    """(saves, elements, uninitialized, dead) for the generated adjoint."""
+    func = rev.func
+    dead = set()
+    for _ in range(10):
+        reads_after = {key: set(value) for key, value in rev.reads_after.items()}
+        for key, names in rev.header_reads.items():
+            if key not in dead:
+                reads_after.setdefault(key, set()).update(names)
+        saves, elements, uninitialized = analysis.plan_saves(
+            func, rev.reads_before, reads_after, rev.buffer_reads, rev.entry_reads
+        )
+        used = set(saves) | elements
+        new_dead = set()
+        _find_dead(adjoint, used, new_dead)
+        if new_dead == dead:
+            break
+        dead = new_dead
+    return saves, elements, uninitialized, dead
+
+
+def _find_dead(code, used, dead):
+    """Collect reversed structures that do nothing; return True if `code` does something."""
+    alive = False
+    for stmt in code:
+        if is_pop_slot(stmt):
+            alive |= anno.get(stmt, "slot") in used
+        elif isinstance(stmt, (gast.If, gast.For)) and anno.has(stmt, "primal"):
+            inner = _find_dead(stmt.body, used, dead)
+            inner |= _find_dead(stmt.orelse, used, dead)
+            if not inner:
+                dead.add(anno.get(stmt, "primal"))
+            alive |= inner
+        elif not isinstance(stmt, gast.Pass):
+            alive = True
+    return alive
+
+
+def resolve(code, primal_by_id, saves, elements, dead):
+    """Fill pop slots and drop dead reversed structures (recursively)."""
+    out = []
+    for stmt in code:
+        if is_pop_slot(stmt):
+            slot = anno.get(stmt, "slot")
+            line = anno.get(primal_by_id[slot], "lineno")
+            if slot in saves:
+                pop = n.assign(saves[slot], _pop())
+                out.append(n.with_lineno([pop], line)[0])
+            elif slot in elements:
+                target = n.copy_node(primal_by_id[slot].targets[0])
+                out.append(n.with_lineno([n.assign(target, _pop())], line)[0])
+            continue
+        if isinstance(stmt, (gast.If, gast.For)) and anno.has(stmt, "primal"):
+            if anno.get(stmt, "primal") in dead:
+                continue
+            stmt.body = resolve(stmt.body, primal_by_id, saves, elements, dead) or [gast.Pass()]
+            stmt.orelse = resolve(stmt.orelse, primal_by_id, saves, elements, dead)
+        out.append(stmt)
+    return out
+
+
+def insert_pushes(stmts, saves, elements, modes, scalars):
+    """The primal statements with pushes before the assignments that need them."""
+    out = []
+    for stmt in stmts:
+        line = anno.get(stmt, "lineno")
+        if id(stmt) in saves:
+            name = saves[id(stmt)]
+            value = n.name(name)
+            if modes.get(name) == analysis.LIKE and name not in scalars:
+                value = _helper_call(runtime.like, value)
+            out.append(n.with_lineno([_push(value)], line)[0])
+        elif id(stmt) in elements:
+            load = n.set_ctx(stmt.targets[0], gast.Load())
+            out.append(n.with_lineno([_push(_helper_call(runtime.copy, load))], line)[0])
+        for field in ("body", "orelse"):
+            if getattr(stmt, field, None):
+                setattr(stmt, field, insert_pushes(getattr(stmt, field), saves, elements, modes, scalars))
+        out.append(stmt)
+    return out
+
+
+def _push(value):
+    return gast.Expr(value=n.call(n.attr(naming.STACK, "push"), value))
+
+
+def _pop():
+    return n.call(n.attr(naming.STACK, "pop"))
+
+
+def assemble(rev, primal, adjoint, returns, mode, name):
+    """The derivative FunctionDef.
+
+    `mode` is one of "grad", "value_and_grad", "grad_and_value" (grad with
+    preserve_result) or "vjp".
+    """
+    func = rev.func
+    saves, elements, uninitialized, dead = plan(rev, adjoint)
+    primal_by_id = {id(stmt): stmt for stmt in all_statements(func.body)}
+    adjoint = resolve(adjoint, primal_by_id, saves, elements, dead)
+    primal = insert_pushes(primal, saves, elements, rev.modes, rev.scalars)
+
+    prologue = []
+    if saves or elements:
+        stack = n.assign(naming.STACK, _helper_call(runtime.Stack))
+        prologue.append(stack)
+    for var in sorted(uninitialized):
+        prologue.append(n.assign(var, n.const(None)))
+
+    out = rev.out
+    seed_name = rev.namer.adjoint(out)
+    middle = []
+    result = n.name(out)
+    wants_value = mode in ("value_and_grad", "grad_and_value")
+    if wants_value and out in set(saves.values()):
+        kept = rev.namer.unique(naming.RESULT)
+        middle.append(n.assign(kept, n.name(out)))
+        result = n.name(kept)
+    if mode != "vjp":
+        seed = _helper_call(runtime.grad_seed, n.name(out), n.const(rev.src.name))
+        if out in rev.active:
+            middle.append(n.assign(seed_name, seed))
+        else:
+            middle.append(gast.Expr(value=seed))
+
+    grads = returns[0] if len(returns) == 1 else gast.Tuple(elts=returns, ctx=gast.Load())
+    if mode == "value_and_grad":
+        value = gast.Tuple(elts=[result, grads], ctx=gast.Load())
+    elif mode == "grad_and_value":
+        value = gast.Tuple(elts=[grads, result], ctx=gast.Load())
+    else:
+        value = grads
+    body = prologue + primal + middle + adjoint + [gast.Return(value=value)]
+
+    args = n.copy_node(func.args)
+    if mode == "vjp":
+        args.args.append(n.name(seed_name, store=False))
+        args.args[-1].ctx = gast.Param()
+    derivative = gast.FunctionDef(
+        name=name,
+        args=args,
+        body=body,
+        decorator_list=[],
+        returns=None,
+        type_comment=None,
+        type_params=[],
+    )
+    return derivative, {"saves": saves, "elements": elements, "seed": seed_name}

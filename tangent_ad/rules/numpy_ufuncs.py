@@ -1,0 +1,307 @@
+"""NumPy elementwise functions (ufuncs).
+
+Unary ufuncs keep their input's shape, so their adjoints need no
+un-broadcasting; binary ones un-broadcast each operand's adjoint once.
+"""
+
+import numpy as np
+
+from ..runtime import unbroadcast
+from .registry import adjoint, nondifferentiable, scalar_result, fresh
+
+# ----- Exponentials and logarithms -----
+
+
+@adjoint(np.exp)
+def exp(y, x):
+    d[x] = d[y] * y
+
+
+@adjoint(np.exp2)
+def exp2(y, x):
+    d[x] = d[y] * y * np.log(2.0)
+
+
+@adjoint(np.expm1)
+def expm1(y, x):
+    d[x] = d[y] * (y + 1.0)
+
+
+@adjoint(np.log)
+def log(y, x):
+    d[x] = d[y] / x
+
+
+@adjoint(np.log2)
+def log2(y, x):
+    d[x] = d[y] / (x * np.log(2.0))
+
+
+@adjoint(np.log10)
+def log10(y, x):
+    d[x] = d[y] / (x * np.log(10.0))
+
+
+@adjoint(np.log1p)
+def log1p(y, x):
+    d[x] = d[y] / (1.0 + x)
+
+
+@adjoint(np.sqrt)
+def sqrt(y, x):
+    d[x] = d[y] * 0.5 / y
+
+
+@adjoint(np.cbrt)
+def cbrt(y, x):
+    d[x] = d[y] / (3.0 * y * y)
+
+
+@adjoint(np.square)
+def square(y, x):
+    d[x] = d[y] * 2.0 * x
+
+
+@adjoint(np.reciprocal)
+def reciprocal(y, x):
+    d[x] = -d[y] * y * y
+
+
+@adjoint(np.negative)
+def negative(y, x):
+    d[x] = -d[y]
+
+
+@adjoint(np.positive)
+def positive(y, x):
+    d[x] = d[y]
+
+
+@adjoint(np.abs, np.absolute)
+def abs_(y, x):
+    d[x] = d[y] * np.sign(x)
+
+
+@adjoint(np.fabs)
+def fabs(y, x):
+    d[x] = d[y] * np.sign(x)
+
+
+# ----- Trigonometric -----
+
+
+@adjoint(np.sin)
+def sin(y, x):
+    d[x] = d[y] * np.cos(x)
+
+
+@adjoint(np.cos)
+def cos(y, x):
+    d[x] = -d[y] * np.sin(x)
+
+
+@adjoint(np.tan)
+def tan(y, x):
+    d[x] = d[y] * (1.0 + y * y)
+
+
+@adjoint(np.arcsin)
+def arcsin(y, x):
+    d[x] = d[y] / np.sqrt(1.0 - x * x)
+
+
+@adjoint(np.arccos)
+def arccos(y, x):
+    d[x] = -d[y] / np.sqrt(1.0 - x * x)
+
+
+@adjoint(np.arctan)
+def arctan(y, x):
+    d[x] = d[y] / (1.0 + x * x)
+
+
+@adjoint(np.deg2rad, np.radians)
+def deg2rad(y, x):
+    d[x] = d[y] * (np.pi / 180.0)
+
+
+@adjoint(np.rad2deg, np.degrees)
+def rad2deg(y, x):
+    d[x] = d[y] * (180.0 / np.pi)
+
+
+@adjoint(np.sinc)
+def sinc(y, x):
+    # sinc(x) = sin(pi x) / (pi x);  d/dx = (cos(pi x) - sinc(x)) / x, 0 at x = 0
+    d[x] = d[y] * np.where(x == 0, 0.0, (np.cos(np.pi * x) - y) / np.where(x == 0, 1.0, x))
+
+
+# ----- Hyperbolic -----
+
+
+@adjoint(np.sinh)
+def sinh(y, x):
+    d[x] = d[y] * np.cosh(x)
+
+
+@adjoint(np.cosh)
+def cosh(y, x):
+    d[x] = d[y] * np.sinh(x)
+
+
+@adjoint(np.tanh)
+def tanh(y, x):
+    d[x] = d[y] * (1.0 - y * y)
+
+
+@adjoint(np.arcsinh)
+def arcsinh(y, x):
+    d[x] = d[y] / np.sqrt(x * x + 1.0)
+
+
+@adjoint(np.arccosh)
+def arccosh(y, x):
+    d[x] = d[y] / np.sqrt(x * x - 1.0)
+
+
+@adjoint(np.arctanh)
+def arctanh(y, x):
+    d[x] = d[y] / (1.0 - x * x)
+
+
+# ----- Binary ufuncs -----
+
+
+@adjoint(np.add)
+def add(y, x1, x2):
+    d[x1] = unbroadcast(d[y], x1)
+    d[x2] = unbroadcast(d[y], x2)
+
+
+@adjoint(np.subtract)
+def subtract(y, x1, x2):
+    d[x1] = unbroadcast(d[y], x1)
+    d[x2] = unbroadcast(-d[y], x2)
+
+
+@adjoint(np.multiply)
+def multiply(y, x1, x2):
+    d[x1] = unbroadcast(d[y] * x2, x1)
+    d[x2] = unbroadcast(d[y] * x1, x2)
+
+
+@adjoint(np.divide, np.true_divide)
+def divide(y, x1, x2):
+    d[x1] = unbroadcast(d[y] / x2, x1)
+    d[x2] = unbroadcast(-d[y] * y / x2, x2)
+
+
+@adjoint(np.power)
+def power(y, x1, x2):
+    d[x1] = unbroadcast(d[y] * x2 * x1 ** (x2 - 1), x1)
+    d[x2] = unbroadcast(d[y] * y * np.log(np.where(x1 > 0, x1, 1)), x2)
+
+
+@adjoint(np.float_power)
+def float_power(y, x1, x2):
+    d[x1] = unbroadcast(d[y] * x2 * np.float_power(x1, x2 - 1), x1)
+    d[x2] = unbroadcast(d[y] * y * np.log(np.where(x1 > 0, x1, 1)), x2)
+
+
+@adjoint(np.maximum)
+def maximum(y, x1, x2):
+    # ties share the adjoint equally
+    d[x1] = unbroadcast(d[y] * ((x1 > x2) + 0.5 * (x1 == x2)), x1)
+    d[x2] = unbroadcast(d[y] * ((x2 > x1) + 0.5 * (x1 == x2)), x2)
+
+
+@adjoint(np.minimum)
+def minimum(y, x1, x2):
+    d[x1] = unbroadcast(d[y] * ((x1 < x2) + 0.5 * (x1 == x2)), x1)
+    d[x2] = unbroadcast(d[y] * ((x2 < x1) + 0.5 * (x1 == x2)), x2)
+
+
+@adjoint(np.fmax)
+def fmax(y, x1, x2):
+    d[x1] = unbroadcast(d[y] * ((x1 > x2) + 0.5 * (x1 == x2) + np.isnan(x2)), x1)
+    d[x2] = unbroadcast(d[y] * ((x2 > x1) + 0.5 * (x1 == x2) + np.isnan(x1)), x2)
+
+
+@adjoint(np.fmin)
+def fmin(y, x1, x2):
+    d[x1] = unbroadcast(d[y] * ((x1 < x2) + 0.5 * (x1 == x2) + np.isnan(x2)), x1)
+    d[x2] = unbroadcast(d[y] * ((x2 < x1) + 0.5 * (x1 == x2) + np.isnan(x1)), x2)
+
+
+@adjoint(np.hypot)
+def hypot(y, x1, x2):
+    d[x1] = unbroadcast(d[y] * x1 / y, x1)
+    d[x2] = unbroadcast(d[y] * x2 / y, x2)
+
+
+@adjoint(np.arctan2)
+def arctan2(y, x1, x2):
+    # angle of the point (x2, x1)
+    d[x1] = unbroadcast(d[y] * x2 / (x1 * x1 + x2 * x2), x1)
+    d[x2] = unbroadcast(-d[y] * x1 / (x1 * x1 + x2 * x2), x2)
+
+
+@adjoint(np.logaddexp)
+def logaddexp(y, x1, x2):
+    d[x1] = unbroadcast(d[y] * np.exp(x1 - y), x1)
+    d[x2] = unbroadcast(d[y] * np.exp(x2 - y), x2)
+
+
+@adjoint(np.logaddexp2)
+def logaddexp2(y, x1, x2):
+    d[x1] = unbroadcast(d[y] * np.exp2(x1 - y), x1)
+    d[x2] = unbroadcast(d[y] * np.exp2(x2 - y), x2)
+
+
+@adjoint(np.mod, np.remainder)
+def mod(y, x1, x2):
+    d[x1] = unbroadcast(d[y], x1)
+    d[x2] = unbroadcast(-d[y] * np.floor_divide(x1, x2), x2)
+
+
+# ----- Selection -----
+
+
+@adjoint(np.where)
+def where(y, condition, x, y_):
+    d[x] = unbroadcast(np.where(condition, d[y], 0.0), x)
+    d[y_] = unbroadcast(np.where(condition, 0.0, d[y]), y_)
+
+
+@adjoint(np.clip)
+def clip(y, a, a_min, a_max):
+    # the adjoint passes where a lies inside [a_min, a_max]
+    d[a] = unbroadcast(d[y] * ((a >= a_min) & (a <= a_max)), a)
+    d[a_min] = unbroadcast(d[y] * (a < a_min), a_min)
+    d[a_max] = unbroadcast(d[y] * (a > a_max), a_max)
+
+
+# ----- Zero derivative -----
+
+nondifferentiable(
+    np.sign, np.floor, np.ceil, np.round, np.around, np.rint, np.trunc, np.fix,
+    np.floor_divide, np.isnan, np.isinf, np.isfinite, np.signbit,
+    np.greater, np.greater_equal, np.less, np.less_equal, np.equal, np.not_equal,
+    np.logical_and, np.logical_or, np.logical_not, np.logical_xor,
+    np.heaviside,
+)
+
+_UNARY = [
+    np.exp, np.exp2, np.expm1, np.log, np.log2, np.log10, np.log1p, np.sqrt, np.cbrt,
+    np.square, np.reciprocal, np.negative, np.positive, np.abs, np.absolute, np.fabs,
+    np.sin, np.cos, np.tan, np.arcsin, np.arccos, np.arctan, np.deg2rad, np.rad2deg,
+    np.radians, np.degrees, np.sinc, np.sinh, np.cosh, np.tanh, np.arcsinh, np.arccosh,
+    np.arctanh, np.sign, np.floor, np.ceil, np.rint, np.trunc,
+]
+_BINARY = [
+    np.add, np.subtract, np.multiply, np.divide, np.true_divide, np.power, np.float_power,
+    np.maximum, np.minimum, np.fmax, np.fmin, np.hypot, np.arctan2, np.logaddexp,
+    np.logaddexp2, np.mod, np.remainder, np.floor_divide,
+]
+scalar_result("if-args", *_UNARY, *_BINARY, np.where, np.clip)
+fresh(*_UNARY, *_BINARY, np.where, np.clip)

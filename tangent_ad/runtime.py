@@ -1,0 +1,249 @@
+"""What generated code calls: the stack, broadcasting helpers, zeros.
+
+Nothing here creates a NumPy array unconditionally: zeros, broadcasts and
+scatters go through the array namespace of the value they stand in for, so
+the same generated derivative runs on NumPy, CuPy and Dask arrays.
+"""
+
+import numbers
+
+import numpy
+
+__all__ = [
+    "Stack",
+    "Like",
+    "like",
+    "shape_of",
+    "namespace",
+    "unbroadcast",
+    "unreduce",
+    "zeros_like",
+    "add_at",
+    "unindex",
+    "zero_at",
+    "copy",
+    "grad_seed",
+]
+
+
+class Stack:
+    """The stack of values the primal sweep saves for the reverse sweep."""
+
+    __slots__ = ("_items", "push", "pop")
+
+    def __init__(self):
+        self._items = []
+        self.push = self._items.append
+        self.pop = self._items.pop
+
+    def __len__(self):
+        return len(self._items)
+
+    def __repr__(self):
+        return f"Stack({len(self._items)} items)"
+
+
+# -- array namespaces ------------------------------------------------------
+
+_NAMESPACES = {}
+
+
+def namespace(x):
+    """The array module of `x`: numpy, cupy or dask.array (numpy for scalars)."""
+    if isinstance(x, Like):
+        return x.xp
+    kind = type(x)
+    xp = _NAMESPACES.get(kind)
+    if xp is None:
+        xp = _NAMESPACES[kind] = _find_namespace(kind)
+    return xp
+
+
+def _find_namespace(kind):
+    root = (kind.__module__ or "").split(".")[0]
+    if root == "cupy":
+        import cupy
+
+        return cupy
+    if root == "dask":
+        import dask.array
+
+        return dask.array
+    return numpy
+
+
+class Like:
+    """Shape, dtype and array module of a value the reverse sweep no longer
+    needs in full (saved instead of the array to keep memory low)."""
+
+    __slots__ = ("shape", "dtype", "xp")
+
+    def __init__(self, shape, dtype, xp):
+        self.shape = shape
+        self.dtype = dtype
+        self.xp = xp
+
+    @property
+    def ndim(self):
+        return len(self.shape)
+
+    @property
+    def size(self):
+        size = 1
+        for extent in self.shape:
+            size *= extent
+        return size
+
+    def __len__(self):
+        return self.shape[0]
+
+    def __repr__(self):
+        return f"Like(shape={self.shape}, dtype={self.dtype})"
+
+
+_IMMUTABLE = (float, int, complex, bool, numpy.generic, type(None))
+
+
+def like(x):
+    """What the reverse sweep needs of `x` when only its shape matters."""
+    if isinstance(x, _IMMUTABLE):
+        return x
+    shape = getattr(x, "shape", None)
+    if shape is None:
+        return x
+    return Like(shape, x.dtype, namespace(x))
+
+
+def shape_of(x):
+    shape = getattr(x, "shape", None)
+    if shape is None:
+        if isinstance(x, (list, tuple)):
+            return numpy.shape(x)
+        return ()
+    return tuple(shape)
+
+
+# -- broadcasting ------------------------------------------------------------
+
+
+def unbroadcast(g, x):
+    """Sum the adjoint `g` of a broadcast result down to the shape of `x`."""
+    shape = shape_of(x)
+    gshape = shape_of(g)
+    if gshape == shape:
+        return g
+    lead = len(gshape) - len(shape)
+    axes = list(range(lead))
+    for i, extent in enumerate(shape):
+        if extent == 1 and gshape[lead + i] != 1:
+            axes.append(lead + i)
+    summed = g.sum(axis=tuple(axes), keepdims=False) if axes else g
+    if shape == ():
+        return summed
+    return summed.reshape(shape)
+
+
+def _normalize_axes(axis, ndim):
+    if isinstance(axis, numbers.Integral):
+        axis = (axis,)
+    return tuple(sorted(a % ndim for a in axis))
+
+
+def unreduce(g, x, axis=None, keepdims=False):
+    """Spread the adjoint `g` of a reduction of `x` back over `x`'s shape."""
+    shape = shape_of(x)
+    if shape == ():
+        return g
+    xp = namespace(x)
+    if axis is not None and not keepdims:
+        axes = _normalize_axes(axis, len(shape))
+        g = xp.expand_dims(g, axes) if len(axes) > 1 else xp.expand_dims(g, axes[0])
+    return xp.broadcast_to(g, shape)
+
+
+def zeros_like(x):
+    """A zero adjoint for `x`: 0.0 for scalars, zeros in `x`'s array module."""
+    if isinstance(x, (float, int, bool)):
+        return 0.0
+    if isinstance(x, complex):
+        return 0j
+    if isinstance(x, (list, tuple)):
+        return type(x)(zeros_like(item) for item in x)
+    shape = shape_of(x)
+    dtype = getattr(x, "dtype", None)
+    if dtype is None or dtype.kind not in "fc":
+        dtype = numpy.float64
+    xp = namespace(x)
+    if shape == () and xp is numpy:
+        return dtype.type(0.0) if hasattr(dtype, "type") else 0.0
+    return xp.zeros(shape, dtype=dtype)
+
+
+def copy(x):
+    """A copy that later in-place updates may write into."""
+    method = getattr(x, "copy", None)
+    return method() if method is not None else x
+
+
+# -- indexing ----------------------------------------------------------------
+
+
+def _is_basic(index):
+    if isinstance(index, tuple):
+        return all(_is_basic(part) for part in index)
+    return index is None or index is Ellipsis or isinstance(index, (slice, numbers.Integral))
+
+
+def add_at(acc, index, g):
+    """acc[index] += g, in place, correct when `index` repeats elements."""
+    if _is_basic(index) or getattr(index, "dtype", None) == bool:
+        acc[index] += g
+        return acc
+    xp = namespace(acc)
+    xp.add.at(acc, index, g)
+    return acc
+
+
+def unindex(g, x, index):
+    """The adjoint of ``x[index]``: zeros shaped like `x` with `g` added at index."""
+    return add_at(zeros_like(x), index, g)
+
+
+def zero_at(g, index):
+    """A copy of the adjoint `g` with the elements at `index` set to zero."""
+    g = copy(g)
+    g[index] = 0.0
+    return g
+
+
+# -- seeds -------------------------------------------------------------------
+
+
+def grad_seed(y, function):
+    """The seed 1.0 of a scalar output; any other output is refused."""
+    shape = shape_of(y)
+    if shape != ():
+        from .errors import NonScalarOutputError
+
+        raise NonScalarOutputError(
+            "grad of a function whose output is not a scalar",
+            detail=f"{function} returned a value of shape {shape}",
+            hint=f"use ta.vjp({function}) with a seed shaped like the output, or ta.jacobian",
+        )
+    if isinstance(y, complex) or getattr(getattr(y, "dtype", None), "kind", "f") == "c":
+        from .errors import NonScalarOutputError
+
+        raise NonScalarOutputError(
+            "grad of a complex-valued function",
+            detail=f"{function} returned a complex value",
+            hint="differentiate its real part (y.real) or abs(y)**2",
+        )
+    if not isinstance(y, numbers.Number) and not hasattr(y, "shape"):
+        from .errors import NonScalarOutputError
+
+        raise NonScalarOutputError(
+            "grad of a function whose output is not a number",
+            detail=f"{function} returned a {type(y).__name__}",
+            hint="return a scalar loss",
+        )
+    return 1.0

@@ -1,0 +1,235 @@
+"""Function -> gast tree with true file lines, and names resolved to objects.
+
+`parse_function` reads a function's source (dedented, decorators dropped,
+lambdas turned into a `def`), parses it with gast and shifts every line number
+to the user's real file line. `resolve` binds every name the function reads to
+what it refers to -- an argument or local, a closure cell, a module global, a
+builtin -- and every `module.attr` chain to its object, so that derivative
+rules are found by the Python object (``import numpy as xp`` still works).
+"""
+
+import builtins
+import inspect
+import textwrap
+import types
+
+import gast
+
+from . import anno
+from .errors import Location, NoSourceError, UnsupportedConstructError
+
+_UNRESOLVED = object()
+
+
+class FunctionSource:
+    """A user function's parsed source and the namespaces it reads."""
+
+    def __init__(self, fn, tree, filename):
+        self.fn = fn
+        self.tree = tree
+        self.filename = filename
+        self.name = tree.name
+        self.globals = fn.__globals__
+        code = fn.__code__
+        cells = fn.__closure__ or ()
+        self.cells = dict(zip(code.co_freevars, cells))
+
+    def location(self, node):
+        lineno = anno.get(node, "lineno") or getattr(node, "lineno", None)
+        return Location(self.filename, lineno, self.name)
+
+
+def unwrap(fn):
+    """The plain Python function behind decorators and tangent_ad wrappers."""
+    seen = set()
+    while id(fn) not in seen:
+        seen.add(id(fn))
+        inner = getattr(fn, "__tangent_function__", None) or getattr(fn, "__wrapped__", None)
+        if inner is None:
+            break
+        fn = inner
+    return fn
+
+
+def parse_function(fn):
+    """Parse `fn` into a `FunctionSource` whose tree is a gast FunctionDef."""
+    fn = unwrap(fn)
+    if not isinstance(fn, types.FunctionType):
+        kind = type(fn).__name__
+        raise NoSourceError(
+            "function without Python source",
+            detail=f"{getattr(fn, '__name__', fn)!r} is a {kind}",
+            hint="only Python functions defined in a file (or notebook cell) can be "
+            "differentiated; register a rule for it with ta.adjoint",
+        )
+    try:
+        lines, first = inspect.getsourcelines(fn)
+        filename = inspect.getsourcefile(fn) or fn.__code__.co_filename
+    except (OSError, TypeError) as err:
+        raise NoSourceError(
+            "function without Python source",
+            detail=f"{fn.__qualname__} (its source cannot be read: {err})",
+            hint="functions made by eval/exec or typed into a bare interpreter have no "
+            "source file; define it in a file or a notebook cell",
+        ) from err
+    text = textwrap.dedent("".join(lines))
+    tree = _parse_block(text, fn)
+    func = _find_function(tree, fn)
+    gast.increment_lineno(func, first - 1)
+    for node in gast.walk(func):
+        if isinstance(node, gast.stmt):
+            anno.set(node, "lineno", node.lineno)
+    func.decorator_list = []
+    func.returns = None
+    return FunctionSource(fn, func, filename)
+
+
+def _parse_block(text, fn):
+    try:
+        return gast.parse(text)
+    except SyntaxError:
+        # A lambda inside a larger expression: parse the line alone.
+        try:
+            return gast.parse("(" + text.strip().rstrip(",") + ")")
+        except SyntaxError as err:
+            raise NoSourceError(
+                "function whose source cannot be isolated",
+                detail=fn.__qualname__,
+                hint="define it with `def` on its own lines",
+            ) from err
+
+
+def _find_function(tree, fn):
+    code = fn.__code__
+    if fn.__name__ != "<lambda>":
+        for node in gast.walk(tree):
+            if isinstance(node, gast.FunctionDef) and node.name == fn.__name__:
+                return node
+        raise NoSourceError("function source not found", detail=fn.__qualname__)
+    lambdas = [n for n in gast.walk(tree) if isinstance(n, gast.Lambda)]
+    argnames = list(code.co_varnames[: code.co_argcount])
+    matches = [lam for lam in lambdas if [a.id for a in lam.args.args] == argnames]
+    if len(matches) != 1:
+        raise NoSourceError(
+            "lambda whose source cannot be isolated",
+            detail=f"{len(matches)} lambdas with arguments {argnames} on its line",
+            hint="give the function a name with `def`",
+        )
+    lam = matches[0]
+    body = gast.Return(value=lam.body)
+    gast.copy_location(body, lam.body)
+    func = gast.FunctionDef(
+        name="lambda_",
+        args=lam.args,
+        body=[body],
+        decorator_list=[],
+        returns=None,
+        type_comment=None,
+        type_params=[],
+    )
+    gast.copy_location(func, lam)
+    return func
+
+
+def local_names(func):
+    """Names bound inside `func`: its arguments and every assignment target."""
+    names = set()
+    args = func.args
+    for arg in args.posonlyargs + args.args + args.kwonlyargs:
+        names.add(arg.id)
+    for arg in (args.vararg, args.kwarg):
+        if arg is not None:
+            names.add(arg.id)
+    for node in gast.walk(func):
+        if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
+            names.add(node.id)
+    return names
+
+
+def resolve(src):
+    """Annotate every non-local Name and static attribute chain with its object."""
+    locals_ = local_names(src.tree)
+    for node in gast.walk(src.tree):
+        if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
+            if node.id in locals_:
+                anno.set(node, "binding", ("local", None))
+            else:
+                anno.set(node, "binding", _lookup(src, node))
+    for node in gast.walk(src.tree):
+        if isinstance(node, gast.Attribute):
+            value = static_value(node)
+            if value is not _UNRESOLVED:
+                anno.set(node, "value", value)
+    return src
+
+
+def _lookup(src, node):
+    ident = node.id
+    if ident in src.cells:
+        try:
+            return ("closure", src.cells[ident].cell_contents)
+        except ValueError:
+            return ("closure", _UNRESOLVED)
+    if ident in src.globals:
+        return ("global", src.globals[ident])
+    if hasattr(builtins, ident):
+        return ("builtin", getattr(builtins, ident))
+    return ("unresolved", _UNRESOLVED)
+
+
+def static_value(node):
+    """The object a Name/Attribute chain refers to, or _UNRESOLVED."""
+    if isinstance(node, gast.Name):
+        binding = anno.get(node, "binding")
+        if binding is None or binding[0] in ("local", "unresolved"):
+            return _UNRESOLVED
+        return binding[1]
+    if isinstance(node, gast.Attribute):
+        if anno.has(node, "value"):
+            return anno.get(node, "value")
+        base = static_value(node.value)
+        if base is _UNRESOLVED or not isinstance(base, (types.ModuleType, type)):
+            # Attributes of data (arrays, objects) are looked up at run time.
+            return _UNRESOLVED
+        try:
+            return getattr(base, node.attr)
+        except AttributeError:
+            return _UNRESOLVED
+    return _UNRESOLVED
+
+
+def is_resolved(value):
+    return value is not _UNRESOLVED
+
+
+def describe(obj):
+    """A readable dotted name for a callable: numpy.linalg.eig, math.exp, f."""
+    module = getattr(obj, "__module__", None)
+    qual = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None)
+    if qual is None:
+        return repr(obj)
+    if module is None and isinstance(obj, types.BuiltinFunctionType):
+        module = getattr(getattr(obj, "__self__", None), "__name__", None)
+    if module in (None, "builtins"):
+        return qual
+    if module.startswith("numpy"):
+        module = "numpy" + module[len("numpy"):].replace("._core", "").replace(".core", "")
+        module = _public_numpy_module(obj, module)
+    return f"{module}.{qual}"
+
+
+def _public_numpy_module(obj, module):
+    import numpy
+
+    name = getattr(obj, "__name__", None)
+    if name is not None and getattr(numpy, name, None) is obj:
+        return "numpy"
+    for sub in ("linalg", "fft", "random"):
+        if getattr(getattr(numpy, sub), name or "", None) is obj:
+            return f"numpy.{sub}"
+    return module
+
+
+def require_supported(condition, construct, src, node, hint=None):
+    if not condition:
+        raise UnsupportedConstructError(construct, src.location(node), hint)

@@ -1,0 +1,208 @@
+"""Derivative rules written as short Python templates.
+
+A template is a plain function whose first parameter stands for the result
+and whose other parameters mirror the primal function's (so keyword calls bind
+the same way). Its body is adjoint (or tangent) code in which ``d[x]`` means
+"the adjoint of whatever variable stands in for x"::
+
+    @adjoint(np.sin)
+    def sin(y, x):
+        d[x] = d[y] * np.cos(x)
+
+Templates are parsed once and checked exactly: every name must be a
+parameter, ``d``, a local the template assigns, or a global of the template's
+module -- a typo'd placeholder is an error at registration, not a silently
+ignored name. Expansion substitutes the call site's operands and returns
+statements plus "accumulate into this adjoint" records.
+"""
+
+import copy
+import inspect
+import textwrap
+
+import gast
+
+from . import anno
+from . import nodes as n
+from .errors import TangentADError
+
+ADJ = "d"  # the placeholder: d[x] is the adjoint (or tangent) of x
+
+
+class TemplateError(TangentADError):
+    """A rule template that is malformed (reported at registration)."""
+
+
+class Accumulate:
+    """`d[param] = expr` in a template: add `expr` into the adjoint of `param`."""
+
+    __slots__ = ("param", "target", "value")
+
+    def __init__(self, param, target, value):
+        self.param = param
+        self.target = target  # the atom bound to `param` at the call site
+        self.value = value
+
+
+class Template:
+    """A parsed rule template."""
+
+    def __init__(self, fn, label):
+        self.fn = fn
+        self.label = label
+        self.signature = inspect.signature(fn)
+        params = list(self.signature.parameters.values())
+        if not params:
+            raise TemplateError("rule template without parameters", detail=label)
+        self.result = params[0].name
+        self.params = [p.name for p in params]
+        self.defaults = {
+            p.name: p.default for p in params if p.default is not inspect.Parameter.empty
+        }
+        self.globals = fn.__globals__
+        self.body = self._parse(fn)
+        self.locals = self._assigned_names()
+        self._check()
+
+    def _parse(self, fn):
+        try:
+            text = textwrap.dedent(inspect.getsource(fn))
+        except (OSError, TypeError) as err:
+            raise TemplateError("rule template without source", detail=self.label) from err
+        func = gast.parse(text).body[0]
+        body = [s for s in func.body if not _is_docstring(s)]
+        if not body:
+            raise TemplateError("empty rule template", detail=self.label)
+        return body
+
+    def _assigned_names(self):
+        names = set()
+        for stmt in self.body:
+            for node in gast.walk(stmt):
+                if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
+                    names.add(node.id)
+        return names
+
+    def _check(self):
+        for stmt in self.body:
+            for node in gast.walk(stmt):
+                if _is_adjoint_ref(node):
+                    key = node.slice
+                    if not (isinstance(key, gast.Name) and key.id in self.params):
+                        raise TemplateError(
+                            "rule template uses d[...] of something that is not a parameter",
+                            detail=f"{self.label}: d[{_unparse(key)}]",
+                        )
+                elif isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
+                    ident = node.id
+                    if ident == ADJ or ident in self.params or ident in self.locals:
+                        continue
+                    if ident not in self.globals and not _is_builtin(ident):
+                        raise TemplateError(
+                            "rule template uses an unknown name",
+                            detail=f"{self.label}: {ident!r}",
+                            hint="use one of the template's parameters, d[param], or a "
+                            "global of the module that defines the rule",
+                        )
+
+    def bind(self, args, keywords):
+        """Map template parameters to call-site nodes (Name/Constant/index nodes)."""
+        try:
+            bound = self.signature.bind(None, *args, **keywords)
+        except TypeError as err:
+            raise TemplateError(
+                "call does not match the rule's signature", detail=f"{self.label}: {err}"
+            ) from err
+        bindings = {}
+        for pname in self.params[1:]:
+            kind = self.signature.parameters[pname].kind
+            value = bound.arguments.get(pname)
+            if kind is inspect.Parameter.VAR_POSITIONAL:
+                value = gast.Tuple(elts=list(value or ()), ctx=gast.Load())
+            elif kind is inspect.Parameter.VAR_KEYWORD:
+                items = sorted((value or {}).items())
+                value = gast.Dict(keys=[n.const(k) for k, _ in items], values=[v for _, v in items])
+            elif pname not in bound.arguments:
+                value = n.const(self.defaults.get(pname))
+            bindings[pname] = value
+        return bindings
+
+    def expand(self, bindings, result, fresh):
+        """Substitute operands into the body.
+
+        `bindings` maps parameter names to nodes; `result` is the node standing
+        for the result. Returns a list whose items are statements (template
+        locals and helper code) or `Accumulate` records. Globals the template
+        uses are marked with the ``inject`` annotation (name -> object).
+        """
+        env = dict(bindings)
+        env[self.result] = result
+        renames = {local: fresh() for local in sorted(self.locals)}
+        out = []
+        for stmt in copy.deepcopy(self.body):
+            if (
+                isinstance(stmt, gast.Assign)
+                and len(stmt.targets) == 1
+                and _is_adjoint_ref(stmt.targets[0])
+            ):
+                param = stmt.targets[0].slice.id
+                value = _Substitute(env, renames, self.globals).visit(stmt.value)
+                out.append(Accumulate(param, env[param], value))
+            else:
+                out.append(_Substitute(env, renames, self.globals).visit(stmt))
+        return out
+
+
+class _Substitute(gast.NodeTransformer):
+    def __init__(self, env, renames, globals_):
+        self.env = env
+        self.renames = renames
+        self.globals = globals_
+
+    def visit_Subscript(self, node):
+        if _is_adjoint_ref(node):
+            target = self.env[node.slice.id]
+            marker = n.name("__adjoint__")
+            anno.set(marker, "adjoint_of", target)
+            return marker
+        return self.generic_visit(node)
+
+    def visit_Name(self, node):
+        if node.id in self.env:
+            return copy.deepcopy(self.env[node.id])
+        if node.id in self.renames:
+            return n.name(self.renames[node.id], store=isinstance(node.ctx, gast.Store))
+        if isinstance(node.ctx, gast.Load):
+            obj = self.globals[node.id] if node.id in self.globals else _builtin(node.id)
+            anno.set(node, "inject", obj)
+        return node
+
+
+def _is_adjoint_ref(node):
+    return (
+        isinstance(node, gast.Subscript)
+        and isinstance(node.value, gast.Name)
+        and node.value.id == ADJ
+    )
+
+
+def _is_docstring(stmt):
+    return isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Constant)
+
+
+def _is_builtin(ident):
+    import builtins
+
+    return hasattr(builtins, ident)
+
+
+def _builtin(ident):
+    import builtins
+
+    return getattr(builtins, ident)
+
+
+def _unparse(node):
+    import astor
+
+    return astor.to_source(gast.gast_to_ast(node)).strip()

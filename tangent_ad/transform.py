@@ -1,0 +1,72 @@
+"""The pipeline that turns a function into its derivative, in one place.
+
+    parse -> resolve -> fence -> desugar -> lower jumps -> A-normal form
+      -> analyses (activity, scalar kinds, aliasing) -> reverse -> saves
+      -> optimize -> emit (commented source) -> compile
+"""
+
+from . import codegen, fence
+from . import naming
+from .naming import Namer
+from .passes import NORMALIZE
+from .passes import analysis
+from .passes.reverse import Reverse
+from .passes.saves import assemble
+from .passes import optimize as optimizer
+from .source import local_names, parse_function, resolve
+
+
+class Generated:
+    """A compiled derivative with its source and the facts it was made from."""
+
+    def __init__(self, function, source, name, info):
+        self.function = function
+        self.source = source
+        self.name = name
+        self.info = info
+
+
+def normalized(fn):
+    """Parse, check and normalize `fn`; returns (FunctionSource, Namer)."""
+    src = parse_function(fn)
+    resolve(src)
+    fence.check(src)
+    namer = Namer(naming.all_names(src.tree))
+    for normalize in NORMALIZE:
+        normalize(src, namer)
+    return src, namer
+
+
+def parameter_names(fn):
+    """The positional-or-keyword parameter names of `fn`, in order."""
+    src = parse_function(fn)
+    args = src.tree.args
+    return [a.id for a in args.posonlyargs + args.args + args.kwonlyargs]
+
+
+def reverse(fn, wrt, mode, scalar_args=(), optimize=True):
+    """Generate and compile a reverse-mode derivative of `fn`.
+
+    `wrt`: parameter names; `mode`: "grad", "value_and_grad",
+    "grad_and_value" or "vjp"; `scalar_args`: parameters known to hold
+    Python/NumPy scalars for this specialization.
+    """
+    src, namer = normalized(fn)
+    func = src.tree
+    user_names = naming.all_names(func)
+    output = func.body[-1].value.id
+    active = analysis.activity(func, wrt, output)
+    scalars = analysis.scalar_names(func, set(scalar_args))
+    analysis.check_index_assignments(src, func)
+    rev = Reverse(src, namer, list(wrt), active, scalars, mode)
+    primal, adjoint, returns = rev.run()
+    prefix = "vjp_" if mode == "vjp" else "d_"
+    name = namer.unique(prefix + src.name.strip("_"))
+    derivative, info = assemble(rev, primal, adjoint, returns, mode, name)
+    if optimize:
+        derivative = optimizer.optimize(derivative, protected=set(local_names(func)))
+    codegen.rename_injected(derivative, user_names, src.globals)
+    source = codegen.to_source(derivative, src.filename)
+    function = codegen.compile_function(derivative, source, src, defaults=(mode != "vjp"))
+    info.update(active=active, scalars=scalars, tree=derivative)
+    return Generated(function, source, name, info)

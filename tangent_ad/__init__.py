@@ -7,7 +7,8 @@
 
 from . import rules as _rules  # noqa: F401  (registers the built-in rules)
 from .api import Derivative, differentiate, grad, source, value_and_grad, vjp
-from .errors import TangentADError
+from .checking import check_grad
+from .errors import GradientCheckError, TangentADError
 from .rules.registry import adjoint, tangent, nondifferentiable
 
 __all__ = [
@@ -20,6 +21,8 @@ __all__ = [
     "tangent",
     "nondifferentiable",
     "TangentADError",
+    "GradientCheckError",
+    "check_grad",
     "Derivative",
 ]
 

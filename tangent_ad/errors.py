@@ -15,6 +15,7 @@ __all__ = [
     "NonScalarOutputError",
     "AliasingError",
     "Location",
+    "GradientCheckError",
 ]
 
 
@@ -88,3 +89,12 @@ class NonScalarOutputError(TangentADError):
 
 class AliasingError(TangentADError):
     """An in-place write through a name that may share memory with another."""
+
+
+class GradientCheckError(AssertionError):
+    """`check_grad` found a generated gradient that disagrees with finite
+    differences. The message is a per-argument report."""
+
+    def __init__(self, report):
+        self.report = report
+        super().__init__(report)

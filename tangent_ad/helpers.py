@@ -64,6 +64,8 @@ def matmul_lhs(g, a, b):
     """Adjoint of `a` in ``a @ b`` (1-D, 2-D and batched operands)."""
     if getattr(a, "ndim", 0) == 2 and getattr(b, "ndim", 0) == 2:
         return g @ b.T
+    if a.ndim == 1 and b.ndim == 1:
+        return g * b
     g, a2, b2, a_vec, _ = _as_matrix_args(g, a, b)
     result = g @ numpy.swapaxes(b2, -1, -2)
     if a_vec:
@@ -75,6 +77,8 @@ def matmul_rhs(g, a, b):
     """Adjoint of `b` in ``a @ b`` (1-D, 2-D and batched operands)."""
     if getattr(a, "ndim", 0) == 2 and getattr(b, "ndim", 0) == 2:
         return a.T @ g
+    if a.ndim == 1 and b.ndim == 1:
+        return g * a
     g, a2, b2, _, b_vec = _as_matrix_args(g, a, b)
     result = numpy.swapaxes(a2, -1, -2) @ g
     if b_vec:

@@ -39,9 +39,11 @@ def normalized(fn):
 
 def parameter_names(fn):
     """The positional-or-keyword parameter names of `fn`, in order."""
-    src = parse_function(fn)
-    args = src.tree.args
-    return [a.id for a in args.posonlyargs + args.args + args.kwonlyargs]
+    import inspect
+
+    kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD,
+             inspect.Parameter.KEYWORD_ONLY)
+    return [p.name for p in inspect.signature(fn).parameters.values() if p.kind in kinds]
 
 
 def reverse(fn, wrt, mode, scalar_args=(), optimize=True):

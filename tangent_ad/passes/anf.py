@@ -61,7 +61,9 @@ class ANF:
         pre, simple = self.simple(stmt.value)
         if target.id in n.load_names(simple):
             tmp = self.temp()
-            return pre + [n.assign(tmp, simple), n.assign(target.id, n.name(tmp))]
+            split = n.assign(tmp, simple)
+            anno.set(split, "split_for", target.id)
+            return pre + [split, n.assign(target.id, n.name(tmp))]
         return pre + [n.assign(target.id, simple)]
 
     def visit_Expr(self, stmt):
@@ -141,6 +143,8 @@ class ANF:
         """(statements, atom) computing `expr`."""
         if n.is_atom(expr) or _is_static(expr):
             return [], expr
+        if isinstance(expr, gast.UnaryOp) and isinstance(expr.op, gast.USub) and _is_number(expr.operand):
+            return [], n.const(-expr.operand.value)
         pre, simple = self.simple(expr)
         if n.is_atom(simple) or _is_static(simple):
             return pre, simple
@@ -183,6 +187,8 @@ class ANF:
         pre, operand = self.atom(expr.operand)
         if isinstance(expr.op, gast.UAdd):
             return pre, operand
+        if isinstance(expr.op, gast.USub) and _is_number(operand):
+            return pre, n.const(-operand.value)
         return pre, gast.UnaryOp(op=expr.op, operand=operand)
 
     def expr_Compare(self, expr):
@@ -296,6 +302,14 @@ class ANF:
         pre, keys = self.atoms(expr.keys)
         more, values = self.atoms(expr.values)
         return pre + more, gast.Dict(keys=keys, values=values)
+
+
+def _is_number(node):
+    return (
+        isinstance(node, gast.Constant)
+        and isinstance(node.value, (int, float, complex))
+        and not isinstance(node.value, bool)
+    )
 
 
 def _is_static(node):

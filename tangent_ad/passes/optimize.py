@@ -37,6 +37,7 @@ def optimize(func, protected=frozenset()):
         trim_default_arguments(func)
         propagate_copies(func, protected)
         eliminate_dead_code(func, protected)
+        merge_split_temporaries(func)
         if gast.dump(func) == before:
             break
     return func
@@ -183,6 +184,13 @@ def eliminate_dead_code(func, protected):
     counts = _reads(func)
 
     def dead(stmt):
+        if (
+            isinstance(stmt, gast.Assign)
+            and isinstance(stmt.targets[0], gast.Name)
+            and isinstance(stmt.value, gast.Name)
+            and stmt.value.id == stmt.targets[0].id
+        ):
+            return True  # x = x
         if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
             name = stmt.targets[0].id
             return name not in protected and counts.get(name, 0) == 0 and _pure(stmt.value)
@@ -224,3 +232,59 @@ def _pure(value):
             if getattr(anno.get(node.func, "inject"), "__name__", "") in ("add_at",):
                 return False
     return True
+
+
+# -- temporaries split off by A-normal form ---------------------------------------
+
+
+def _is_push(stmt):
+    return (
+        isinstance(stmt, gast.Expr)
+        and isinstance(stmt.value, gast.Call)
+        and isinstance(stmt.value.func, gast.Attribute)
+        and stmt.value.func.attr == "push"
+    )
+
+
+def merge_split_temporaries(func):
+    """``_t3 = s + x; s = _t3`` -> ``s = s + x`` when nothing else reads ``_t3``.
+
+    A-normal form splits self-referencing updates so that "before" and
+    "after" have different names; where the reverse sweep ended up needing
+    neither (no push, no rule reading them), the split is undone.
+    """
+    counts = _reads(func)
+
+    def block(stmts):
+        out = []
+        i = 0
+        while i < len(stmts):
+            stmt = stmts[i]
+            for field in ("body", "orelse"):
+                if getattr(stmt, field, None):
+                    setattr(stmt, field, block(getattr(stmt, field)))
+            following = stmts[i + 1: i + 3]
+            pushes = []
+            if following and _is_push(following[0]):
+                pushes, following = following[:1], following[1:]
+            nxt = following[0] if following else None
+            if (
+                anno.has(stmt, "split_for")
+                and isinstance(nxt, gast.Assign)
+                and isinstance(nxt.value, gast.Name)
+                and nxt.value.id == stmt.targets[0].id
+                and isinstance(nxt.targets[0], gast.Name)
+                and nxt.targets[0].id == anno.get(stmt, "split_for")
+                and counts.get(stmt.targets[0].id, 0) == 1
+            ):
+                merged = n.assign(nxt.targets[0].id, stmt.value)
+                anno.copy_from(merged, stmt, keys=("lineno",))
+                out.extend(pushes)
+                out.append(merged)
+                i += 2 + len(pushes)
+                continue
+            out.append(stmt)
+            i += 1
+        return out
+
+    func.body = block(func.body)

@@ -440,7 +440,7 @@ class Reverse:
             return [], None
         before = self._materialize(entry, head, stmt, table=self.reads_after)
         for name in sorted(head):
-            if head[name] == OWNED and entry.get(name) == LIVE:
+            if head[name] == OWNED and entry.get(name) == LIVE and name not in self.scalars:
                 adj = self.namer.adjoint(name)
                 before.append(n.assign(adj, _helper_call(runtime.copy, n.name(adj))))
         first = stmt.body[0] if stmt.body else stmt

@@ -1,0 +1,100 @@
+"""`check_grad`: compare a generated gradient with central finite differences.
+
+Differences are taken in float64 on every element of every `wrt` argument
+(Python floats and arrays alike). On a mismatch, `GradientCheckError` carries
+a report per argument: the largest absolute and relative error and the index
+of the worst element.
+"""
+
+import numpy
+
+from .errors import GradientCheckError, TangentADError
+
+__all__ = ["check_grad", "numerical_gradient"]
+
+
+def _replace(args, kwargs, key, value):
+    if isinstance(key, int):
+        args = list(args)
+        args[key] = value
+        return args, kwargs
+    kwargs = dict(kwargs)
+    kwargs[key] = value
+    return args, kwargs
+
+
+def _get(args, kwargs, key):
+    return args[key] if isinstance(key, int) else kwargs[key]
+
+
+def numerical_gradient(f, args, kwargs, key, eps=1e-6):
+    """Central differences of scalar `f` w.r.t. argument `key` (position or name)."""
+    value = _get(args, kwargs, key)
+    is_scalar = numpy.ndim(value) == 0 and not hasattr(value, "shape")
+    x = numpy.array(value, dtype=numpy.float64)
+    grad = numpy.zeros_like(x)
+    for index in numpy.ndindex(x.shape):
+        shifted = []
+        for sign in (1.0, -1.0):
+            moved = x.copy()
+            moved[index] += sign * eps
+            arg = float(moved) if is_scalar else moved
+            a, k = _replace(args, kwargs, key, arg)
+            shifted.append(float(numpy.real(f(*a, **k))))
+        grad[index] = (shifted[0] - shifted[1]) / (2.0 * eps)
+    return float(grad) if is_scalar else grad
+
+
+def check_grad(f, *args, wrt=(0,), rtol=1e-5, atol=1e-7, eps=1e-6, **kwargs):
+    """Raise `GradientCheckError` unless ``ta.grad(f, wrt)`` agrees with central
+    finite differences at `args`; return the per-argument report otherwise."""
+    from .api import grad, _normalize_wrt
+    from .source import unwrap
+
+    names, params = _normalize_wrt(unwrap(f), wrt)
+    got = grad(f, wrt)(*args, **kwargs)
+    if len(names) == 1:
+        got = (got,)
+    lines, failed = [], False
+    for name, value in zip(names, got):
+        position = params.index(name)
+        key = position if position < len(args) else name
+        if not isinstance(key, int) and key not in kwargs:
+            raise TangentADError("check_grad needs a value for every wrt argument", detail=name)
+        reference = numerical_gradient(f, args, kwargs, key, eps)
+        line, bad = _compare(name, numpy.asarray(value, dtype=numpy.float64), numpy.asarray(reference), rtol, atol)
+        lines.append(line)
+        failed |= bad
+    report = "\n".join(lines)
+    if failed:
+        raise GradientCheckError(
+            f"gradient of {getattr(f, '__name__', f)} disagrees with finite differences "
+            f"(rtol={rtol}, atol={atol}):\n{report}"
+        )
+    return report
+
+
+def _compare(name, got, reference, rtol, atol):
+    if got.shape != reference.shape:
+        return f"  {name}: gradient shape {got.shape} but argument shape {reference.shape}", True
+    error = numpy.abs(got - reference)
+    if error.size == 0:
+        return f"  {name}: empty", False
+    worst = numpy.unravel_index(numpy.argmax(error), error.shape) if error.ndim else ()
+    abs_err = float(error[worst]) if error.ndim else float(error)
+    scale = numpy.abs(reference)
+    rel = error / numpy.maximum(scale, 1e-300)
+    rel_err = float(rel[worst]) if error.ndim else float(rel)
+    bad = bool(numpy.any(error > atol + rtol * scale))
+    where = f" at index {tuple(int(i) for i in worst)}" if error.ndim else ""
+    status = "MISMATCH" if bad else "ok"
+    line = (
+        f"  {name}: {status}: max abs error {abs_err:.3g}{where} "
+        f"(rel {rel_err:.3g}); gradient {_fmt(got, worst)} vs finite differences {_fmt(reference, worst)}"
+    )
+    return line, bad
+
+
+def _fmt(array, index):
+    value = array[index] if array.ndim else array
+    return f"{float(value):.6g}"

@@ -168,7 +168,8 @@ def zeros_like(x):
     if isinstance(x, complex):
         return 0j
     if isinstance(x, (list, tuple)):
-        return type(x)(zeros_like(item) for item in x)
+        # the adjoint of a sequence is a list (so it can be accumulated into)
+        return [zeros_like(item) for item in x]
     shape = shape_of(x)
     dtype = getattr(x, "dtype", None)
     if dtype is None or dtype.kind not in "fc":

@@ -173,13 +173,25 @@ class Reverse:
                 self.src.location(stmt),
                 "use np.where or an if statement",
             )
-        if isinstance(value, (gast.Tuple, gast.List, gast.Dict)):
+        if isinstance(value, (gast.Tuple, gast.List)):
+            return self.display(target, value.elts, state)
+        if isinstance(value, gast.Dict):
             raise UnsupportedConstructError(
-                "a tuple, list or dict of differentiated values",
+                "a dict of differentiated values",
                 self.src.location(stmt),
-                "containers are not supported yet; use np.stack for arrays",
+                "dicts are not supported yet; use separate names or a tuple",
             )
         return []
+
+    def display(self, target, elements, state):
+        """``t = (a, b)``: the adjoint of `t` is a sequence; element i goes to a."""
+        code = []
+        d_target = self.namer.adjoint(target)
+        for i, elt in enumerate(elements):
+            if isinstance(elt, gast.Name) and elt.id in self.active:
+                item = gast.Subscript(value=n.name(d_target), slice=n.const(i), ctx=gast.Load())
+                code += self.accumulate(elt, item, state, fresh=False)
+        return code
 
     def call(self, stmt, target, call, state):
         for kw in call.keywords:

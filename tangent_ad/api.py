@@ -11,8 +11,8 @@ import functools
 import numbers
 
 from . import cache, transform
-from .errors import TangentADError
-from .source import unwrap
+from .errors import Location, NonScalarOutputError, TangentADError, UnsupportedConstructError
+from .source import require_function, unwrap
 
 __all__ = ["grad", "value_and_grad", "vjp", "differentiate", "source", "Derivative"]
 
@@ -20,6 +20,7 @@ _SCALAR_TYPES = (float, int)
 
 
 def _normalize_wrt(fn, wrt):
+    _check_signature(fn)
     params = transform.parameter_names(fn)
     if isinstance(wrt, (int, str)):
         wrt = (wrt,)
@@ -50,10 +51,30 @@ def _normalize_wrt(fn, wrt):
     return tuple(names), params
 
 
+def _check_signature(fn):
+    import inspect
+
+    for param in inspect.signature(fn).parameters.values():
+        if param.kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD):
+            code = fn.__code__
+            raise UnsupportedConstructError(
+                "*args/**kwargs parameters",
+                Location(code.co_filename, code.co_firstlineno, fn.__qualname__),
+                "name the parameters explicitly",
+            )
+
+
 def _is_scalar(value):
     return type(value) in _SCALAR_TYPES or (
         isinstance(value, numbers.Number) and not isinstance(value, bool)
     )
+
+
+def _located(err, fn):
+    """The same error, pointing at `fn`'s definition."""
+    code = fn.__code__
+    location = Location(code.co_filename, code.co_firstlineno, fn.__qualname__)
+    return type(err)(err.construct, location, err.hint, err.detail)
 
 
 class Derivative:
@@ -104,7 +125,12 @@ class Derivative:
         function = self._variants.get(key)
         if function is None:
             function = self._generate(key).function
-        return function(*args, **kwargs)
+        try:
+            return function(*args, **kwargs)
+        except NonScalarOutputError as err:
+            if err.location is None:
+                err = _located(err, self.fn)
+            raise err from None
 
     def _bind(self, args, kwargs):
         import inspect
@@ -131,13 +157,15 @@ class Derivative:
 
 
 def _derivative(fn, wrt, mode, optimize, verbose):
-    key = cache.key(unwrap(fn), "api", wrt if not isinstance(wrt, list) else tuple(wrt), mode, optimize)
+    fn = require_function(fn)
+    wrt = tuple(wrt) if isinstance(wrt, list) else wrt
+    key = cache.key(fn, "api", wrt, mode, optimize)
     found = cache.get(key)
     if found is not None:
         if verbose:
             print(found.generic.source)
         return found
-    return cache.put(key, Derivative(fn, wrt, mode, optimize, verbose), unwrap(fn))
+    return cache.put(key, Derivative(fn, wrt, mode, optimize, verbose), fn)
 
 
 def grad(fn, wrt=(0,), *, preserve_result=False, optimize=True, verbose=0):

@@ -39,6 +39,11 @@ class _Comments:
     def block(self, stmts):
         out = []
         for stmt in stmts:
+            section = anno.get(stmt, "section")
+            if section is not None:
+                self.texts.append(section)
+                out.append(gast.Expr(value=gast.Constant(value=_MARK.format(len(self.texts) - 1), kind=None)))
+                self.last = None
             lineno = anno.get(stmt, "lineno")
             if lineno is not None and lineno != self.last:
                 self.texts.append(self.text(lineno))

@@ -51,17 +51,24 @@ def unwrap(fn):
     return fn
 
 
-def parse_function(fn):
-    """Parse `fn` into a `FunctionSource` whose tree is a gast FunctionDef."""
+def require_function(fn):
+    """`fn` unwrapped to a plain Python function, or NoSourceError."""
     fn = unwrap(fn)
     if not isinstance(fn, types.FunctionType):
         kind = type(fn).__name__
         raise NoSourceError(
             "function without Python source",
             detail=f"{getattr(fn, '__name__', fn)!r} is a {kind}",
-            hint="only Python functions defined in a file (or notebook cell) can be "
-            "differentiated; register a rule for it with ta.adjoint",
+            hint="differentiate a Python function that calls it (e.g. "
+            "def f(x): return np.sum(np.sin(x))); to give a callable its own "
+            "derivative, register a rule with @ta.adjoint",
         )
+    return fn
+
+
+def parse_function(fn):
+    """Parse `fn` into a `FunctionSource` whose tree is a gast FunctionDef."""
+    fn = require_function(fn)
     try:
         lines, first = inspect.getsourcelines(fn)
         filename = inspect.getsourcefile(fn) or fn.__code__.co_filename

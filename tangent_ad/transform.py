@@ -58,9 +58,10 @@ def reverse(fn, wrt, mode, scalar_args=(), optimize=True):
     user_names = naming.all_names(func)
     output = func.body[-1].value.id
     active = analysis.activity(func, wrt, output)
+    varied = analysis.varied_names(func, wrt)
     scalars = analysis.scalar_names(func, set(scalar_args))
     analysis.check_index_assignments(src, func)
-    rev = Reverse(src, namer, list(wrt), active, scalars, mode)
+    rev = Reverse(src, namer, list(wrt), active, scalars, mode, varied)
     primal, adjoint, returns = rev.run()
     prefix = "vjp_" if mode == "vjp" else "d_"
     name = namer.unique(prefix + src.name.strip("_"))

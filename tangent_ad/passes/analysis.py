@@ -41,7 +41,9 @@ def differentiable_inputs(value):
         return _names(value.left, value.right)
     if isinstance(value, gast.UnaryOp):
         return _names(value.operand) if isinstance(value.op, gast.USub) else []
-    if isinstance(value, (gast.Compare, gast.BoolOp, gast.Constant, gast.JoinedStr)):
+    if isinstance(value, gast.BoolOp):
+        return _names(*value.values)  # `x or y` is one of its operands
+    if isinstance(value, (gast.Compare, gast.Constant, gast.JoinedStr)):
         return []
     if isinstance(value, gast.Subscript):
         return _names(value.value)
@@ -108,14 +110,7 @@ def _edges(body):
 def activity(func, wrt_names, output):
     """The set of active names: varied from `wrt_names` and useful to `output`."""
     edges = _edges(func.body)
-    varied = set(wrt_names)
-    changed = True
-    while changed:
-        changed = False
-        for target, inputs in edges:
-            if target not in varied and any(i in varied for i in inputs):
-                varied.add(target)
-                changed = True
+    varied = varied_names(func, wrt_names, edges)
     useful = {output}
     changed = True
     while changed:
@@ -127,6 +122,20 @@ def activity(func, wrt_names, output):
                         useful.add(name)
                         changed = True
     return varied & useful
+
+
+def varied_names(func, wrt_names, edges=None):
+    """Names that depend differentiably on the `wrt` arguments."""
+    edges = _edges(func.body) if edges is None else edges
+    varied = set(wrt_names)
+    changed = True
+    while changed:
+        changed = False
+        for target, inputs in edges:
+            if target not in varied and any(i in varied for i in inputs):
+                varied.add(target)
+                changed = True
+    return varied
 
 
 # -- scalar kinds -------------------------------------------------------------

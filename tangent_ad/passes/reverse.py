@@ -58,8 +58,9 @@ def _state_join(a, b):
 
 
 class Reverse:
-    def __init__(self, src, namer, wrt, active, scalars, mode):
+    def __init__(self, src, namer, wrt, active, scalars, mode, varied=frozenset()):
         self.src = src
+        self.varied = varied
         self.func = src.tree
         self.namer = namer
         self.wrt = wrt
@@ -366,10 +367,17 @@ class Reverse:
         return code
 
     def expr(self, stmt):
-        names = [name for name in n.load_names(stmt.value) if name in self.active]
+        """A call whose result is discarded: fine unless it may write into
+        differentiated values (``np.exp(x, out=y)``, ``items.append(x)``)."""
         call = stmt.value
-        if isinstance(call, gast.Call) and registry.call_key(call) in registry.NONDIFFERENTIABLE:
-            return []
+        if isinstance(call, gast.Call):
+            if any(kw.arg == "out" for kw in call.keywords):
+                raise UnsupportedConstructError(
+                    "out= argument", self.src.location(stmt), "assign the result instead"
+                )
+            if registry.call_key(call) in registry.NONDIFFERENTIABLE:
+                return []
+        names = [name for name in n.load_names(call) if name in self.varied]
         if names:
             raise UnsupportedConstructError(
                 "a call whose result is discarded, on differentiated values",
@@ -451,14 +459,18 @@ class Reverse:
             state.update(head)
             return [], None
         before = self._materialize(entry, head, stmt, table=self.reads_after)
+        after = dict(head)
         for name in sorted(head):
-            if head[name] == OWNED and entry.get(name) == LIVE and name not in self.scalars:
+            if head[name] == OWNED and entry.get(name) == LIVE:
                 adj = self.namer.adjoint(name)
-                before.append(n.assign(adj, _helper_call(runtime.copy, n.name(adj))))
+                if name in self.scalars or not _updates_in_place(body_code, adj):
+                    after[name] = LIVE  # never written in place: no copy needed
+                else:
+                    before.append(n.assign(adj, _helper_call(runtime.copy, n.name(adj))))
         first = stmt.body[0] if stmt.body else stmt
         body_code += self._materialize(body_state, head, first)
         state.clear()
-        state.update(head)
+        state.update(after)
         loop = gast.For(target=header[0], iter=header[1], body=body_code, orelse=[], type_comment=None)
         anno.set(loop, "primal", id(stmt))
         return before + [loop], loop
@@ -536,6 +548,26 @@ def is_pop_slot(node):
         and isinstance(node.value, gast.Constant)
         and node.value.value == _POP
     )
+
+
+def _updates_in_place(code, adj):
+    """Whether `code` writes into the value held by `adj` (+=, [i] =, add_at)."""
+    for node in (sub for stmt in code for sub in gast.walk(stmt)):
+        target = None
+        if isinstance(node, gast.AugAssign):
+            target = node.target
+        elif isinstance(node, gast.Assign):
+            target = node.targets[0]
+            if isinstance(target, gast.Name):
+                continue
+        elif _is_helper_call(node, runtime.add_at):
+            target = node.args[0]
+        if target is None:
+            continue
+        base = target.value if isinstance(target, gast.Subscript) else target
+        if isinstance(base, gast.Name) and base.id == adj:
+            return True
+    return False
 
 
 def _has_code(code):

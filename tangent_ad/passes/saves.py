@@ -144,6 +144,9 @@ def assemble(rev, primal, adjoint, returns, mode, name):
             middle.append(n.assign(seed_name, seed))
         else:
             middle.append(gast.Expr(value=seed))
+    if middle or adjoint:
+        first = (middle or adjoint)[0]
+        anno.set(first, "section", "reverse sweep")
 
     grads = returns[0] if len(returns) == 1 else gast.Tuple(elts=returns, ctx=gast.Load())
     if mode == "value_and_grad":

@@ -1,0 +1,139 @@
+"""The public API: wrt by position and name, result-preserving variants,
+vjp, the decorator, source, and checks of inputs."""
+
+import numpy as np
+import pytest
+
+import tangent_ad as ta
+
+
+def poly(x, y, scale=2.0):
+    return scale * np.sum(x * x * y)
+
+
+def test_wrt_by_position_and_name_agree(rng):
+    x, y = rng.normal(size=3), rng.normal(size=3)
+    by_position = ta.grad(poly, wrt=(0, 1))(x, y)
+    by_name = ta.grad(poly, wrt=("x", "y"))(x, y)
+    for a, b in zip(by_position, by_name):
+        np.testing.assert_allclose(a, b)
+    np.testing.assert_allclose(by_position[0], 4.0 * x * y)
+    np.testing.assert_allclose(by_position[1], 2.0 * x * x)
+
+
+def test_single_wrt_returns_one_gradient(rng):
+    x, y = rng.normal(size=3), rng.normal(size=3)
+    g = ta.grad(poly, wrt="y")(x, y)
+    assert isinstance(g, np.ndarray)
+    np.testing.assert_allclose(g, 2.0 * x * x)
+
+
+def test_default_and_keyword_arguments(rng):
+    x, y = rng.normal(size=3), rng.normal(size=3)
+    np.testing.assert_allclose(ta.grad(poly)(x, y), 4.0 * x * y)
+    np.testing.assert_allclose(ta.grad(poly)(x, y, scale=3.0), 6.0 * x * y)
+    np.testing.assert_allclose(ta.grad(poly, wrt="scale")(x, y, 3.0), np.sum(x * x * y))
+
+
+def test_preserve_result_and_value_and_grad(rng):
+    x, y = rng.normal(size=3), rng.normal(size=3)
+    grads, value = ta.grad(poly, preserve_result=True)(x, y)
+    assert np.isclose(value, poly(x, y))
+    np.testing.assert_allclose(grads, 4.0 * x * y)
+    value2, grads2 = ta.value_and_grad(poly)(x, y)
+    assert value2 == value
+    np.testing.assert_allclose(grads2, grads)
+
+
+def elementwise(x, W):
+    return np.tanh(W @ x)
+
+
+def test_vjp_of_vector_output(rng):
+    x, W = rng.normal(size=3), rng.normal(size=(4, 3))
+    dy = rng.normal(size=4)
+    d_x, d_W = ta.vjp(elementwise, wrt=(0, 1))(x, W, dy)
+    dz = dy * (1.0 - np.tanh(W @ x) ** 2)
+    np.testing.assert_allclose(d_x, W.T @ dz)
+    np.testing.assert_allclose(d_W, np.outer(dz, x))
+
+
+def test_vjp_with_defaults(rng):
+    x, y = rng.normal(size=3), rng.normal(size=3)
+    d_x = ta.vjp(poly)(x, y, 1.0)
+    np.testing.assert_allclose(d_x, 4.0 * x * y)
+
+
+def test_grad_of_vector_output_refuses_with_vjp_hint(rng):
+    with pytest.raises(ta.TangentADError) as info:
+        ta.grad(elementwise)(rng.normal(size=3), rng.normal(size=(4, 3)))
+    message = str(info.value)
+    assert "not a scalar" in message and "ta.vjp" in message and "test_api.py" in message
+
+
+@ta.differentiate
+def decorated(x):
+    return np.sum(np.sin(x) * x)
+
+
+@ta.differentiate(wrt=("b",))
+def decorated_wrt(a, b):
+    return a * b * b
+
+
+def test_differentiate_decorator(rng):
+    x = rng.normal(size=4)
+    assert decorated(x) == np.sum(np.sin(x) * x)
+    np.testing.assert_allclose(decorated.grad(x), np.cos(x) * x + np.sin(x))
+    value, g = decorated.value_and_grad(x)
+    assert np.isclose(value, decorated(x))
+    assert decorated_wrt.grad(2.0, 3.0) == 12.0
+    np.testing.assert_allclose(decorated.vjp(x, 1.0), g)
+
+
+def test_python_float_arguments_and_specialisation():
+    def cube(x):
+        return x * x * x
+
+    df = ta.grad(cube)
+    assert df(2.0) == 12.0
+    np.testing.assert_allclose(df(np.array([1.0, 2.0])) if False else df(np.float64(2.0)), 12.0)
+    scalar_source = ta.source(df, 2.0)
+    assert "unbroadcast" not in scalar_source
+    assert "unbroadcast" in ta.source(df)
+
+
+def test_lambda():
+    df = ta.grad(lambda x: x ** 3 + 2.0 * x)
+    assert df(2.0) == 14.0
+
+
+def test_wrt_errors():
+    with pytest.raises(ta.TangentADError, match="no argument 'z'"):
+        ta.grad(poly, wrt="z")
+    with pytest.raises(ta.TangentADError, match="out of range"):
+        ta.grad(poly, wrt=5)
+    with pytest.raises(ta.TangentADError, match="twice"):
+        ta.grad(poly, wrt=(0, "x"))
+
+
+def test_gradient_wrt_argument_that_does_not_matter(rng):
+    def f(x, y):
+        return np.sum(x ** 2)
+
+    x, y = rng.normal(size=3), rng.normal(size=(2, 2))
+    d_x, d_y = ta.grad(f, wrt=(0, 1))(x, y)
+    np.testing.assert_allclose(d_x, 2 * x)
+    assert d_y.shape == y.shape and not d_y.any()
+
+
+def test_check_grad_reports_mismatch(rng):
+    def f(x):
+        return np.sum(np.floor(x) * x)
+
+    x = np.array([0.5, 1.5, 1.0])  # floor jumps at 1.0
+    with pytest.raises(ta.GradientCheckError) as info:
+        ta.check_grad(f, x)
+    assert "index (2,)" in str(info.value) and "MISMATCH" in str(info.value)
+    report = ta.check_grad(f, np.array([0.5, 1.5]))
+    assert "ok" in report

@@ -1,0 +1,128 @@
+"""Every error path: the construct, the user's file and line, and a hint."""
+
+import math
+
+import numpy as np
+import pytest
+
+import tangent_ad as ta
+from tangent_ad.errors import MissingRuleError, NoSourceError, UnsupportedConstructError
+
+
+def generator(x):
+    for i in range(3):
+        yield x
+
+
+def calls_eig(x):
+    w, v = np.linalg.eig(x)
+    return np.sum(w)
+
+
+def with_block(x):
+    with np.errstate(all="ignore"):
+        y = x * 2.0
+    return y
+
+
+def try_block(x):
+    try:
+        y = x * 2.0
+    except ValueError:
+        y = x
+    return y
+
+
+def for_else(x):
+    for i in range(3):
+        x = x * 2.0
+    else:
+        x = x + 1.0
+    return x
+
+
+def comprehension(x):
+    return sum([x * i for i in range(3)])
+
+
+def global_statement(x):
+    global COUNTER
+    return x
+
+
+def and_of_values(x):
+    y = x or 1.0
+    return y * 2.0
+
+
+def unknown_callable(x, f):
+    return f(x) * 2.0
+
+
+def star_args(*xs):
+    return xs[0]
+
+
+def mutates_list(x):
+    items = []
+    items.append(x)
+    return x * 2.0
+
+
+CASES = [
+    (generator, UnsupportedConstructError, "generator", 14),
+    (calls_eig, MissingRuleError, "call to numpy.linalg.eig without a derivative rule", 18),
+    (with_block, UnsupportedConstructError, "with block", 23),
+    (try_block, UnsupportedConstructError, "try/except block", 29),
+    (for_else, UnsupportedConstructError, "for ... else", 37),
+    (comprehension, UnsupportedConstructError, "list comprehension", 45),
+    (global_statement, UnsupportedConstructError, "global statement", 49),
+    (and_of_values, UnsupportedConstructError, "and/or on differentiated values", 54),
+    (unknown_callable, MissingRuleError, "a function only known at run time", 59),
+    (star_args, UnsupportedConstructError, "*args", 62),
+    (mutates_list, UnsupportedConstructError, "discarded", 68),
+]
+
+
+@pytest.mark.parametrize("fn, kind, construct, line", CASES, ids=[c[0].__name__ for c in CASES])
+def test_error_names_construct_file_and_line(fn, kind, construct, line):
+    with pytest.raises(kind) as info:
+        ta.grad(fn)
+    err = info.value
+    assert isinstance(err, ta.TangentADError)
+    message = str(err)
+    assert construct in message
+    assert f"test_errors.py:{line}" in message, message
+    assert err.location.lineno == line
+    assert "hint:" in message
+
+
+def test_builtin_has_no_source():
+    with pytest.raises(NoSourceError, match="without Python source"):
+        ta.grad(np.sin)
+    with pytest.raises(NoSourceError):
+        ta.grad(math.exp)
+
+
+def test_eval_lambda_has_no_source():
+    made = eval("lambda x: x * 2.0")
+    with pytest.raises(NoSourceError, match="source cannot be read"):
+        ta.grad(made)
+
+
+def test_out_argument_rejected():
+    def f(x):
+        y = np.empty_like(x)
+        np.exp(x, out=y)
+        return np.sum(y)
+
+    with pytest.raises(ta.TangentADError):
+        ta.grad(f)
+
+
+def test_no_raw_internal_errors_on_odd_input():
+    def f(x):
+        return x.shape
+
+    with pytest.raises(ta.TangentADError):
+        ta.grad(f)(np.ones(3))

@@ -321,13 +321,12 @@ class _DefinitelyAssigned(Forward):
         return fact
 
 
-def plan_saves(func, reads_before, reads_after, buffer_reads, entry_reads):
+def plan_saves(func, reads_before, reads_after, content_reads, entry_reads):
     """Decide which statements save values for the reverse sweep.
 
     `reads_before`/`reads_after` map id(stmt) to the names the reverse sweep
-    reads at that primal position; `buffer_reads` is the set of names whose
-    array *contents* the reverse sweep reads (index assignments into them must
-    save the overwritten elements); `entry_reads` are read at function entry.
+    reads at that primal position; `content_reads` (same keys) to the names
+    whose array *contents* it reads there; `entry_reads` are read at entry.
 
     Returns (saves, restore_elements, uninitialized):
       saves: {id(stmt): name} -- assignments / loops that must save `name`;
@@ -336,6 +335,8 @@ def plan_saves(func, reads_before, reads_after, buffer_reads, entry_reads):
     """
     reads = _ReverseReads(reads_before, reads_after)
     reads.run(func.body, frozenset(entry_reads))
+    contents = _ReverseReads({}, content_reads)
+    contents.run(func.body, frozenset())
     args = frozenset(a.id for a in func.args.args + func.args.kwonlyargs + func.args.posonlyargs)
     assigned = _DefinitelyAssigned()
     assigned.run(func.body, args)
@@ -347,8 +348,11 @@ def plan_saves(func, reads_before, reads_after, buffer_reads, entry_reads):
             target = stmt.targets[0]
             if isinstance(target, gast.Name):
                 name = target.id
-            elif target.value.id in buffer_reads:
-                elements.add(id(stmt))
+            else:
+                base = target.value.id
+                sharing = {base} | _alias_closure(base, func.body)
+                if sharing & contents.fact_in.get(id(stmt), frozenset()):
+                    elements.add(id(stmt))
         elif isinstance(stmt, gast.For):
             name = stmt.target.id
         if name is not None and name in fact:
@@ -364,6 +368,18 @@ def plan_saves(func, reads_before, reads_after, buffer_reads, entry_reads):
                 del saves[id(stmt)]
                 uninitialized.discard(stmt.target.id)
     return saves, elements, uninitialized
+
+
+def _alias_closure(base, body):
+    """Every name that may view `base`'s memory, directly or through others."""
+    found, frontier = set(), [base]
+    while frontier:
+        current = frontier.pop()
+        for alias, _ in _aliases_of(current, body):
+            if alias not in found and alias != base:
+                found.add(alias)
+                frontier.append(alias)
+    return found
 
 
 def _assigned_elsewhere(body, loop):

@@ -71,7 +71,7 @@ class Reverse:
         self.reads_after = {}
         self.entry_reads = set()
         self.modes = {}  # name -> VALUE or LIKE (the strongest read)
-        self.buffer_reads = set()
+        self.content_reads = {}  # id(stmt) -> names whose array contents are read there
         self.header_reads = {}  # id(primal If/loop) -> names its reversed header reads
 
     # -- reads ---------------------------------------------------------------
@@ -90,7 +90,8 @@ class Reverse:
                 self.modes[name] = analysis.LIKE
         for name in values:
             self.modes[name] = analysis.VALUE
-        self.buffer_reads |= values
+        if table is self.reads_after:
+            self._record(self.content_reads, stmt, values)
         self._record(table, stmt, values | likes)
 
     # -- driver --------------------------------------------------------------

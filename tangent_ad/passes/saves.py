@@ -30,7 +30,7 @@ def plan(rev, adjoint):
             if key not in dead:
                 reads_after.setdefault(key, set()).update(names)
         saves, elements, uninitialized = analysis.plan_saves(
-            func, rev.reads_before, reads_after, rev.buffer_reads, rev.entry_reads
+            func, rev.reads_before, reads_after, rev.content_reads, rev.entry_reads
         )
         used = set(saves) | elements
         new_dead = set()

@@ -204,14 +204,16 @@ def _diagonal_length(shape, offset):
 def undiagonal(g, a, offset=0, axis1=0, axis2=1):
     """The adjoint of ``diagonal(a, offset, axis1, axis2)``: zeros shaped like
     `a` (only its shape is read) with `g` on that diagonal."""
-    out = zeros_like(a)
-    view = numpy.moveaxis(out, (axis1, axis2), (-2, -1))
-    length = _diagonal_length(view.shape, offset)
-    xp = namespace(out)
+    shape = shape_of(a)
+    axis1, axis2 = axis1 % len(shape), axis2 % len(shape)
+    rest = tuple(shape[i] for i in range(len(shape)) if i not in (axis1, axis2))
+    xp = namespace(a)
+    out = xp.zeros(rest + (shape[axis1], shape[axis2]), dtype=_dtype(g))
+    length = _diagonal_length(out.shape, offset)
     rows = xp.arange(length) + max(-offset, 0)
     cols = xp.arange(length) + max(offset, 0)
-    view[..., rows, cols] = g
-    return out
+    out[..., rows, cols] = g
+    return numpy.moveaxis(out, (-2, -1), (axis1, axis2))
 
 
 def untrace(g, a, offset=0, axis1=0, axis2=1):
@@ -260,8 +262,9 @@ def _matrix_slope(x, y, ord, axes):
         if ord == "nuc":
             slope = u @ vh  # d sum(s) = U V^T
         else:
-            k = 0 if ord == 2 else -1  # the largest or the smallest singular value
-            slope = u[..., :, k:k + 1] @ vh[..., k:k + 1, :] if k == 0 else u[..., :, k:] @ vh[..., k:, :]
+            # d s_k = u_k v_k^T for the largest (2) or the smallest (-2) singular value
+            k = slice(0, 1) if ord == 2 else slice(-1, None)
+            slope = u[..., :, k] @ vh[..., k, :]
         return numpy.moveaxis(slope, (-2, -1), axes)
     if ord in (1, -1, numpy.inf, -numpy.inf):
         # 1: max over columns of the column sums of |x|; inf: the same for rows
@@ -520,17 +523,22 @@ def _mT(x):
     return numpy.swapaxes(x, -1, -2)
 
 
-def solve_back(g, a, b):
-    """a^-T g, the adjoint of b in ``solve(a, b)`` before summing to b's shape
-    (b is a vector when 1-D, as in NumPy 2)."""
-    if numpy.ndim(b) == 1:
+def _solved_vectors(x, a):
+    """Whether ``x = solve(a, b)`` solved for vectors (x has one axis fewer than
+    a) or for matrices; NumPy 1 and 2 decide this differently, x tells."""
+    return numpy.ndim(x) < numpy.ndim(a)
+
+
+def solve_back(g, x, a):
+    """a^-T g: the adjoint of b in ``x = solve(a, b)`` before summing to b's shape."""
+    if _solved_vectors(x, a):
         return numpy.linalg.solve(_mT(a), numpy.expand_dims(g, -1))[..., 0]
     return numpy.linalg.solve(_mT(a), g)
 
 
-def solve_lhs(gb, x, a, b):
+def solve_lhs(gb, x, a):
     """The adjoint of a in ``x = solve(a, b)``: -gb x^T (summed to a's shape)."""
-    if numpy.ndim(b) == 1:
+    if _solved_vectors(x, a):
         outer = numpy.expand_dims(gb, -1) * numpy.expand_dims(x, -2)
     else:
         outer = gb @ _mT(x)
@@ -575,7 +583,7 @@ def cholesky_adjoint(g, L, upper=False):
     NumPy reads one triangle of `a` only, and the adjoint is of those entries."""
     if upper:
         L, g = _mT(L), _mT(g)
-    P = L.swapaxes(-1, -2) @ g if hasattr(L, "swapaxes") else _mT(L) @ g
+    P = _mT(L) @ g
     phi = numpy.tril(P) - 0.5 * P * _eye(P)
     Lt = _mT(L)
     left = numpy.linalg.solve(Lt, phi)  # L^-T phi
@@ -589,10 +597,12 @@ def eigh_adjoint(g, w, v, uplo="L"):
     diagonal. Degenerate eigenvalues make F infinite (as in every AD system)."""
     gw, gv = g[0], g[1]
     inner = numpy.expand_dims(gw, -1) * _eye(v)
-    if gv is not None and not isinstance(gv, numbers.Number):
+    if gv is not None:
         gap = numpy.expand_dims(w, -2) - numpy.expand_dims(w, -1)  # w_j - w_i
-        eye = _eye(v)
-        inner = inner + (1 - eye) / (gap + eye) * (_mT(v) @ gv)
+        # zero on the diagonal and where eigenvalues coincide exactly (so an
+        # eigenvalue-only loss of a degenerate matrix has a finite gradient)
+        inv_gap = (gap != 0) / (gap + (gap == 0))
+        inner = inner + inv_gap * (_mT(v) @ gv)
     t = v @ inner @ _mT(v)
     return _read_triangle(t, uplo.upper() == "U")
 
@@ -685,16 +695,16 @@ def unstack_along(g, arrays, kind):
     return [numpy.reshape(p, s) for p, s in zip(pieces, shapes)]
 
 
-def _split_bounds(length, indices_or_sections):
-    """(start, stop) of each piece, as numpy.array_split cuts them."""
+def _split_slices(length, indices_or_sections):
+    """The slice of each piece, as numpy.array_split cuts them."""
     if numpy.ndim(indices_or_sections) == 0:
         sections = int(indices_or_sections)
         each, extra = divmod(length, sections)
         sizes = [each + 1] * extra + [each] * (sections - extra)
-        starts = [sum(sizes[:i]) for i in range(sections)]
-        return [(s, s + n) for s, n in zip(starts, sizes)]
-    cuts = [0] + [int(i) for i in indices_or_sections] + [length]
-    return [range(length)[i:j] for i, j in zip(cuts[:-1], cuts[1:])]
+        cuts = [sum(sizes[:i]) for i in range(sections + 1)]
+    else:
+        cuts = [0] + [int(i) for i in indices_or_sections] + [length]
+    return [slice(i, j) for i, j in zip(cuts[:-1], cuts[1:])]
 
 
 def unsplit(g, ary, indices_or_sections, axis=0):
@@ -703,12 +713,8 @@ def unsplit(g, ary, indices_or_sections, axis=0):
     shape = shape_of(ary)
     axis = axis % len(shape)
     out = zeros_like(ary)
-    for bound, piece in zip(_split_bounds(shape[axis], indices_or_sections), g):
-        if isinstance(bound, range):
-            bound = slice(bound.start, bound.stop, bound.step)
-        else:
-            bound = slice(*bound)
-        out[(slice(None),) * axis + (bound,)] += piece
+    for piece_slice, piece in zip(_split_slices(shape[axis], indices_or_sections), g):
+        out[(slice(None),) * axis + (piece_slice,)] += piece
     return out
 
 
@@ -764,8 +770,9 @@ _GATHER_PADS = ("edge", "reflect", "symmetric", "wrap")
 
 
 def _pad_widths(pad_width, ndim):
-    widths = numpy.broadcast_to(numpy.asarray(pad_width, dtype=int).reshape(-1, 2) if numpy.ndim(pad_width) > 1 else numpy.asarray(pad_width, dtype=int), (ndim, 2))
-    return [(int(b), int(a)) for b, a in widths]
+    """(before, after) per axis, as numpy.pad reads `pad_width` (host ints)."""
+    widths = numpy.broadcast_to(numpy.asarray(pad_width, dtype=int), (ndim, 2))
+    return [(int(before), int(after)) for before, after in widths]
 
 
 def unpad(g, array, pad_width, mode="constant", options=None):
@@ -809,15 +816,15 @@ def untake(g, a, indices, axis=None, mode="raise"):
     (repeats accumulate; only a's shape is read)."""
     shape = shape_of(a)
     out = zeros_like(a)
-    target = numpy.reshape(out, (-1,)) if axis is None else out
+    if axis is None:
+        out = numpy.reshape(out, (-1,))
     axis = 0 if axis is None else axis % len(shape)
-    length = target.shape[axis]
+    length = out.shape[axis]
     if mode == "wrap":
         indices = indices % length
     elif mode == "clip":
         indices = numpy.clip(indices, 0, length - 1)
-    add_at(target, (slice(None),) * axis + (indices,), g)
-    return out
+    return numpy.reshape(add_at(out, (slice(None),) * axis + (indices,), g), shape)
 
 
 def untake_along_axis(g, arr, indices, axis=-1):
@@ -826,8 +833,7 @@ def untake_along_axis(g, arr, indices, axis=-1):
     shape = shape_of(arr)
     out = zeros_like(arr)
     if axis is None:
-        add_at(numpy.reshape(out, (-1,)), indices, g)
-        return out
+        return numpy.reshape(add_at(numpy.reshape(out, (-1,)), indices, g), shape)
     axis = axis % len(shape)
     xp = namespace(out)
     index = []
@@ -837,9 +843,9 @@ def untake_along_axis(g, arr, indices, axis=-1):
         else:
             along = [1] * len(g.shape)
             along[dim] = extent
+            # arr may have had extent 1 here, broadcast against the indices
             index.append(xp.reshape(xp.arange(extent) % shape[dim], along))
-    add_at(out, tuple(index), g)
-    return out
+    return add_at(out, tuple(index), g)
 
 
 def unsort(g, a, axis=-1):
@@ -854,15 +860,15 @@ def unsort(g, a, axis=-1):
 
 def unitem(g, x, args):
     """The adjoint of ``x.item(*args)``: `g` at that element."""
-    out = zeros_like(x)
+    shape = shape_of(x)
     if not args:
-        return out + g
+        return zeros_like(x) + g
     if len(args) == 1 and numpy.ndim(args[0]) == 0:
-        flat = numpy.reshape(out, (-1,))
+        flat = numpy.reshape(zeros_like(x), (-1,))
         flat[args[0]] += g
-        return out
-    index = args[0] if len(args) == 1 else tuple(args)
-    out[index] += g
+        return numpy.reshape(flat, shape)
+    out = zeros_like(x)
+    out[args[0] if len(args) == 1 else tuple(args)] += g
     return out
 
 

@@ -341,7 +341,10 @@ def plan_saves(func, reads_before, reads_after, content_reads, entry_reads):
     assigned = _DefinitelyAssigned()
     assigned.run(func.body, args)
     saves, elements, uninitialized = {}, set(), set()
+    invariant = _loop_invariant_definitions(func.body)
     for stmt in all_statements(func.body):
+        if id(stmt) in invariant:
+            continue  # every execution assigns the same value again
         fact = reads.fact_in.get(id(stmt), frozenset())
         name = None
         if isinstance(stmt, gast.Assign):
@@ -368,6 +371,42 @@ def plan_saves(func, reads_before, reads_after, content_reads, entry_reads):
                 del saves[id(stmt)]
                 uninitialized.discard(stmt.target.id)
     return saves, elements, uninitialized
+
+
+def _loop_invariant_definitions(body):
+    """Assignments inside loops that recompute the same value every time.
+
+    `name = <op on atoms>` where `name` has no other assignment and no
+    operand is assigned anywhere in the outermost enclosing loop: saving the
+    value it overwrites is pointless, since it is the value it writes.
+    """
+    counts = {}
+    for stmt in all_statements(body):
+        if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
+            counts[stmt.targets[0].id] = counts.get(stmt.targets[0].id, 0) + 1
+        elif isinstance(stmt, gast.For):
+            counts[stmt.target.id] = counts.get(stmt.target.id, 0) + 1
+    found = set()
+    for outer in body:
+        if not isinstance(outer, (gast.For, gast.While)):
+            continue
+        assigned = set()
+        for stmt in all_statements([outer]):
+            if isinstance(stmt, gast.Assign):
+                target = stmt.targets[0]
+                assigned.add(target.id if isinstance(target, gast.Name) else target.value.id)
+            elif isinstance(stmt, gast.For):
+                assigned.add(stmt.target.id)
+        for stmt in all_statements(outer.body):
+            if (
+                isinstance(stmt, gast.Assign)
+                and isinstance(stmt.targets[0], gast.Name)
+                and counts.get(stmt.targets[0].id) == 1
+                and isinstance(stmt.value, (gast.BinOp, gast.UnaryOp, gast.Name, gast.Constant))
+                and not set(n.load_names(stmt.value)) & assigned
+            ):
+                found.add(id(stmt))
+    return found
 
 
 def _alias_closure(base, body):

@@ -146,6 +146,12 @@ class Desugar:
         func = static_value(iter_.func) if isinstance(iter_, gast.Call) else None
         if func is range:
             if isinstance(stmt.target, gast.Name):
+                if stmt.target.id in _bound_in(body):
+                    # The body rebinds the loop variable: iterate over a fresh
+                    # index so the reversed header restores only that index.
+                    index = self.namer.fresh(naming.ITEM)
+                    body = [n.assign(stmt.target.id, n.name(index))] + body
+                    stmt.target = n.name(index, store=True)
                 stmt.body = body
                 return [stmt]
             raise UnsupportedConstructError(

@@ -1,15 +1,44 @@
-"""Linear algebra: @, np.matmul, np.dot, np.outer, np.inner, np.vdot.
+"""Linear algebra: products (@, matmul, dot, vdot, inner, outer, tensordot,
+einsum, kron) and numpy.linalg (solve, inv, det, slogdet, cholesky, qr, eigh,
+eigvalsh; norm is with the reductions).
 
-Matrix products delegate to helpers that handle 1-D, 2-D and batched
-operands once (`matmul_lhs` / `matmul_rhs`), so each rule is two lines.
+Products delegate to helpers that handle 1-D, 2-D and batched operands once,
+so each rule is two lines. Decompositions returning a tuple receive a list of
+adjoints ``d[y]`` (one per result, zeros where a result is unused).
 """
 
 import operator
 
 import numpy as np
 
-from ..helpers import dot_lhs, dot_rhs, matmul_lhs, matmul_rhs, outer_lhs, outer_rhs
-from .registry import adjoint, method, fresh
+from ..helpers import (
+    cholesky_adjoint,
+    det_adjoint,
+    dot_lhs,
+    dot_rhs,
+    eigh_adjoint,
+    eigvalsh_adjoint,
+    einsum_adjoint,
+    inner_lhs,
+    inner_rhs,
+    inv_adjoint,
+    kron_adjoint,
+    matmul_lhs,
+    matmul_rhs,
+    outer_lhs,
+    outer_rhs,
+    qr_adjoint,
+    slogdet_adjoint,
+    solve_back,
+    solve_lhs,
+    sum_like,
+    tensordot_lhs,
+    tensordot_rhs,
+)
+from ..runtime import shape_of, unindex
+from .registry import adjoint, fresh, method, nondifferentiable
+
+# ----- Products -----
 
 
 @adjoint(operator.matmul, np.matmul)
@@ -32,9 +61,128 @@ def outer(y, a, b, out=None):
 
 @adjoint(np.vdot)
 def vdot(y, a, b):
-    d[a] = np.reshape(d[y] * b, np.shape(a))
-    d[b] = np.reshape(d[y] * a, np.shape(b))
+    # vdot flattens both operands (complex conjugation is not supported)
+    d[a] = np.reshape(d[y] * b, shape_of(a))
+    d[b] = np.reshape(d[y] * a, shape_of(b))
+
+
+@adjoint(np.inner)
+def inner(y, a, b):
+    d[a] = inner_lhs(d[y], a, b)
+    d[b] = inner_rhs(d[y], a, b)
+
+
+@adjoint(np.tensordot)
+def tensordot(y, a, b, axes=2):
+    d[a] = tensordot_lhs(d[y], a, b, axes)
+    d[b] = tensordot_rhs(d[y], a, b, axes)
+
+
+@adjoint(np.einsum)
+def einsum(y, subscripts, x0, x1=None, x2=None, x3=None, x4=None, x5=None, out=None, optimize=False):
+    # each operand's adjoint is einsum of d[y] with the other operands
+    # (up to six operands; the sublist format is refused at run time)
+    d[x0] = einsum_adjoint(d[y], subscripts, 0, x0, x1, x2, x3, x4, x5)
+    d[x1] = einsum_adjoint(d[y], subscripts, 1, x0, x1, x2, x3, x4, x5)
+    d[x2] = einsum_adjoint(d[y], subscripts, 2, x0, x1, x2, x3, x4, x5)
+    d[x3] = einsum_adjoint(d[y], subscripts, 3, x0, x1, x2, x3, x4, x5)
+    d[x4] = einsum_adjoint(d[y], subscripts, 4, x0, x1, x2, x3, x4, x5)
+    d[x5] = einsum_adjoint(d[y], subscripts, 5, x0, x1, x2, x3, x4, x5)
+
+
+@adjoint(np.kron)
+def kron(y, a, b):
+    d[a] = kron_adjoint(d[y], a, b, 0)
+    d[b] = kron_adjoint(d[y], a, b, 1)
+
+
+# ----- Solving and inverting -----
+
+
+@adjoint(np.linalg.solve)
+def solve(y, a, b):
+    # y = a^-1 b:  d b = a^-T d y,  d a = -(d b) y^T
+    back = solve_back(d[y], y, a)
+    d[a] = solve_lhs(back, y, a)
+    d[b] = sum_like(back, b)
+
+
+@adjoint(np.linalg.inv)
+def inv(y, a):
+    # y = a^-1:  d a = -y^T d y y^T
+    d[a] = inv_adjoint(d[y], y)
+
+
+@adjoint(np.linalg.det)
+def det(y, a):
+    # d det(a) = det(a) tr(a^-1 da):  d a = d y det(a) a^-T
+    d[a] = det_adjoint(d[y], y, a)
+
+
+@adjoint(np.linalg.slogdet)
+def slogdet(y, a):
+    # d[y] is [d sign, d logabsdet]; d log|det a| = tr(a^-1 da)
+    d[a] = slogdet_adjoint(d[y], a)
+
+
+# ----- Decompositions -----
+
+
+@adjoint(np.linalg.cholesky)
+def cholesky(y, a, *, upper=False):
+    d[a] = cholesky_adjoint(d[y], y, upper)
+
+
+@adjoint(np.linalg.eigh)
+def eigh(y, a, UPLO="L"):
+    # d[y] is [d eigenvalues, d eigenvectors]
+    d[a] = eigh_adjoint(d[y], y[0], y[1], UPLO)
+
+
+@adjoint(np.linalg.eigvalsh)
+def eigvalsh(y, a, UPLO="L"):
+    d[a] = eigvalsh_adjoint(d[y], a, UPLO)
+
+
+@adjoint(np.linalg.qr)
+def qr(y, a, mode="reduced"):
+    # d[y] is [d q, d r]; other modes, and wide matrices, raise at run time
+    d[a] = qr_adjoint(d[y], a, y[0], y[1], mode)
+
+
+# Fields of the named tuples that slogdet, eigh and qr return: the adjoint of
+# ``result.field`` is the adjoint of ``result[i]``.
+
+
+@adjoint(("attr", "logabsdet"))
+def logabsdet(y, x):
+    d[x] = unindex(d[y], x, 1)
+
+
+@adjoint(("attr", "eigenvalues"))
+def eigenvalues(y, x):
+    d[x] = unindex(d[y], x, 0)
+
+
+@adjoint(("attr", "eigenvectors"))
+def eigenvectors(y, x):
+    d[x] = unindex(d[y], x, 1)
+
+
+@adjoint(("attr", "Q"))
+def q_field(y, x):
+    d[x] = unindex(d[y], x, 0)
+
+
+@adjoint(("attr", "R"))
+def r_field(y, x):
+    d[x] = unindex(d[y], x, 1)
 
 
 method("dot", np.dot)
-fresh(operator.matmul, np.matmul, np.dot, np.outer, np.vdot, ("method", "dot"))
+nondifferentiable(("attr", "sign"), np.linalg.matrix_rank)
+fresh(
+    operator.matmul, np.matmul, np.dot, np.outer, np.vdot, np.inner, np.tensordot, np.einsum,
+    np.kron, np.linalg.solve, np.linalg.inv, np.linalg.det, np.linalg.cholesky,
+    np.linalg.eigvalsh, ("method", "dot"),
+)

@@ -6,8 +6,9 @@ un-broadcasting; binary ones un-broadcast each operand's adjoint once.
 
 import numpy as np
 
+from ..helpers import clip_inside, either, sign_of_real
 from ..runtime import unbroadcast
-from .registry import adjoint, nondifferentiable, scalar_result, fresh
+from .registry import adjoint, method, nondifferentiable, scalar_result, fresh
 
 # ----- Exponentials and logarithms -----
 
@@ -77,9 +78,10 @@ def positive(y, x):
     d[x] = d[y]
 
 
-@adjoint(np.abs, np.absolute)
+@adjoint(np.abs)
 def abs_(y, x):
-    d[x] = d[y] * np.sign(x)
+    # slope sign(x) (0 at the kink); complex x is refused at run time
+    d[x] = d[y] * sign_of_real(x)
 
 
 @adjoint(np.fabs)
@@ -198,6 +200,7 @@ def divide(y, x1, x2):
 
 @adjoint(np.power)
 def power(y, x1, x2):
+    # y = x1 ** x2:  dy/dx1 = x2 x1 ** (x2 - 1),  dy/dx2 = y log(x1) (taken as 0 where x1 <= 0)
     d[x1] = unbroadcast(d[y] * x2 * x1 ** (x2 - 1), x1)
     d[x2] = unbroadcast(d[y] * y * np.log(np.where(x1 > 0, x1, 1)), x2)
 
@@ -258,10 +261,24 @@ def logaddexp2(y, x1, x2):
     d[x2] = unbroadcast(d[y] * np.exp2(x2 - y), x2)
 
 
-@adjoint(np.mod, np.remainder)
+@adjoint(np.mod)
 def mod(y, x1, x2):
+    # y = x1 - x2 * floor(x1 / x2)
     d[x1] = unbroadcast(d[y], x1)
     d[x2] = unbroadcast(-d[y] * np.floor_divide(x1, x2), x2)
+
+
+@adjoint(np.fmod)
+def fmod(y, x1, x2):
+    # y = x1 - x2 * trunc(x1 / x2)
+    d[x1] = unbroadcast(d[y], x1)
+    d[x2] = unbroadcast(-d[y] * np.trunc(x1 / x2), x2)
+
+
+@adjoint(np.copysign)
+def copysign(y, x1, x2):
+    # y = |x1| sign(x2): the adjoint of x1 flips where the signs differ
+    d[x1] = unbroadcast(d[y] * np.sign(x1) * np.sign(y), x1)
 
 
 # ----- Selection -----
@@ -274,11 +291,17 @@ def where(y, condition, x, y_):
 
 
 @adjoint(np.clip)
-def clip(y, a, a_min, a_max):
-    # the adjoint passes where a lies inside [a_min, a_max]
-    d[a] = unbroadcast(d[y] * ((a >= a_min) & (a <= a_max)), a)
-    d[a_min] = unbroadcast(d[y] * (a < a_min), a_min)
-    d[a_max] = unbroadcast(d[y] * (a > a_max), a_max)
+def clip(y, a, a_min=None, a_max=None, out=None, *, min=None, max=None):
+    # the adjoint passes to `a` where it lies inside the bounds (ties included),
+    # to a bound where it binds; a bound of None is no bound (NumPy 2 also
+    # spells the bounds min= / max=, and so does ndarray.clip)
+    low = either(a_min, min)
+    high = either(a_max, max)
+    d[a] = unbroadcast(d[y] * clip_inside(a, low, high), a)
+    d[a_min] = unbroadcast(d[y] * (a < low), a_min)
+    d[a_max] = unbroadcast(d[y] * (a > high), a_max)
+    d[min] = unbroadcast(d[y] * (a < low), min)
+    d[max] = unbroadcast(d[y] * (a > high), max)
 
 
 # ----- Zero derivative -----
@@ -288,8 +311,9 @@ nondifferentiable(
     np.floor_divide, np.isnan, np.isinf, np.isfinite, np.signbit,
     np.greater, np.greater_equal, np.less, np.less_equal, np.equal, np.not_equal,
     np.logical_and, np.logical_or, np.logical_not, np.logical_xor,
-    np.heaviside,
+    np.heaviside, ("method", "round"),
 )
+method("clip", np.clip)
 
 _UNARY = [
     np.exp, np.exp2, np.expm1, np.log, np.log2, np.log10, np.log1p, np.sqrt, np.cbrt,
@@ -301,7 +325,7 @@ _UNARY = [
 _BINARY = [
     np.add, np.subtract, np.multiply, np.divide, np.true_divide, np.power, np.float_power,
     np.maximum, np.minimum, np.fmax, np.fmin, np.hypot, np.arctan2, np.logaddexp,
-    np.logaddexp2, np.mod, np.remainder, np.floor_divide,
+    np.logaddexp2, np.mod, np.remainder, np.floor_divide, np.fmod, np.copysign,
 ]
 scalar_result("if-args", *_UNARY, *_BINARY, np.where, np.clip)
-fresh(*_UNARY, *_BINARY, np.where, np.clip)
+fresh(*_UNARY, *_BINARY, np.where, np.clip, ("method", "clip"))

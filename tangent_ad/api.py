@@ -87,6 +87,7 @@ class Derivative:
         self.optimize = optimize
         self.verbose = verbose
         self._variants = {}
+        self._dependencies = ()
         self.generic = self._generate(frozenset())
         functools.update_wrapper(self, self.fn, updated=())
         self.__name__ = self.generic.name
@@ -95,6 +96,8 @@ class Derivative:
     def _generate(self, scalars):
         key = cache.key(self.fn, "reverse", self.wrt, self.mode, self.optimize, scalars)
         generated = cache.get(key)
+        if generated is not None and not all(d.valid() for d in generated.info.get("dependencies", ())):
+            generated = None
         if generated is None:
             generated = transform.reverse(
                 self.fn, self.wrt, self.mode, scalar_args=scalars, optimize=self.optimize
@@ -104,7 +107,17 @@ class Derivative:
             if self.verbose:
                 print(generated.source)
         self._variants[scalars] = generated.function
+        self._dependencies = tuple(generated.info.get("dependencies", ()))
         return generated
+
+    def is_current(self):
+        """False once a function this derivative inlined has been redefined."""
+        return all(dep.valid() for dep in self._dependencies)
+
+    def _refresh(self):
+        """Regenerate after a callee changed: a stale derivative is never run."""
+        self._variants.clear()
+        self.generic = self._generate(frozenset())
 
     def _scalar_params(self, args, kwargs):
         params = self.params
@@ -113,6 +126,8 @@ class Derivative:
         return frozenset(found)
 
     def __call__(self, *args, **kwargs):
+        if self._dependencies and not self.is_current():
+            self._refresh()
         if self.mode == "vjp":
             if not args:
                 raise TangentADError("vjp needs the output seed as its last argument")
@@ -161,6 +176,8 @@ def _derivative(fn, wrt, mode, optimize, verbose):
     wrt = tuple(wrt) if isinstance(wrt, list) else wrt
     key = cache.key(fn, "api", wrt, mode, optimize)
     found = cache.get(key)
+    if found is not None and not found.is_current():
+        found = None
     if found is not None:
         if verbose:
             print(found.generic.source)

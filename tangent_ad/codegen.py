@@ -32,9 +32,10 @@ class _Comments:
         self.texts = []
         self.last = None
 
-    def text(self, lineno):
-        line = linecache.getline(self.filename, lineno).strip() if self.filename else ""
-        return f"{self.basename}:{lineno}  {line}".rstrip()
+    def text(self, lineno, filename=None):
+        filename = filename or self.filename
+        line = linecache.getline(filename, lineno).strip() if filename else ""
+        return f"{os.path.basename(filename or '')}:{lineno}  {line}".rstrip()
 
     def block(self, stmts):
         out = []
@@ -45,10 +46,11 @@ class _Comments:
                 out.append(gast.Expr(value=gast.Constant(value=_MARK.format(len(self.texts) - 1), kind=None)))
                 self.last = None
             lineno = anno.get(stmt, "lineno")
-            if lineno is not None and lineno != self.last:
-                self.texts.append(self.text(lineno))
+            place = (anno.get(stmt, "filename"), lineno)
+            if lineno is not None and place != self.last:
+                self.texts.append(self.text(lineno, place[0]))
                 out.append(gast.Expr(value=gast.Constant(value=_MARK.format(len(self.texts) - 1), kind=None)))
-                self.last = lineno
+                self.last = place
             for field in ("body", "orelse"):
                 if getattr(stmt, field, None):
                     setattr(stmt, field, self.block(getattr(stmt, field)))

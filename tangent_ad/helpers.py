@@ -216,6 +216,14 @@ def undiagonal(g, a, offset=0, axis1=0, axis2=1):
     return numpy.moveaxis(out, (-2, -1), (axis1, axis2))
 
 
+def diag_adjoint(g, v, k=0):
+    """The adjoint of ``diag(v, k)``: diagonal k of `g` for a vector `v`, or `g`
+    put on diagonal k for a matrix `v` (only v's shape is read)."""
+    if len(shape_of(v)) == 1:
+        return numpy.diagonal(g, k)
+    return undiagonal(g, v, k)
+
+
 def untrace(g, a, offset=0, axis1=0, axis2=1):
     """The adjoint of ``trace(a, ...)``: `g` spread along the diagonal."""
     moved = shape_of(a)
@@ -632,6 +640,20 @@ def qr_adjoint(g, a, q, r, mode="reduced"):
     return _mT(numpy.linalg.solve(r, _mT(b)))  # b r^-T
 
 
+def field_adjoint(g, result, index):
+    """The adjoint of ``result.<field>`` for a named tuple `result` (such as
+    slogdet's): the adjoint of ``result[index]``, as a list."""
+    if not isinstance(result, tuple):
+        raise TangentADError(
+            "an attribute of a {} on the differentiated path".format(type(result).__name__),
+            hint="tangent_ad differentiates fields of the named tuples numpy.linalg returns; "
+            "unpack other objects' values into names first",
+        )
+    out = [zeros_like(item) for item in result]
+    out[index] = g
+    return out
+
+
 # ----- Shapes: concatenation and splitting -----
 
 
@@ -764,6 +786,18 @@ def negated(shift):
     if numpy.ndim(shift) == 0:
         return -shift
     return tuple(-s for s in shift)
+
+
+def undiff(g, n=1, axis=-1):
+    """The adjoint of ``diff(a, n, axis)``: y_i = a_(i+1) - a_i, so
+    d a_j = g_(j-1) - g_j (with g zero beyond its ends), applied n times."""
+    for _ in range(n):
+        ndim = len(shape_of(g))
+        ax = axis % ndim
+        first = (slice(None),) * ax + (slice(0, 1),)
+        last = (slice(None),) * ax + (slice(-1, None),)
+        g = numpy.concatenate([-g[first], -numpy.diff(g, axis=ax), g[last]], axis=ax)
+    return g
 
 
 _GATHER_PADS = ("edge", "reflect", "symmetric", "wrap")

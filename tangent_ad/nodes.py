@@ -100,10 +100,18 @@ def set_ctx(node, ctx):
     return node
 
 
-def with_lineno(stmts, lineno):
-    """Stamp every statement (recursively) lacking a line with `lineno`."""
+def with_lineno(stmts, lineno, filename=None):
+    """Stamp every statement (recursively) lacking a line with `lineno`
+    (and `filename`, for code that came from another function)."""
     for stmt in stmts:
         for node in gast.walk(stmt):
             if isinstance(node, gast.stmt) and anno.get(node, "lineno") is None:
                 anno.set(node, "lineno", lineno)
+                if filename is not None:
+                    anno.set(node, "filename", filename)
     return stmts
+
+
+def with_origin(stmts, source):
+    """Stamp `stmts` with the line and file of the statement `source`."""
+    return with_lineno(stmts, anno.get(source, "lineno"), anno.get(source, "filename"))

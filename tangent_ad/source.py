@@ -36,7 +36,8 @@ class FunctionSource:
 
     def location(self, node):
         lineno = anno.get(node, "lineno") or getattr(node, "lineno", None)
-        return Location(self.filename, lineno, self.name)
+        filename = anno.get(node, "filename") or self.filename
+        return Location(filename, lineno, self.name)
 
 
 def unwrap(fn):

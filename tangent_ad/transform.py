@@ -10,6 +10,7 @@ from . import naming
 from .naming import Namer
 from .passes import NORMALIZE
 from .passes import analysis
+from .passes.inline import inline
 from .passes.reverse import Reverse
 from .passes.saves import assemble
 from .passes import optimize as optimizer
@@ -54,6 +55,8 @@ def reverse(fn, wrt, mode, scalar_args=(), optimize=True):
     Python/NumPy scalars for this specialization.
     """
     src, namer = normalized(fn)
+    inlined = inline(src, namer)
+    src.cells.update(inlined.cells)
     func = src.tree
     user_names = naming.all_names(func)
     output = func.body[-1].value.id
@@ -71,5 +74,5 @@ def reverse(fn, wrt, mode, scalar_args=(), optimize=True):
     codegen.rename_injected(derivative, user_names, src.globals)
     source = codegen.to_source(derivative, src.filename)
     function = codegen.compile_function(derivative, source, src, defaults=(mode != "vjp"))
-    info.update(active=active, scalars=scalars, tree=derivative)
+    info.update(active=active, scalars=scalars, tree=derivative, dependencies=inlined.dependencies)
     return Generated(function, source, name, info)

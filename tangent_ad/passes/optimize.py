@@ -193,6 +193,8 @@ def eliminate_dead_code(func, protected):
             return True  # x = x
         if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
             name = stmt.targets[0].id
+            if counts.get(name, 0) == 0 and isinstance(stmt.value, (gast.Constant, gast.Name)):
+                return True  # a constant or a copy nobody reads, even in the primal
             return name not in protected and counts.get(name, 0) == 0 and _pure(stmt.value)
         if isinstance(stmt, gast.AugAssign) and isinstance(stmt.target, gast.Name):
             name = stmt.target.id

@@ -119,7 +119,6 @@ class Reverse:
         return code
 
     def stmt(self, stmt, state):
-        line = anno.get(stmt, "lineno")
         if isinstance(stmt, gast.Assign):
             target = stmt.targets[0]
             if isinstance(target, gast.Subscript):
@@ -137,7 +136,7 @@ class Reverse:
             code = self.expr(stmt)
         else:
             code = []
-        return n.with_lineno(code, line)
+        return n.with_origin(code, stmt)
 
     # -- simple statements -------------------------------------------------
 

@@ -64,13 +64,13 @@ def resolve(code, primal_by_id, saves, elements, dead):
     for stmt in code:
         if is_pop_slot(stmt):
             slot = anno.get(stmt, "slot")
-            line = anno.get(primal_by_id[slot], "lineno")
+            origin = primal_by_id[slot]
             if slot in saves:
                 pop = n.assign(saves[slot], _pop())
-                out.append(n.with_lineno([pop], line)[0])
+                out.append(n.with_origin([pop], origin)[0])
             elif slot in elements:
-                target = n.copy_node(primal_by_id[slot].targets[0])
-                out.append(n.with_lineno([n.assign(target, _pop())], line)[0])
+                target = n.copy_node(origin.targets[0])
+                out.append(n.with_origin([n.assign(target, _pop())], origin)[0])
             continue
         if isinstance(stmt, (gast.If, gast.For)) and anno.has(stmt, "primal"):
             if anno.get(stmt, "primal") in dead:
@@ -85,16 +85,15 @@ def insert_pushes(stmts, saves, elements, modes, scalars):
     """The primal statements with pushes before the assignments that need them."""
     out = []
     for stmt in stmts:
-        line = anno.get(stmt, "lineno")
         if id(stmt) in saves:
             name = saves[id(stmt)]
             value = n.name(name)
             if modes.get(name) == analysis.LIKE and name not in scalars:
                 value = _helper_call(runtime.like, value)
-            out.append(n.with_lineno([_push(value)], line)[0])
+            out.append(n.with_origin([_push(value)], stmt)[0])
         elif id(stmt) in elements:
             load = n.set_ctx(stmt.targets[0], gast.Load())
-            out.append(n.with_lineno([_push(_helper_call(runtime.copy, load))], line)[0])
+            out.append(n.with_origin([_push(_helper_call(runtime.copy, load))], stmt)[0])
         for field in ("body", "orelse"):
             if getattr(stmt, field, None):
                 setattr(stmt, field, insert_pushes(getattr(stmt, field), saves, elements, modes, scalars))

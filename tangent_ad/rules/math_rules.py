@@ -5,6 +5,7 @@ Adjoints call `math` too, so derivatives of scalar code stay scalar code.
 
 import math
 
+from ..helpers import unsum_sequence
 from .registry import adjoint, nondifferentiable, scalar_result
 
 # ----- Exponentials and logarithms -----
@@ -39,6 +40,20 @@ def log10(y, x):
 @adjoint(math.log1p)
 def log1p(y, x):
     d[x] = d[y] / (1.0 + x)
+
+
+if hasattr(math, "exp2"):  # Python 3.11+
+
+    @adjoint(math.exp2)
+    def exp2(y, x):
+        d[x] = d[y] * y * math.log(2.0)
+
+
+if hasattr(math, "cbrt"):  # Python 3.11+
+
+    @adjoint(math.cbrt)
+    def cbrt(y, x):
+        d[x] = d[y] / (3.0 * y * y)
 
 
 @adjoint(math.sqrt)
@@ -92,6 +107,16 @@ def atan2(y_, y, x):
     d[x] = -d[y_] * y / (x * x + y * y)
 
 
+@adjoint(math.degrees)
+def degrees(y, x):
+    d[x] = d[y] * (180.0 / math.pi)
+
+
+@adjoint(math.radians)
+def radians(y, x):
+    d[x] = d[y] * (math.pi / 180.0)
+
+
 @adjoint(math.sinh)
 def sinh(y, x):
     d[x] = d[y] * math.cosh(x)
@@ -107,6 +132,24 @@ def tanh(y, x):
     d[x] = d[y] * (1.0 - y * y)
 
 
+@adjoint(math.asinh)
+def asinh(y, x):
+    d[x] = d[y] / math.sqrt(x * x + 1.0)
+
+
+@adjoint(math.acosh)
+def acosh(y, x):
+    d[x] = d[y] / math.sqrt(x * x - 1.0)
+
+
+@adjoint(math.atanh)
+def atanh(y, x):
+    d[x] = d[y] / (1.0 - x * x)
+
+
+# ----- Other -----
+
+
 @adjoint(math.hypot)
 def hypot(y, x1, x2):
     d[x1] = d[y] * x1 / y
@@ -118,17 +161,44 @@ def fabs(y, x):
     d[x] = d[y] * math.copysign(1.0, x) * (x != 0.0)
 
 
+@adjoint(math.copysign)
+def copysign(y, x1, x2):
+    # y = |x1| sign(x2)
+    d[x1] = d[y] * math.copysign(1.0, x1) * math.copysign(1.0, x2) * (x1 != 0.0)
+
+
+@adjoint(math.fmod)
+def fmod(y, x1, x2):
+    # y = x1 - x2 * trunc(x1 / x2)
+    d[x1] = d[y]
+    d[x2] = -d[y] * math.trunc(x1 / x2)
+
+
 @adjoint(math.erf)
 def erf(y, x):
     d[x] = d[y] * 2.0 / math.sqrt(math.pi) * math.exp(-x * x)
 
 
-nondifferentiable(math.floor, math.ceil, math.trunc, math.isnan, math.isinf, math.isfinite)
+@adjoint(math.erfc)
+def erfc(y, x):
+    d[x] = -d[y] * 2.0 / math.sqrt(math.pi) * math.exp(-x * x)
+
+
+@adjoint(math.fsum)
+def fsum(y, seq):
+    # the adjoint of a sequence is a list, one entry per element
+    d[seq] = unsum_sequence(d[y], seq)
+
+
+nondifferentiable(math.floor, math.ceil, math.trunc, math.isnan, math.isinf, math.isfinite,
+                  math.isclose)
 
 scalar_result(
     "always",
     math.exp, math.expm1, math.log, math.log2, math.log10, math.log1p, math.sqrt, math.pow,
     math.sin, math.cos, math.tan, math.asin, math.acos, math.atan, math.atan2,
-    math.sinh, math.cosh, math.tanh, math.hypot, math.fabs, math.erf,
-    math.floor, math.ceil, math.trunc,
+    math.sinh, math.cosh, math.tanh, math.asinh, math.acosh, math.atanh, math.hypot,
+    math.fabs, math.erf, math.erfc, math.degrees, math.radians, math.copysign, math.fmod,
+    math.fsum, math.floor, math.ceil, math.trunc,
+    *[getattr(math, name) for name in ("exp2", "cbrt") if hasattr(math, name)],
 )

@@ -1,11 +1,38 @@
-"""Array creation inside differentiated code: no derivative flows through.
+"""Array creation inside differentiated code.
 
-`zeros_like(x)` and friends depend only on `x`'s shape, not its values.
+Most creation functions depend only on shapes (``zeros_like(x)`` reads x's
+shape, not its values), so no derivative flows through them. Two take
+values: ``full`` / ``full_like`` (the fill value) and ``linspace`` (start and
+stop, which every sample depends on linearly).
 """
 
 import numpy as np
 
-from .registry import nondifferentiable, fresh
+from ..helpers import linspace_adjoint, sum_like
+from .registry import adjoint, fresh, nondifferentiable
+
+# ----- Values that flow into the new array -----
+
+
+@adjoint(np.full)
+def full(y, shape, fill_value, dtype=None, order="C"):
+    # every element is fill_value: its adjoint is the sum of d[y] (to its shape)
+    d[fill_value] = sum_like(d[y], fill_value)
+
+
+@adjoint(np.full_like)
+def full_like(y, a, fill_value, dtype=None, order="K", subok=True, shape=None):
+    d[fill_value] = sum_like(d[y], fill_value)
+
+
+@adjoint(np.linspace)
+def linspace(y, start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0):
+    # y_i = start + t_i (stop - start), t_i = i / (num - 1) (or i / num without endpoint)
+    d[start] = linspace_adjoint(d[y], start, stop, num, endpoint, retstep, axis, 0)
+    d[stop] = linspace_adjoint(d[y], start, stop, num, endpoint, retstep, axis, 1)
+
+
+# ----- Shapes only -----
 
 _CREATION = [
     np.zeros, np.ones, np.empty, np.zeros_like, np.ones_like, np.empty_like, np.eye,
@@ -13,5 +40,6 @@ _CREATION = [
 ]
 nondifferentiable(*_CREATION, np.random.rand, np.random.randn, np.random.normal,
                   np.random.uniform, np.random.standard_normal, np.isclose, np.allclose,
-                  np.any, np.all, np.count_nonzero, np.array_equal)
-fresh(*_CREATION)
+                  np.any, np.all, np.count_nonzero, np.array_equal, ("method", "any"),
+                  ("method", "all"))
+fresh(*_CREATION, np.full, np.full_like, np.linspace)

@@ -19,6 +19,7 @@ from ..helpers import (
     eigh_adjoint,
     eigvalsh_adjoint,
     einsum_adjoint,
+    field_adjoint,
     inner_lhs,
     inner_rhs,
     inv_adjoint,
@@ -35,7 +36,7 @@ from ..helpers import (
     tensordot_lhs,
     tensordot_rhs,
 )
-from ..runtime import shape_of, unindex
+from ..runtime import shape_of
 from .registry import adjoint, fresh, method, nondifferentiable
 
 # ----- Products -----
@@ -151,36 +152,37 @@ def qr(y, a, mode="reduced"):
 
 
 # Fields of the named tuples that slogdet, eigh and qr return: the adjoint of
-# ``result.field`` is the adjoint of ``result[i]``.
+# ``result.field`` is the adjoint of ``result[i]`` (other objects with an
+# attribute of the same name are refused at run time).
 
 
 @adjoint(("attr", "logabsdet"))
 def logabsdet(y, x):
-    d[x] = unindex(d[y], x, 1)
+    d[x] = field_adjoint(d[y], x, 1)
 
 
 @adjoint(("attr", "eigenvalues"))
 def eigenvalues(y, x):
-    d[x] = unindex(d[y], x, 0)
+    d[x] = field_adjoint(d[y], x, 0)
 
 
 @adjoint(("attr", "eigenvectors"))
 def eigenvectors(y, x):
-    d[x] = unindex(d[y], x, 1)
+    d[x] = field_adjoint(d[y], x, 1)
 
 
 @adjoint(("attr", "Q"))
 def q_field(y, x):
-    d[x] = unindex(d[y], x, 0)
+    d[x] = field_adjoint(d[y], x, 0)
 
 
 @adjoint(("attr", "R"))
 def r_field(y, x):
-    d[x] = unindex(d[y], x, 1)
+    d[x] = field_adjoint(d[y], x, 1)
 
 
 method("dot", np.dot)
-nondifferentiable(("attr", "sign"), np.linalg.matrix_rank)
+nondifferentiable(np.linalg.matrix_rank, np.linalg.cond)
 fresh(
     operator.matmul, np.matmul, np.dot, np.outer, np.vdot, np.inner, np.tensordot, np.einsum,
     np.kron, np.linalg.solve, np.linalg.inv, np.linalg.det, np.linalg.cholesky,

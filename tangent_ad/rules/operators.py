@@ -1,4 +1,5 @@
-"""Python operators and builtins: + - * / ** @ % unary minus, abs, min, max.
+"""Python operators and builtins: + - * / ** % unary minus, abs, float, min,
+max, pow, sum. (``@`` is with the matrix products in `numpy_linalg`.)
 
 Placeholders: the result is `y`, operands `x1, x2` (binary) or `x` (unary),
 ``d[y]`` the incoming adjoint. `unbroadcast(g, x)` sums a result-shaped
@@ -11,6 +12,7 @@ import operator
 
 import numpy as np
 
+from ..helpers import extreme_first, sign_of_real, unsum_sequence
 from ..runtime import unbroadcast
 from .registry import adjoint, nondifferentiable, scalar_result, fresh
 
@@ -74,7 +76,8 @@ def pos(y, x):
 
 @adjoint(builtins.abs)
 def abs_(y, x):
-    d[x] = d[y] * np.sign(x)
+    # slope sign(x), 0 at the kink; complex x is refused at run time
+    d[x] = d[y] * sign_of_real(x)
 
 
 @adjoint(builtins.float)
@@ -83,15 +86,15 @@ def float_(y, x):
 
 
 @adjoint(builtins.max)
-def max_(y, x1, x2):
-    # max returns its first argument on ties
-    d[x1] = d[y] * (x1 >= x2)
+def max_(y, x1, x2=None):
+    # max(a, b) returns a on ties; max(seq): the first element equal to the result
+    d[x1] = extreme_first(d[y], x1, x2, y)
     d[x2] = d[y] * (x2 > x1)
 
 
 @adjoint(builtins.min)
-def min_(y, x1, x2):
-    d[x1] = d[y] * (x1 <= x2)
+def min_(y, x1, x2=None):
+    d[x1] = extreme_first(d[y], x1, x2, y)
     d[x2] = d[y] * (x2 < x1)
 
 
@@ -99,6 +102,14 @@ def min_(y, x1, x2):
 def builtin_pow(y, base, exp):
     d[base] = d[y] * exp * base ** (exp - 1)
     d[exp] = d[y] * y * np.log(np.where(base > 0, base, 1))
+
+
+@adjoint(builtins.sum)
+def sum_(y, iterable, start=0):
+    # sum(seq) = start + seq[0] + seq[1] + ...: each element gets d[y] (summed to
+    # its shape); the adjoint of a list is a list
+    d[iterable] = unsum_sequence(d[y], iterable)
+    d[start] = unbroadcast(d[y], start)
 
 
 nondifferentiable(

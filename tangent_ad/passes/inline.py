@@ -1,0 +1,446 @@
+"""Inline calls to other user functions, so the whole program is one body.
+
+A call ``y = layer(x, W)`` to a Python function with source (module-level,
+imported from another module, reached through a closure, or a
+`functools.partial` of one) is replaced by the callee's own normalized body:
+its locals renamed so nothing collides, its parameters bound to the call's
+arguments, its final ``return v`` turned into ``y = v``. Callees are inlined
+recursively; recursion is unrolled only while it is decided by constant
+arguments (``depth - 1`` down to a base case) and refused otherwise.
+
+Guarantees to later passes: the body is in A-normal form as before; every
+inlined statement carries the callee's ``filename`` annotation (for comments
+and error locations); the returned `Inlined` lists the callees (to validate
+cached derivatives) and the closure cells the code reads.
+
+Names the callee reads from its own module become references the generated
+code can resolve: modules, functions and classes are injected objects; other
+module data is read live as ``module.name``.
+"""
+
+import builtins
+import functools
+import re
+import sys
+import types
+
+import gast
+
+from .. import anno
+from .. import naming
+from .. import nodes as n
+from ..errors import UnsupportedConstructError
+from ..rules import registry
+from ..source import static_value, is_resolved
+
+MAX_DEPTH = 40
+_NOT_INLINED = ("numpy", "cupy", "dask", "tangent_ad", "scipy", "jax", "torch")
+
+
+class Dependency:
+    """A callee the derivative was made from, and where it was found."""
+
+    __slots__ = ("mapping", "key", "fn", "code")
+
+    def __init__(self, mapping, key, fn):
+        self.mapping = mapping
+        self.key = key
+        self.fn = fn
+        self.code = fn.__code__
+
+    def valid(self):
+        if self.mapping is None:
+            return self.fn.__code__ is self.code
+        try:
+            current = self.mapping[self.key] if isinstance(self.mapping, dict) else self.mapping.cell_contents
+        except (KeyError, ValueError):
+            return False
+        target = getattr(current, "func", current)  # functools.partial
+        return target is self.fn and self.fn.__code__ is self.code
+
+
+class Inlined:
+    def __init__(self):
+        self.dependencies = []
+        self.cells = {}
+
+
+def callee_of(call):
+    """(function, bound partial args, partial keywords) if `call` is inlinable."""
+    if not isinstance(call, gast.Call):
+        return None
+    value = static_value(call.func)
+    if not is_resolved(value):
+        return None
+    args, keywords = (), {}
+    if isinstance(value, functools.partial):
+        args, keywords = value.args, dict(value.keywords)
+        value = value.func
+    if not isinstance(value, types.FunctionType):
+        return None
+    key = registry.call_key(call)
+    if key in registry.ADJOINTS or key in registry.NONDIFFERENTIABLE or value in registry.ADJOINTS:
+        return None
+    module = (getattr(value, "__module__", None) or "").split(".")[0]
+    if module in _NOT_INLINED:
+        return None
+    return value, args, keywords
+
+
+class Inliner:
+    def __init__(self, src, namer, inlined, stack=()):
+        self.src = src
+        self.namer = namer
+        self.inlined = inlined
+        self.stack = list(stack) + [src.fn]
+
+    def block(self, stmts):
+        out = []
+        for stmt in stmts:
+            for field in ("body", "orelse"):
+                if getattr(stmt, field, None):
+                    setattr(stmt, field, self.block(getattr(stmt, field)))
+            call, target = _call_of(stmt)
+            found = callee_of(call) if call is not None else None
+            if found is None:
+                out.append(stmt)
+                continue
+            out.extend(self.inline(stmt, call, target, *found))
+        return out
+
+    def inline(self, stmt, call, target, fn, partial_args, partial_keywords):
+        from ..transform import normalized
+
+        location = self.src.location(stmt)
+        if len(self.stack) > MAX_DEPTH:
+            raise UnsupportedConstructError(
+                f"recursion deeper than {MAX_DEPTH} calls (in {fn.__qualname__})",
+                location,
+                "tangent_ad inlines calls; recursion must end after a fixed number of "
+                "calls decided by constant arguments",
+            )
+        if fn in self.stack and not _has_constant_args(call):
+            raise UnsupportedConstructError(
+                f"recursive call to {fn.__qualname__} whose depth depends on data",
+                location,
+                "tangent_ad inlines calls, so recursion is unrolled only when constant "
+                "arguments decide where it stops (e.g. f(x, depth=3)); write a loop instead",
+            )
+        callee, callee_namer = normalized(fn)
+        from ..source import local_names
+
+        callee.tree_locals = local_names(callee.tree)
+        self.namer.reserve(_nonlocal_names(callee.tree))
+        self._record_dependency(call, fn)
+        line = anno.get(stmt, "lineno")
+        bindings, prelude = self.bind(callee, call, fn, partial_args, partial_keywords, line)
+        body = callee.tree.body
+        body = _fold_constants(body, bindings)
+        inner = Inliner(callee, callee_namer, self.inlined, self.stack)
+        body = inner.block(body)
+        returned = body[-1].value.id
+        renames = self.rename_map(callee, bindings, body)
+        if target is not None and returned not in bindings:
+            renames[returned] = target  # the callee computes straight into the target
+        self._rewrite(body, callee, renames, bindings)
+        final = body.pop()
+        out = n.with_lineno(prelude, line)
+        out += body
+        if target is not None and not (isinstance(final.value, gast.Name) and final.value.id == target):
+            result = n.assign(target, final.value)
+            anno.set(result, "lineno", anno.get(final, "lineno"))
+            anno.set(result, "filename", callee.filename)
+            out.append(result)
+        return out
+
+    # -- parameters ---------------------------------------------------------
+
+    def bind(self, callee, call, fn, partial_args, partial_keywords, line):
+        """Map callee parameters to atoms; statements binding the others."""
+        params = callee.tree.args
+        names = [a.id for a in params.posonlyargs + params.args]
+        kwonly = [a.id for a in params.kwonlyargs]
+        values = {}
+        positional = [_object_node(v) for v in partial_args] + list(call.args)
+        if len(positional) > len(names):
+            raise UnsupportedConstructError(
+                f"call to {fn.__qualname__} with too many arguments", self.src.location(call)
+            )
+        for name, value in zip(names, positional):
+            values[name] = value
+        for key, value in partial_keywords.items():
+            values[key] = _object_node(value)
+        for kw in call.keywords:
+            if kw.arg not in names + kwonly:
+                raise UnsupportedConstructError(
+                    f"call to {fn.__qualname__} with unknown keyword {kw.arg!r}", self.src.location(call)
+                )
+            values[kw.arg] = kw.value
+        defaults = dict(zip(names[len(names) - len(fn.__defaults__ or ()):], fn.__defaults__ or ()))
+        defaults.update(fn.__kwdefaults__ or {})
+        assigned = _assigned(callee.tree.body)
+        bindings, prelude = {}, []
+        for name in names + kwonly:
+            if name in values:
+                value = values[name]
+            elif name in defaults:
+                value = _object_node(defaults[name])
+            else:
+                raise UnsupportedConstructError(
+                    f"call to {fn.__qualname__} without argument {name!r}", self.src.location(call)
+                )
+            if name not in assigned and (n.is_atom(value) or anno.has(value, "inject")):
+                bindings[name] = value
+            else:
+                local = self.namer.unique(name)
+                prelude.append(n.assign(local, value))
+                bindings[name] = n.name(local)
+        return bindings, prelude
+
+    # -- renaming ------------------------------------------------------------
+
+    def _fresh_like(self, name):
+        for fmt in (naming.TEMP, naming.COND, naming.ITEM, naming.TRIPS, naming.SKIP, naming.BREAK):
+            prefix = fmt.split("{")[0]
+            if name.startswith(prefix) and name[len(prefix):].isdigit():
+                return self.namer.fresh(fmt)
+        return self.namer.unique(re.sub(r"(_\d+)+$", "", name) or name)
+
+    def rename_map(self, callee, bindings, body):
+        from ..source import local_names
+
+        return {
+            name: self._fresh_like(name)
+            for name in sorted(local_names(callee.tree) | _locals(body))
+            if name not in bindings
+        }
+
+    def _rewrite(self, body, callee, renames, bindings):
+        same_module = callee.globals is self.src.globals
+        caller_locals = self.namer.used
+        for stmt in body:
+            for node in gast.walk(stmt):
+                if isinstance(node, gast.stmt) and not anno.has(node, "filename"):
+                    anno.set(node, "filename", callee.filename)
+            _Rename(self, callee, renames, bindings, same_module, caller_locals).visit(stmt)
+
+    def _record_dependency(self, call, fn):
+        func = call.func
+        mapping, key = None, None
+        if isinstance(func, gast.Name):
+            kind = anno.get(func, "binding", ("",))[0]
+            if kind == "global":
+                mapping, key = self.src.globals, func.id
+            elif kind == "closure":
+                mapping, key = self.src.cells.get(func.id), func.id
+        elif isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name):
+            module = static_value(func.value)
+            if isinstance(module, types.ModuleType):
+                mapping, key = vars(module), func.attr
+        self.inlined.dependencies.append(Dependency(mapping, key, fn))
+
+
+class _Rename(gast.NodeTransformer):
+    """Rename callee locals; make its globals and closure cells resolvable."""
+
+    def __init__(self, inliner, callee, renames, bindings, same_module, caller_locals):
+        self.inliner = inliner
+        self.callee = callee
+        self.renames = renames
+        self.bindings = bindings
+        self.same_module = same_module
+        self.caller_locals = caller_locals
+
+    def visit_Name(self, node):
+        if node.id in self.bindings and isinstance(node.ctx, gast.Load):
+            replacement = n.copy_node(self.bindings[node.id])
+            return replacement
+        if node.id in self.renames:
+            node.id = self.renames[node.id]
+            return node
+        if anno.has(node, "inject") or not isinstance(node.ctx, gast.Load):
+            return node
+        kind, value = anno.get(node, "binding", ("", None))
+        if kind == "closure":
+            cell = self.callee.cells[node.id]
+            name = self.inliner.namer.unique(node.id)
+            self.inliner.inlined.cells[name] = cell
+            self.renames[node.id] = name
+            node.id = name
+            return node
+        if kind == "global":
+            if self.same_module and node.id not in self.inliner.src.tree_locals:
+                return node
+            if isinstance(value, (types.ModuleType, types.FunctionType, type, types.BuiltinFunctionType)) or callable(value):
+                anno.set(node, "inject", value)
+                return node
+            module = sys.modules.get(self.callee.fn.__module__)
+            if module is None:
+                anno.set(node, "inject", value)
+                return node
+            base = n.name(module.__name__.split(".")[-1])
+            anno.set(base, "inject", module)
+            anno.set(base, "binding", ("global", module))
+            attr = gast.Attribute(value=base, attr=node.id, ctx=gast.Load())
+            return attr
+        if kind == "builtin" and node.id in self.inliner.src.tree_locals:
+            anno.set(node, "inject", getattr(builtins, node.id))
+        return node
+
+
+def _call_of(stmt):
+    if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
+        if isinstance(stmt.value, gast.Call):
+            return stmt.value, stmt.targets[0].id
+    if isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Call):
+        return stmt.value, None
+    return None, None
+
+
+def _object_node(value):
+    if value is None or isinstance(value, (bool, int, float, complex, str)):
+        return n.const(value)
+    node = n.name(getattr(value, "__name__", type(value).__name__.lower()))
+    anno.set(node, "inject", value)
+    return node
+
+
+def _has_constant_args(call):
+    return any(isinstance(a, gast.Constant) for a in list(call.args) + [k.value for k in call.keywords])
+
+
+def _assigned(stmts):
+    names = set()
+    for stmt in stmts:
+        names.update(n.store_names(stmt))
+    return names
+
+
+def _locals(stmts):
+    return _assigned(stmts)
+
+
+def _nonlocal_names(tree):
+    """Names a function reads from its module, closure or builtins."""
+    return {
+        node.id
+        for node in gast.walk(tree)
+        if isinstance(node, gast.Name)
+        and anno.get(node, "binding", ("local",))[0] in ("global", "closure", "builtin")
+    }
+
+
+# -- constant folding for recursion decided by constant arguments ----------
+
+
+def _fold_constants(body, bindings):
+    """Substitute constant int/bool parameters, fold what they decide, drop
+    the branches they rule out (flow-sensitive, so early returns fold too)."""
+    constants = {
+        k: v.value
+        for k, v in bindings.items()
+        if isinstance(v, gast.Constant) and isinstance(v.value, (bool, int))
+    }
+    if not constants:
+        return body
+    return _fold_block(body, constants)
+
+
+def _fold_block(stmts, constants):
+    out = []
+    for stmt in stmts:
+        if isinstance(stmt, gast.If) and isinstance(stmt.test, gast.Name) and stmt.test.id in constants:
+            chosen = stmt.body if constants[stmt.test.id] else stmt.orelse
+            out.extend(_fold_block(chosen, constants))
+            continue
+        if isinstance(stmt, gast.If):
+            then, orelse = dict(constants), dict(constants)
+            stmt.body = _fold_block(stmt.body, then) or [gast.Pass()]
+            stmt.orelse = _fold_block(stmt.orelse, orelse)
+            for name in set(constants) | set(then) | set(orelse):
+                if then.get(name, _UNKNOWN) is _UNKNOWN or then.get(name) != orelse.get(name, _UNKNOWN):
+                    constants.pop(name, None)
+                else:
+                    constants[name] = then[name]
+            out.append(stmt)
+            continue
+        if isinstance(stmt, (gast.For, gast.While)):
+            for name in _assigned([stmt]):
+                constants.pop(name, None)
+            _substitute(stmt.iter if isinstance(stmt, gast.For) else stmt.test, constants)
+            stmt.body = _fold_block(stmt.body, dict(constants)) or [gast.Pass()]
+            for name in _assigned([stmt]):
+                constants.pop(name, None)
+            out.append(stmt)
+            continue
+        if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
+            value = _evaluate(stmt.value, constants)
+            _substitute(stmt.value, constants)
+            name = stmt.targets[0].id
+            if value is _UNKNOWN:
+                constants.pop(name, None)
+            else:
+                constants[name] = value
+                stmt.value = n.const(value)
+        else:
+            for name in _assigned([stmt]):
+                constants.pop(name, None)
+            for field in ("value", "targets"):
+                if getattr(stmt, field, None) is not None:
+                    _substitute(getattr(stmt, field), constants)
+        out.append(stmt)
+    return out
+
+
+def _substitute(node, constants):
+    """Replace loads of constant names by the constants, in place."""
+    nodes = node if isinstance(node, list) else [node]
+    for root in nodes:
+        for sub in gast.walk(root):
+            for field, value in gast.iter_fields(sub):
+                if isinstance(value, gast.Name) and isinstance(value.ctx, gast.Load) and value.id in constants:
+                    setattr(sub, field, n.const(constants[value.id]))
+                elif isinstance(value, list):
+                    for i, item in enumerate(value):
+                        if isinstance(item, gast.Name) and isinstance(item.ctx, gast.Load) and item.id in constants:
+                            value[i] = n.const(constants[item.id])
+
+
+_UNKNOWN = object()
+_OPS = {
+    gast.Add: lambda a, b: a + b, gast.Sub: lambda a, b: a - b, gast.Mult: lambda a, b: a * b,
+    gast.FloorDiv: lambda a, b: a // b, gast.Mod: lambda a, b: a % b,
+    gast.Eq: lambda a, b: a == b, gast.NotEq: lambda a, b: a != b, gast.Lt: lambda a, b: a < b,
+    gast.LtE: lambda a, b: a <= b, gast.Gt: lambda a, b: a > b, gast.GtE: lambda a, b: a >= b,
+}
+
+
+def _evaluate(node, constants):
+    if isinstance(node, gast.Constant):
+        return node.value if isinstance(node.value, (bool, int)) else _UNKNOWN
+    if isinstance(node, gast.Name):
+        return constants.get(node.id, _UNKNOWN)
+    if isinstance(node, gast.BinOp) and type(node.op) in _OPS:
+        a, b = _evaluate(node.left, constants), _evaluate(node.right, constants)
+        if a is _UNKNOWN or b is _UNKNOWN:
+            return _UNKNOWN
+        return _OPS[type(node.op)](a, b)
+    if isinstance(node, gast.Compare) and len(node.ops) == 1 and type(node.ops[0]) in _OPS:
+        a, b = _evaluate(node.left, constants), _evaluate(node.comparators[0], constants)
+        if a is _UNKNOWN or b is _UNKNOWN:
+            return _UNKNOWN
+        return _OPS[type(node.ops[0])](a, b)
+    if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.Not):
+        a = _evaluate(node.operand, constants)
+        return _UNKNOWN if a is _UNKNOWN else (not a)
+    return _UNKNOWN
+
+
+def inline(src, namer):
+    """Inline every call to a user function in `src` (in place)."""
+    from ..source import local_names
+
+    inlined = Inlined()
+    src.tree_locals = local_names(src.tree)
+    src.tree.body = Inliner(src, namer, inlined).block(src.tree.body)
+    return inlined

@@ -17,6 +17,7 @@ from .source import require_function, unwrap
 __all__ = ["grad", "value_and_grad", "vjp", "differentiate", "source", "Derivative"]
 
 _SCALAR_TYPES = (float, int)
+_CONTAINER_TYPES = (list, tuple, dict)
 
 
 def _normalize_wrt(fn, wrt):
@@ -64,10 +65,20 @@ def _check_signature(fn):
             )
 
 
-def _is_scalar(value):
-    return type(value) in _SCALAR_TYPES or (
-        isinstance(value, numbers.Number) and not isinstance(value, bool)
-    )
+def _kind(value):
+    """What the generated code may assume about an argument: "scalar"
+    (Python/NumPy number), "container" (list, tuple, dict), an object's class
+    (attributes and methods resolved at generation), or None (an array)."""
+    kind = type(value)
+    if kind in _SCALAR_TYPES:
+        return "scalar"
+    if kind in _CONTAINER_TYPES:
+        return "container"
+    if isinstance(value, numbers.Number):
+        return None if isinstance(value, bool) else "scalar"
+    if hasattr(value, "shape") or not hasattr(value, "__dict__") or callable(value):
+        return None
+    return kind
 
 
 def _located(err, fn):
@@ -88,25 +99,32 @@ class Derivative:
         self.verbose = verbose
         self._variants = {}
         self._dependencies = ()
-        self.generic = self._generate(frozenset())
+        self._deferred = None
         functools.update_wrapper(self, self.fn, updated=())
-        self.__name__ = self.generic.name
-        self.__qualname__ = self.generic.name
+        try:
+            self.generic = self._generate(frozenset())
+        except TangentADError as err:
+            if not getattr(err, "deferrable", False):
+                raise
+            # e.g. `model.loss(x)`: resolved once a call shows model's class
+            self.generic, self._deferred = None, err
+        name = self.generic.name if self.generic else f"d_{self.fn.__name__}"
+        self.__name__ = self.__qualname__ = name
 
-    def _generate(self, scalars):
-        key = cache.key(self.fn, "reverse", self.wrt, self.mode, self.optimize, scalars)
+    def _generate(self, kinds):
+        key = cache.key(self.fn, "reverse", self.wrt, self.mode, self.optimize, kinds)
         generated = cache.get(key)
         if generated is not None and not all(d.valid() for d in generated.info.get("dependencies", ())):
             generated = None
         if generated is None:
             generated = transform.reverse(
-                self.fn, self.wrt, self.mode, scalar_args=scalars, optimize=self.optimize
+                self.fn, self.wrt, self.mode, kinds=kinds, optimize=self.optimize
             )
             cache.stats["generated"] += 1
             cache.put(key, generated, self.fn)
             if self.verbose:
                 print(generated.source)
-        self._variants[scalars] = generated.function
+        self._variants[kinds] = generated.function
         self._dependencies = tuple(generated.info.get("dependencies", ()))
         return generated
 
@@ -117,12 +135,20 @@ class Derivative:
     def _refresh(self):
         """Regenerate after a callee changed: a stale derivative is never run."""
         self._variants.clear()
-        self.generic = self._generate(frozenset())
+        if self.generic is not None:
+            self.generic = self._generate(frozenset())
 
-    def _scalar_params(self, args, kwargs):
-        params = self.params
-        found = [params[i] for i, a in enumerate(args[: len(params)]) if _is_scalar(a)]
-        found += [k for k, v in kwargs.items() if _is_scalar(v)]
+    def _kinds(self, args, kwargs):
+        """The specialisation key of a call: (parameter, kind) pairs."""
+        found = []
+        for name, value in zip(self.params, args):
+            kind = _kind(value)
+            if kind is not None:
+                found.append((name, kind))
+        for name, value in kwargs.items():
+            kind = _kind(value)
+            if kind is not None:
+                found.append((name, kind))
         return frozenset(found)
 
     def __call__(self, *args, **kwargs):
@@ -133,10 +159,10 @@ class Derivative:
                 raise TangentADError("vjp needs the output seed as its last argument")
             *args, seed = args
             bound = self._bind(args, kwargs)
-            key = self._scalar_params(bound, {})
+            key = self._kinds(bound, {})
             function = self._variants.get(key) or self._generate(key).function
             return function(*bound, seed)
-        key = self._scalar_params(args, kwargs)
+        key = self._kinds(args, kwargs)
         function = self._variants.get(key)
         if function is None:
             function = self._generate(key).function
@@ -156,15 +182,22 @@ class Derivative:
 
     @property
     def __tangent_source__(self):
-        return self.generic.source
+        return self.source()
 
     def source(self, *args, **kwargs):
         """The generated source; with example arguments, of their specialization."""
         if not args and not kwargs:
+            if self.generic is None:
+                err = self._deferred
+                raise type(err)(
+                    err.construct, err.location,
+                    "this derivative depends on the arguments' types: pass example "
+                    "arguments, ta.source(df, *args)", err.detail,
+                )
             return self.generic.source
         if self.mode == "vjp":
             args = args[:-1]
-        key = self._scalar_params(args, kwargs)
+        key = self._kinds(args, kwargs)
         return self._generate(key).source
 
     def __repr__(self):

@@ -26,11 +26,8 @@ UNSUPPORTED = {
     gast.Yield: ("generator (yield)", "return a list or an array instead of yielding"),
     gast.YieldFrom: ("generator (yield from)", "return a list or an array instead"),
     gast.GeneratorExp: ("generator expression", "use a list or an explicit loop"),
-    gast.ListComp: ("list comprehension", "write it as a for loop that appends to a list"),
     gast.SetComp: ("set comprehension", "write it as an explicit loop"),
     gast.DictComp: ("dict comprehension", "write it as an explicit loop"),
-    gast.Lambda: ("lambda inside a differentiated function", "define it with def outside"),
-    gast.FunctionDef: ("nested function definition", "define the helper at module level"),
     gast.ClassDef: ("class definition inside a differentiated function", "define it outside"),
     gast.Global: ("global statement", "pass the value in as an argument"),
     gast.Nonlocal: ("nonlocal statement", "pass the value in as an argument"),
@@ -55,6 +52,7 @@ def check(src):
             "name the parameters explicitly",
         )
     for stmt in func.body:
+        _check_placement(src, stmt)
         for node in gast.walk(stmt):
             entry = UNSUPPORTED.get(type(node))
             if entry is not None:
@@ -65,6 +63,37 @@ def check(src):
                 raise UnsupportedConstructError(
                     f"{kind} ... else", src.location(node), "set a flag before break instead"
                 )
+
+
+_HOISTABLE = (gast.Assign, gast.AugAssign, gast.Expr, gast.Return, gast.AnnAssign)
+
+
+def _check_placement(src, stmt):
+    """Lambdas only as `name = lambda ...`; comprehensions only where they can
+    be computed before their statement (not in a test, which runs repeatedly)."""
+    allowed = {
+        id(node.value)
+        for node in gast.walk(stmt)
+        if isinstance(node, gast.Assign)
+        and isinstance(node.value, gast.Lambda)
+        and len(node.targets) == 1
+        and isinstance(node.targets[0], gast.Name)
+    }
+    for node in gast.walk(stmt):
+        if isinstance(node, (gast.If, gast.While, gast.For)):
+            header = node.iter if isinstance(node, gast.For) else node.test
+            if any(isinstance(sub, gast.ListComp) for sub in gast.walk(header)):
+                raise UnsupportedConstructError(
+                    "list comprehension in a loop or branch header",
+                    src.location(node),
+                    "compute the list on the line before",
+                )
+        if isinstance(node, gast.Lambda) and id(node) not in allowed:
+            raise UnsupportedConstructError(
+                "lambda used as a value",
+                src.location(_stmt_of(stmt, node)),
+                "assign it to a name (f = lambda x: ...) and call it, or use def",
+            )
 
 
 def _stmt_of(top, target):

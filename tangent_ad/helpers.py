@@ -20,6 +20,32 @@ from .runtime import add_at, namespace, shape_of, unbroadcast, unreduce, zeros_l
 # ----- Small utilities -----
 
 
+class Adjoints(list):
+    """The adjoint of a sequence: one adjoint per element, added elementwise.
+
+    Rules for functions of sequences (concatenate, stack, sum, fields of named
+    tuples) return this, so that when two rules contribute to the adjoint of
+    the same list, ``d_xs + other`` adds the elements instead of joining the
+    lists (a list subclass's reflected ``__radd__`` wins over ``list.__add__``).
+    """
+
+    __slots__ = ()
+
+    def __add__(self, other):
+        if not isinstance(other, (list, tuple)) or len(other) != len(self):
+            return NotImplemented
+        return Adjoints(mine + theirs for mine, theirs in zip(self, other))
+
+    __radd__ = __add__
+
+    def __iadd__(self, other):
+        total = self + other
+        if total is NotImplemented:
+            return NotImplemented
+        self[:] = total
+        return self
+
+
 def _normalize_axes(axis, ndim):
     """`axis` (None, int or sequence) as a sorted tuple of non-negative axes."""
     if axis is None:
@@ -307,8 +333,11 @@ def norm_adjoint(g, x, y, ord=None, axis=None, keepdims=False):
 
 
 def untranspose(g, axes=None):
-    """The adjoint of ``transpose(x, axes)``: transpose back."""
-    if axes is None:
+    """The adjoint of ``transpose(x, axes)`` (and ``x.transpose(*axes)``, whose
+    axes may come as one tuple): transpose back."""
+    if axes is not None and len(axes) == 1 and not isinstance(axes[0], numbers.Integral):
+        axes = axes[0]
+    if axes is None or len(axes) == 0:
         return numpy.transpose(g)
     inverse = [0] * len(axes)
     for position, axis in enumerate(axes):
@@ -649,7 +678,7 @@ def field_adjoint(g, result, index):
             hint="tangent_ad differentiates fields of the named tuples numpy.linalg returns; "
             "unpack other objects' values into names first",
         )
-    out = [zeros_like(item) for item in result]
+    out = Adjoints(zeros_like(item) for item in result)
     out[index] = g
     return out
 
@@ -675,8 +704,8 @@ def unconcatenate(g, arrays, axis=0):
     shapes = [shape_of(x) for x in arrays]
     if axis is None:
         pieces = _split_pieces(g, [(_size(s),) for s in shapes], 0)
-        return [numpy.reshape(p, s) for p, s in zip(pieces, shapes)]
-    return _split_pieces(g, shapes, axis % max(len(shapes[0]), 1))
+        return Adjoints(numpy.reshape(p, s) for p, s in zip(pieces, shapes))
+    return Adjoints(_split_pieces(g, shapes, axis % max(len(shapes[0]), 1)))
 
 
 def _size(shape):
@@ -689,7 +718,7 @@ def _size(shape):
 def unstack(g, arrays, axis=0):
     """The adjoint of ``stack(arrays, axis)``: the slices of `g` along `axis`."""
     moved = numpy.moveaxis(g, axis, 0)
-    return [moved[i] for i in range(len(arrays))]
+    return Adjoints(moved[i] for i in range(len(arrays)))
 
 
 def _promoted(shape, ndmin):
@@ -714,7 +743,7 @@ def unstack_along(g, arrays, kind):
     else:  # column_stack: vectors become columns
         used, axis = [s + (1,) if len(s) == 1 else _promoted(s, 2) for s in shapes], 1
     pieces = _split_pieces(g, used, axis)
-    return [numpy.reshape(p, s) for p, s in zip(pieces, shapes)]
+    return Adjoints(numpy.reshape(p, s) for p, s in zip(pieces, shapes))
 
 
 def _split_slices(length, indices_or_sections):
@@ -855,9 +884,9 @@ def untake(g, a, indices, axis=None, mode="raise"):
     axis = 0 if axis is None else axis % len(shape)
     length = out.shape[axis]
     if mode == "wrap":
-        indices = indices % length
+        indices = namespace(out).asarray(indices) % length
     elif mode == "clip":
-        indices = numpy.clip(indices, 0, length - 1)
+        indices = namespace(out).clip(namespace(out).asarray(indices), 0, length - 1)
     return numpy.reshape(add_at(out, (slice(None),) * axis + (indices,), g), shape)
 
 
@@ -936,7 +965,7 @@ def unsum_sequence(g, items):
     back over that axis."""
     if hasattr(items, "shape"):
         return unreduce(g, items, 0)
-    return [unbroadcast(g, item) for item in items]
+    return Adjoints(unbroadcast(g, item) for item in items)
 
 
 def extreme_first(g, x1, x2, y):
@@ -946,7 +975,7 @@ def extreme_first(g, x1, x2, y):
     if x2 is None:
         hit = [False] * len(x1)
         hit[[i for i, item in enumerate(x1) if item == y][0]] = True
-        return [g if h else 0.0 * g for h in hit]
+        return Adjoints(g if h else 0.0 * g for h in hit)
     return g * (x1 == y)
 
 

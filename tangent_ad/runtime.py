@@ -9,6 +9,8 @@ import numbers
 
 import numpy
 
+from .containers import DictAdjoint, SeqAdjoint, add
+
 __all__ = [
     "Stack",
     "Like",
@@ -168,8 +170,16 @@ def zeros_like(x):
     if isinstance(x, complex):
         return 0j
     if isinstance(x, (list, tuple)):
-        # the adjoint of a sequence is a list (so it can be accumulated into)
-        return [zeros_like(item) for item in x]
+        return SeqAdjoint(zeros_like(item) for item in x)
+    if isinstance(x, dict):
+        return DictAdjoint((key, zeros_like(value)) for key, value in x.items())
+    if not hasattr(x, "shape") and hasattr(x, "__dict__"):
+        # an object: one adjoint per attribute that holds numbers or arrays
+        return DictAdjoint(
+            (key, zeros_like(value))
+            for key, value in vars(x).items()
+            if isinstance(value, (numbers.Number, list, tuple, dict)) or hasattr(value, "shape")
+        )
     shape = shape_of(x)
     dtype = getattr(x, "dtype", None)
     if dtype is None or dtype.kind not in "fc":
@@ -197,6 +207,9 @@ def _is_basic(index):
 
 def add_at(acc, index, g):
     """acc[index] += g, in place, correct when `index` repeats elements."""
+    if isinstance(acc, (list, dict)):
+        acc[index] = add(acc[index], g)
+        return acc
     if _is_basic(index) or getattr(index, "dtype", None) == bool:
         acc[index] += g
         return acc

@@ -24,15 +24,17 @@ _UNRESOLVED = object()
 class FunctionSource:
     """A user function's parsed source and the namespaces it reads."""
 
-    def __init__(self, fn, tree, filename):
+    def __init__(self, fn, tree, filename, globals_=None, cells=None, name=None):
         self.fn = fn
         self.tree = tree
         self.filename = filename
-        self.name = tree.name
-        self.globals = fn.__globals__
-        code = fn.__code__
-        cells = fn.__closure__ or ()
-        self.cells = dict(zip(code.co_freevars, cells))
+        self.name = name or tree.name
+        self.globals = fn.__globals__ if globals_ is None else globals_
+        if cells is None:
+            code = fn.__code__
+            cells = dict(zip(code.co_freevars, fn.__closure__ or ()))
+        self.cells = cells
+        self.local_functions = {}
 
     def location(self, node):
         lineno = anno.get(node, "lineno") or getattr(node, "lineno", None)
@@ -140,7 +142,8 @@ def _find_function(tree, fn):
 
 
 def local_names(func):
-    """Names bound inside `func`: its arguments and every assignment target."""
+    """Names bound inside `func`: its arguments and every assignment target
+    (not those of functions nested in it)."""
     names = set()
     args = func.args
     for arg in args.posonlyargs + args.args + args.kwonlyargs:
@@ -148,19 +151,38 @@ def local_names(func):
     for arg in (args.vararg, args.kwarg):
         if arg is not None:
             names.add(arg.id)
-    for node in gast.walk(func):
+    for node in _walk_own(func.body):
         if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
             names.add(node.id)
+        elif isinstance(node, gast.FunctionDef):
+            names.add(node.name)
     return names
 
 
-def resolve(src):
-    """Annotate every non-local Name and static attribute chain with its object."""
+def _walk_own(stmts):
+    """Nodes of `stmts`, not descending into nested functions or lambdas."""
+    todo = list(stmts)
+    while todo:
+        node = todo.pop()
+        yield node
+        if isinstance(node, (gast.FunctionDef, gast.Lambda)):
+            continue
+        todo.extend(gast.iter_child_nodes(node))
+
+
+def resolve(src, enclosing=frozenset()):
+    """Annotate every non-local Name and static attribute chain with its object.
+
+    `enclosing`: for a nested function, the enclosing function's locals,
+    which the nested body reads as they are when it is called.
+    """
     locals_ = local_names(src.tree)
     for node in gast.walk(src.tree):
         if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
             if node.id in locals_:
                 anno.set(node, "binding", ("local", None))
+            elif node.id in enclosing:
+                anno.set(node, "binding", ("enclosing", None))
             else:
                 anno.set(node, "binding", _lookup(src, node))
     for node in gast.walk(src.tree):
@@ -189,7 +211,7 @@ def static_value(node):
     """The object a Name/Attribute chain refers to, or _UNRESOLVED."""
     if isinstance(node, gast.Name):
         binding = anno.get(node, "binding")
-        if binding is None or binding[0] in ("local", "unresolved"):
+        if binding is None or binding[0] not in ("global", "closure", "builtin"):
             return _UNRESOLVED
         return binding[1]
     if isinstance(node, gast.Attribute):

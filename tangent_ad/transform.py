@@ -31,10 +31,15 @@ def normalized(fn):
     """Parse, check and normalize `fn`; returns (FunctionSource, Namer)."""
     src = parse_function(fn)
     resolve(src)
+    return normalize(src)
+
+
+def normalize(src):
+    """Check and normalize a resolved `FunctionSource`; returns (src, Namer)."""
     fence.check(src)
     namer = Namer(naming.all_names(src.tree))
-    for normalize in NORMALIZE:
-        normalize(src, namer)
+    for step in NORMALIZE:
+        step(src, namer)
     return src, namer
 
 
@@ -47,24 +52,31 @@ def parameter_names(fn):
     return [p.name for p in inspect.signature(fn).parameters.values() if p.kind in kinds]
 
 
-def reverse(fn, wrt, mode, scalar_args=(), optimize=True):
+def reverse(fn, wrt, mode, kinds=frozenset(), optimize=True):
     """Generate and compile a reverse-mode derivative of `fn`.
 
     `wrt`: parameter names; `mode`: "grad", "value_and_grad",
-    "grad_and_value" or "vjp"; `scalar_args`: parameters known to hold
-    Python/NumPy scalars for this specialization.
+    "grad_and_value" or "vjp"; `kinds`: (parameter, kind) pairs this
+    specialization may assume (see `api._kind`).
     """
-    src, namer = normalized(fn)
+    src = parse_function(fn)
+    resolve(src)
+    user_names = naming.all_names(src.tree)
+    src.object_kinds = {name: kind for name, kind in kinds if isinstance(kind, type)}
+    src, namer = normalize(src)
     inlined = inline(src, namer)
     src.cells.update(inlined.cells)
     func = src.tree
-    user_names = naming.all_names(func)
     output = func.body[-1].value.id
     active = analysis.activity(func, wrt, output)
     varied = analysis.varied_names(func, wrt)
-    scalars = analysis.scalar_names(func, set(scalar_args))
+    scalar_args = {name for name, kind in kinds if kind == "scalar"}
+    containers = {name for name, kind in kinds if kind == "container"}
+    scalars = analysis.scalar_names(func, scalar_args)
     analysis.check_index_assignments(src, func)
     rev = Reverse(src, namer, list(wrt), active, scalars, mode, varied)
+    rev.containers = containers | set(src.object_kinds)
+    rev.objects = set(src.object_kinds)
     primal, adjoint, returns = rev.run()
     prefix = "vjp_" if mode == "vjp" else "d_"
     name = namer.unique(prefix + src.name.strip("_"))

@@ -42,7 +42,7 @@ def for_else(x):
 
 
 def comprehension(x):
-    return sum([x * i for i in range(3)])
+    return sum({x * i for i in range(3)})
 
 
 def global_statement(x):
@@ -63,8 +63,7 @@ def star_args(*xs):
     return xs[0]
 
 
-def mutates_list(x):
-    items = []
+def mutates_list(x, items):
     items.append(x)
     return x * 2.0
 
@@ -75,12 +74,12 @@ CASES = [
     (with_block, UnsupportedConstructError, "with block", 23),
     (try_block, UnsupportedConstructError, "try/except block", 29),
     (for_else, UnsupportedConstructError, "for ... else", 37),
-    (comprehension, UnsupportedConstructError, "list comprehension", 45),
+    (comprehension, UnsupportedConstructError, "set comprehension", 45),
     (global_statement, UnsupportedConstructError, "global statement", 49),
     (and_of_values, UnsupportedConstructError, "and/or on differentiated values", 54),
     (unknown_callable, MissingRuleError, "a function only known at run time", 59),
     (star_args, UnsupportedConstructError, "*args", 62),
-    (mutates_list, UnsupportedConstructError, "discarded", 68),
+    (mutates_list, UnsupportedConstructError, "discarded", 67),
 ]
 
 

@@ -48,8 +48,10 @@ def differentiable_inputs(value):
     if isinstance(value, gast.Subscript):
         return _names(value.value)
     if isinstance(value, gast.Attribute):
+        # x.shape and friends carry no derivative; any other attribute might
+        # (x.T, model.W): the generator differentiates it or refuses it
         key = ("attr", value.attr)
-        return _names(value.value) if key in registry.ADJOINTS else []
+        return [] if key in registry.NONDIFFERENTIABLE else _names(value.value)
     if isinstance(value, (gast.Tuple, gast.List)):
         return _names(*value.elts)
     if isinstance(value, gast.Dict):

@@ -65,26 +65,94 @@ class Inlined:
         self.cells = {}
 
 
-def callee_of(call):
-    """(function, bound partial args, partial keywords) if `call` is inlinable."""
+class Callee:
+    """A function to inline: where its source comes from and how it binds."""
+
+    def __init__(self, key, label, normalize, fn=None, defaults=None, prefix=(), keywords=None, dependency=None):
+        self.key = key  # identity, for recursion checks
+        self.label = label
+        self.normalize = normalize  # () -> (FunctionSource, Namer)
+        self.fn = fn
+        self.defaults = defaults or {}
+        self.prefix = list(prefix)  # nodes bound to the first parameters
+        self.keywords = keywords or {}
+        self.dependency = dependency  # (mapping, key) where the callee was found
+
+
+def _function_callee(fn, prefix=(), keywords=None, dependency=None):
+    from ..transform import normalized
+
+    names = fn.__code__.co_varnames[: fn.__code__.co_argcount]
+    defaults = dict(zip(names[len(names) - len(fn.__defaults__ or ()):], fn.__defaults__ or ()))
+    defaults.update(fn.__kwdefaults__ or {})
+    return Callee(
+        fn, fn.__qualname__, lambda: normalized(fn), fn,
+        {k: _object_node(v) for k, v in defaults.items()}, prefix, keywords, dependency,
+    )
+
+
+def _inlinable(fn):
+    if not isinstance(fn, types.FunctionType) or fn in registry.ADJOINTS:
+        return False
+    module = (getattr(fn, "__module__", None) or "").split(".")[0]
+    return module not in _NOT_INLINED
+
+
+def find_callee(src, call):
+    """The `Callee` of `call` if it is a user function to inline, else None."""
     if not isinstance(call, gast.Call):
         return None
-    value = static_value(call.func)
+    func = call.func
+    if isinstance(func, gast.Name) and func.id in getattr(src, "local_functions", {}):
+        return _local_callee(src, func.id)
+    if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name):
+        cls = getattr(src, "object_kinds", {}).get(func.value.id)
+        if cls is not None:
+            method = getattr(cls, func.attr, None)
+            if _inlinable(method) and isinstance(cls.__dict__.get(func.attr, method), types.FunctionType):
+                return _function_callee(method, prefix=[n.copy_node(func.value)], dependency=(vars(cls), func.attr))
+            return None
+    value = static_value(func)
     if not is_resolved(value):
         return None
-    args, keywords = (), {}
-    if isinstance(value, functools.partial):
-        args, keywords = value.args, dict(value.keywords)
-        value = value.func
-    if not isinstance(value, types.FunctionType):
-        return None
     key = registry.call_key(call)
-    if key in registry.ADJOINTS or key in registry.NONDIFFERENTIABLE or value in registry.ADJOINTS:
+    if key in registry.ADJOINTS or key in registry.NONDIFFERENTIABLE:
         return None
-    module = (getattr(value, "__module__", None) or "").split(".")[0]
-    if module in _NOT_INLINED:
+    prefix, keywords = (), {}
+    if isinstance(value, functools.partial):
+        prefix = [_object_node(v) for v in value.args]
+        keywords = {k: _object_node(v) for k, v in value.keywords.items()}
+        value = value.func
+    if not _inlinable(value):
         return None
-    return value, args, keywords
+    return _function_callee(value, prefix, keywords, _where_found(src, func))
+
+
+def _local_callee(src, name):
+    from ..transform import normalize
+    from .local_functions import local_source
+
+    node = src.local_functions[name]
+    params = [a.id for a in node.args.args]
+    defaults = dict(zip(params[len(params) - len(node.args.defaults):], node.args.defaults))
+    for arg, default in zip(node.args.kwonlyargs, node.args.kw_defaults):
+        if default is not None:
+            defaults[arg.id] = default
+    return Callee(node, name, lambda: normalize(local_source(src, name)), None, defaults)
+
+
+def _where_found(src, func):
+    if isinstance(func, gast.Name):
+        kind = anno.get(func, "binding", ("",))[0]
+        if kind == "global":
+            return src.globals, func.id
+        if kind == "closure":
+            return src.cells.get(func.id), func.id
+    elif isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name):
+        module = static_value(func.value)
+        if isinstance(module, types.ModuleType):
+            return vars(module), func.attr
+    return None
 
 
 class Inliner:
@@ -92,7 +160,7 @@ class Inliner:
         self.src = src
         self.namer = namer
         self.inlined = inlined
-        self.stack = list(stack) + [src.fn]
+        self.stack = list(stack) + [getattr(src, "key", src.fn)]
 
     def block(self, stmts):
         out = []
@@ -101,39 +169,48 @@ class Inliner:
                 if getattr(stmt, field, None):
                     setattr(stmt, field, self.block(getattr(stmt, field)))
             call, target = _call_of(stmt)
-            found = callee_of(call) if call is not None else None
-            if found is None:
+            callee = find_callee(self.src, call) if call is not None else None
+            if callee is None:
+                if call is not None:
+                    _refuse_local_function_values(self.src, stmt)
                 out.append(stmt)
                 continue
-            out.extend(self.inline(stmt, call, target, *found))
+            out.extend(self.inline(stmt, call, target, callee))
+        _refuse_local_function_values(self.src, *out)
         return out
 
-    def inline(self, stmt, call, target, fn, partial_args, partial_keywords):
-        from ..transform import normalized
-
+    def inline(self, stmt, call, target, found):
         location = self.src.location(stmt)
         if len(self.stack) > MAX_DEPTH:
             raise UnsupportedConstructError(
-                f"recursion deeper than {MAX_DEPTH} calls (in {fn.__qualname__})",
+                f"recursion deeper than {MAX_DEPTH} calls (in {found.label})",
                 location,
                 "tangent_ad inlines calls; recursion must end after a fixed number of "
                 "calls decided by constant arguments",
             )
-        if fn in self.stack and not _has_constant_args(call):
+        if found.key in self.stack and not _has_constant_args(call):
             raise UnsupportedConstructError(
-                f"recursive call to {fn.__qualname__} whose depth depends on data",
+                f"recursive call to {found.label} whose depth depends on data",
                 location,
                 "tangent_ad inlines calls, so recursion is unrolled only when constant "
                 "arguments decide where it stops (e.g. f(x, depth=3)); write a loop instead",
             )
-        callee, callee_namer = normalized(fn)
         from ..source import local_names
 
+        callee, callee_namer = found.normalize()
+        callee.key = found.key
         callee.tree_locals = local_names(callee.tree)
         self.namer.reserve(_nonlocal_names(callee.tree))
-        self._record_dependency(call, fn)
+        if found.fn is not None:
+            mapping, key = found.dependency or (None, None)
+            self.inlined.dependencies.append(Dependency(mapping, key, found.fn))
         line = anno.get(stmt, "lineno")
-        bindings, prelude = self.bind(callee, call, fn, partial_args, partial_keywords, line)
+        bindings, prelude = self.bind(callee, call, found)
+        callee.object_kinds = {
+            param: self.src.object_kinds[value.id]
+            for param, value in bindings.items()
+            if isinstance(value, gast.Name) and value.id in getattr(self.src, "object_kinds", {})
+        }
         body = callee.tree.body
         body = _fold_constants(body, bindings)
         inner = Inliner(callee, callee_namer, self.inlined, self.stack)
@@ -155,39 +232,36 @@ class Inliner:
 
     # -- parameters ---------------------------------------------------------
 
-    def bind(self, callee, call, fn, partial_args, partial_keywords, line):
+    def bind(self, callee, call, found):
         """Map callee parameters to atoms; statements binding the others."""
         params = callee.tree.args
         names = [a.id for a in params.posonlyargs + params.args]
         kwonly = [a.id for a in params.kwonlyargs]
         values = {}
-        positional = [_object_node(v) for v in partial_args] + list(call.args)
+        positional = found.prefix + list(call.args)
         if len(positional) > len(names):
             raise UnsupportedConstructError(
-                f"call to {fn.__qualname__} with too many arguments", self.src.location(call)
+                f"call to {found.label} with too many arguments", self.src.location(call)
             )
         for name, value in zip(names, positional):
             values[name] = value
-        for key, value in partial_keywords.items():
-            values[key] = _object_node(value)
+        values.update(found.keywords)
         for kw in call.keywords:
             if kw.arg not in names + kwonly:
                 raise UnsupportedConstructError(
-                    f"call to {fn.__qualname__} with unknown keyword {kw.arg!r}", self.src.location(call)
+                    f"call to {found.label} with unknown keyword {kw.arg!r}", self.src.location(call)
                 )
             values[kw.arg] = kw.value
-        defaults = dict(zip(names[len(names) - len(fn.__defaults__ or ()):], fn.__defaults__ or ()))
-        defaults.update(fn.__kwdefaults__ or {})
         assigned = _assigned(callee.tree.body)
         bindings, prelude = {}, []
         for name in names + kwonly:
             if name in values:
                 value = values[name]
-            elif name in defaults:
-                value = _object_node(defaults[name])
+            elif name in found.defaults:
+                value = n.copy_node(found.defaults[name])
             else:
                 raise UnsupportedConstructError(
-                    f"call to {fn.__qualname__} without argument {name!r}", self.src.location(call)
+                    f"call to {found.label} without argument {name!r}", self.src.location(call)
                 )
             if name not in assigned and (n.is_atom(value) or anno.has(value, "inject")):
                 bindings[name] = value
@@ -223,21 +297,6 @@ class Inliner:
                 if isinstance(node, gast.stmt) and not anno.has(node, "filename"):
                     anno.set(node, "filename", callee.filename)
             _Rename(self, callee, renames, bindings, same_module, caller_locals).visit(stmt)
-
-    def _record_dependency(self, call, fn):
-        func = call.func
-        mapping, key = None, None
-        if isinstance(func, gast.Name):
-            kind = anno.get(func, "binding", ("",))[0]
-            if kind == "global":
-                mapping, key = self.src.globals, func.id
-            elif kind == "closure":
-                mapping, key = self.src.cells.get(func.id), func.id
-        elif isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name):
-            module = static_value(func.value)
-            if isinstance(module, types.ModuleType):
-                mapping, key = vars(module), func.attr
-        self.inlined.dependencies.append(Dependency(mapping, key, fn))
 
 
 class _Rename(gast.NodeTransformer):
@@ -303,6 +362,27 @@ def _object_node(value):
     node = n.name(getattr(value, "__name__", type(value).__name__.lower()))
     anno.set(node, "inject", value)
     return node
+
+
+def _refuse_local_function_values(src, *stmts):
+    """A nested function used other than by a call cannot be inlined."""
+    local = getattr(src, "local_functions", {})
+    if not local:
+        return
+    for stmt in stmts:
+        for node in gast.walk(stmt):
+            if isinstance(node, gast.Call) and isinstance(node.func, gast.Name):
+                continue
+            for child in gast.iter_child_nodes(node):
+                if isinstance(child, gast.Name) and child.id in local and isinstance(child.ctx, gast.Load):
+                    if isinstance(node, gast.Call) and child is node.func:
+                        continue
+                    raise UnsupportedConstructError(
+                        f"nested function {child.id!r} used as a value",
+                        src.location(stmt),
+                        "nested functions and lambdas are inlined where they are called; "
+                        "call them directly",
+                    )
 
 
 def _has_constant_args(call):

@@ -19,7 +19,7 @@ import gast
 from .. import anno
 from .. import nodes as n
 from .. import naming
-from .. import helpers, runtime
+from .. import containers, helpers, runtime
 from ..errors import MissingRuleError, UnsupportedConstructError
 from ..rules import registry
 from ..source import describe, static_value, is_resolved
@@ -167,6 +167,20 @@ class Reverse:
             return self.call(stmt, target, value, state)
         if isinstance(value, gast.Attribute):
             key = ("attr", value.attr)
+            base = value.value
+            if isinstance(base, gast.Name) and base.id in getattr(self, "objects", ()):
+                # an object's attribute: its adjoint is keyed by attribute name
+                item = gast.Subscript(value=base, slice=n.const(value.attr), ctx=gast.Load())
+                return self.getitem(stmt, target, item, state)
+            if key not in registry.ADJOINTS:
+                err = MissingRuleError(
+                    f"attribute .{value.attr} of a differentiated value without a derivative rule",
+                    self.src.location(stmt),
+                    "objects are differentiated through their attributes when passed as "
+                    "arguments (gradient: a dict by attribute name); arrays support .T, .real",
+                )
+                err.deferrable = self._is_parameter(base)
+                raise err
             return self.apply_rule(stmt, key, target, [value.value], {}, state)
         if isinstance(value, gast.BoolOp):
             raise UnsupportedConstructError(
@@ -212,12 +226,15 @@ class Reverse:
             return []
         template = registry.ADJOINTS.get(key) if key is not None else None
         if template is None:
-            raise MissingRuleError(
+            err = MissingRuleError(
                 f"call to {self._callee_name(key, call)} without a derivative rule",
                 self.src.location(stmt),
                 "register one with @ta.adjoint(fn) (see docs/custom-rules.md), or keep "
                 "the call out of the differentiated path",
             )
+            method_of = call.func.value if call is not None and isinstance(call.func, gast.Attribute) else None
+            err.deferrable = self._is_parameter(method_of)
+            raise err
         bindings = template.bind(args, keywords)
         result = n.name(target)
         expanded = template.expand(bindings, result, lambda: self.namer.fresh(naming.TEMP))
@@ -239,6 +256,14 @@ class Reverse:
             else:
                 code.append(self._substitute_adjoints(item))
         return code
+
+    def _is_parameter(self, node):
+        """Whether `node` names one of the function's parameters (whose kind a
+        call-time specialisation may know: an object's class, say)."""
+        if not isinstance(node, gast.Name):
+            return False
+        args = self.func.args
+        return node.id in {a.id for a in args.posonlyargs + args.args + args.kwonlyargs}
 
     def _callee_name(self, key, call):
         if isinstance(key, tuple):
@@ -507,15 +532,19 @@ class Reverse:
         out = []
         for name in self.wrt:
             if state.get(name, ZERO) != ZERO:
-                out.append(n.name(self.namer.adjoint(name)))
+                grad = n.name(self.namer.adjoint(name))
             else:
-                zero = self._zeros(name)
-                values, likes = set(), set()
-                _collect_reads(zero, self.primal_names, values, likes)
-                self.entry_reads |= values | likes
-                for like_name in likes:
-                    self.modes.setdefault(like_name, analysis.LIKE)
-                out.append(zero)
+                grad = self._zeros(name)
+            if name in getattr(self, "containers", ()):
+                grad = _helper_call(containers.structure_like, grad, n.name(name))
+            values, likes = set(), set()
+            _collect_reads(grad, self.primal_names, values, likes)
+            self.entry_reads |= values | likes
+            for like_name in likes:
+                self.modes.setdefault(like_name, analysis.LIKE)
+            for value_name in values:
+                self.modes[value_name] = analysis.VALUE
+            out.append(grad)
         return out
 
 

@@ -81,8 +81,9 @@ def tensordot(y, a, b, axes=2):
 
 @adjoint(np.einsum)
 def einsum(y, subscripts, x0, x1=None, x2=None, x3=None, x4=None, x5=None, out=None, optimize=False):
-    # each operand's adjoint is einsum of d[y] with the other operands
-    # (up to six operands; the sublist format is refused at run time)
+    # each operand's adjoint is einsum of d[y] with the other operands (up to six
+    # operands); in the sublist format `subscripts` is an array: refused at run time
+    d[subscripts] = einsum_adjoint(d[y], subscripts, 0, x0, x1, x2, x3, x4, x5)
     d[x0] = einsum_adjoint(d[y], subscripts, 0, x0, x1, x2, x3, x4, x5)
     d[x1] = einsum_adjoint(d[y], subscripts, 1, x0, x1, x2, x3, x4, x5)
     d[x2] = einsum_adjoint(d[y], subscripts, 2, x0, x1, x2, x3, x4, x5)

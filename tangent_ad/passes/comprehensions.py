@@ -1,0 +1,148 @@
+"""Lower list comprehensions and ``items.append(x)`` into plain loops.
+
+Guarantees to later passes:
+  * no ListComp remains in an assignment, expression statement or return:
+    ``ys = [f(w) for w in ws if c(w)]`` becomes a loop building a fresh list
+    (the comprehension's variables renamed, as Python scopes them apart);
+  * ``items.append(x)`` on a list the function itself creates becomes
+    ``items = list_append(items, x)``: a value, so earlier versions of the
+    list that the reverse sweep may still need are never changed in place.
+"""
+
+import gast
+
+from .. import anno
+from .. import containers
+from .. import naming
+from .. import nodes as n
+from ..errors import UnsupportedConstructError
+
+
+def _list_append_call(items, item):
+    func = n.name("list_append")
+    anno.set(func, "inject", containers.list_append)
+    anno.set(func, "binding", ("global", containers.list_append))
+    return n.call(func, n.name(items), item)
+
+
+class LowerComprehensions:
+    def __init__(self, src, namer):
+        self.src = src
+        self.namer = namer
+        self.lists = _names_bound_to_lists(src.tree)
+
+    def run(self):
+        self.src.tree.body = self.block(self.src.tree.body)
+        return self.src
+
+    def block(self, stmts):
+        out = []
+        for stmt in stmts:
+            for field in ("body", "orelse"):
+                if getattr(stmt, field, None):
+                    setattr(stmt, field, self.block(getattr(stmt, field)))
+            line = anno.get(stmt, "lineno")
+            prelude = []
+            if isinstance(stmt, (gast.Assign, gast.AugAssign, gast.Expr, gast.Return, gast.AnnAssign)):
+                stmt = _Hoist(self, prelude).visit(stmt)
+            out.extend(n.with_lineno(prelude, line))
+            out.append(self.append(stmt))
+        return out
+
+    def append(self, stmt):
+        value = getattr(stmt, "value", None)
+        if (
+            isinstance(stmt, gast.Expr)
+            and isinstance(value, gast.Call)
+            and isinstance(value.func, gast.Attribute)
+            and value.func.attr == "append"
+            and isinstance(value.func.value, gast.Name)
+            and value.func.value.id in self.lists
+            and len(value.args) == 1
+            and not value.keywords
+        ):
+            items = value.func.value.id
+            node = n.assign(items, _list_append_call(items, value.args[0]))
+            anno.copy_from(node, stmt)
+            return node
+        return stmt
+
+    def lower(self, comp, prelude):
+        """Statements building the list `comp` describes; returns its name."""
+        result = self.namer.fresh(naming.TEMP)
+        self.lists.add(result)
+        renames = {}
+        for generator in comp.generators:
+            for name in n.store_names(generator.target):
+                renames[name] = self.namer.unique(name)
+        parts = [comp.elt]
+        for position, generator in enumerate(comp.generators):
+            parts += [generator.target] + list(generator.ifs)
+            if position:
+                parts.append(generator.iter)  # the first iterable is evaluated outside
+        for part in parts:
+            _rename(part, renames)
+        body = [n.expr_stmt(n.call(n.attr(result, "append"), comp.elt))]
+        for generator in reversed(comp.generators):
+            if generator.is_async:
+                raise UnsupportedConstructError("async comprehension", self.src.location(comp))
+            for condition in reversed(generator.ifs):
+                body = [n.if_(condition, body)]
+            body = [gast.For(target=generator.target, iter=generator.iter, body=body, orelse=[], type_comment=None)]
+        stmts = [n.assign(result, gast.List(elts=[], ctx=gast.Load()))] + body
+        prelude.extend(self.block(stmts))
+        return result
+
+
+class _Hoist(gast.NodeTransformer):
+    def __init__(self, lowering, prelude):
+        self.lowering = lowering
+        self.prelude = prelude
+
+    def visit_ListComp(self, node):
+        node = self.generic_visit(node)
+        return n.name(self.lowering.lower(node, self.prelude))
+
+    def visit_Lambda(self, node):
+        return node  # not inside lambdas: their bodies run later
+
+
+def _rename(node, renames):
+    for sub in gast.walk(node):
+        if isinstance(sub, gast.Name) and sub.id in renames:
+            sub.id = renames[sub.id]
+
+
+def _names_bound_to_lists(func):
+    """Names whose every binding in `func` is a list the function creates."""
+    defs = {}
+    for node in gast.walk(func):
+        if isinstance(node, gast.Assign):
+            for target in node.targets:
+                if isinstance(target, gast.Name):
+                    defs.setdefault(target.id, []).append(node.value)
+        elif isinstance(node, (gast.For, gast.AugAssign, gast.AnnAssign)):
+            target = node.target
+            for name in n.store_names(target):
+                defs.setdefault(name, []).append(None)
+    args = {a.id for a in func.args.args + func.args.posonlyargs + func.args.kwonlyargs}
+    return {
+        name
+        for name, values in defs.items()
+        if name not in args and all(_creates_list(v) for v in values)
+    }
+
+
+def _creates_list(value):
+    if isinstance(value, (gast.List, gast.ListComp)):
+        return True
+    return (
+        isinstance(value, gast.Call)
+        and isinstance(value.func, gast.Name)
+        and value.func.id == "list"
+        and anno.get(value.func, "binding", ("",))[0] == "builtin"
+    )
+
+
+def lower_comprehensions(src, namer):
+    return LowerComprehensions(src, namer).run()

@@ -73,7 +73,7 @@ def reverse(fn, wrt, mode, kinds=frozenset(), optimize=True):
     scalar_args = {name for name, kind in kinds if kind == "scalar"}
     containers = {name for name, kind in kinds if kind == "container"}
     scalars = analysis.scalar_names(func, scalar_args)
-    analysis.check_index_assignments(src, func)
+    analysis.check_index_assignments(src, func, scalars)
     rev = Reverse(src, namer, list(wrt), active, scalars, mode, varied)
     rev.containers = containers | set(src.object_kinds)
     rev.objects = set(src.object_kinds)

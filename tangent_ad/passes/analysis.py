@@ -206,53 +206,112 @@ def _is_static(node):
 # -- index assignment and aliasing -----------------------------------------
 
 
-def check_index_assignments(src, func):
-    """Refuse index assignments through names that may share memory."""
+def check_index_assignments(src, func, scalars=frozenset()):
+    """Refuse in-place writes through names that may share memory.
+
+    Index assignment ``u[i] = v`` and augmented assignment ``u += v`` (which
+    NumPy performs in place on arrays) must write into memory the function
+    owns: every binding of `u` creates a new object (arithmetic, a copy, a
+    constant), the caller's argument cannot reach the write, and no other
+    name that may view `u` is read afterwards. Otherwise `AliasingError`
+    (deferred for augmented assignments, which are safe on scalars).
+    """
     args = {a.id for a in func.args.args + func.args.kwonlyargs + func.args.posonlyargs}
     defs = {}
     for stmt in all_statements(func.body):
         if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
             defs.setdefault(stmt.targets[0].id, []).append(stmt)
+    assigned = _DefinitelyAssigned()
+    assigned.run(func.body, frozenset())
     live_after = None
     for stmt in all_statements(func.body):
-        if not (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Subscript)):
+        if not isinstance(stmt, gast.Assign):
             continue
-        base = stmt.targets[0].value.id
-        if base in args:
-            raise AliasingError(
-                f"index assignment into the argument `{base}`",
-                src.location(stmt),
-                f"it would change the caller's array; copy it first: `{base} = {base}.copy()`",
+        target = stmt.targets[0]
+        if isinstance(target, gast.Subscript):
+            base, what, deferrable = target.value.id, "index assignment into", False
+        elif anno.get(stmt, "augmented") and target.id not in scalars:
+            base, what, deferrable = target.id, "augmented assignment (in place on arrays) to", True
+        else:
+            continue
+        location = src.location(stmt)
+        if base in args and base not in assigned.fact_in.get(id(stmt), frozenset()):
+            _refuse(
+                f"{what} the argument `{base}`", location,
+                f"it would change the caller's array; work on a copy: `{base}_ = {base}.copy()`",
+                deferrable,
             )
         for definition in defs.get(base, []):
-            if not _creates_new_object(definition.value):
-                raise AliasingError(
-                    f"index assignment into `{base}`, which may share memory with another array",
-                    src.location(stmt),
+            if definition is stmt:
+                continue
+            if not _creates_new_object(_through_split(definition.value, defs)):
+                _refuse(
+                    f"{what} `{base}`, which may share memory with another array", location,
                     f"`{base}` is bound at line {anno.get(definition, 'lineno')} to a value that "
                     f"may be a view or alias; make it a copy there (e.g. `.copy()`)",
+                    deferrable,
                 )
         if live_after is None:
             live_after = liveness(func.body)
-        aliases = _aliases_of(base, func.body)
         live = live_after.get(id(stmt), frozenset())
-        for alias, where in aliases:
+        for alias, where in _alias_closure_lines(base, func.body):
             if alias in live:
-                raise AliasingError(
-                    f"index assignment into `{base}` while `{alias}` may view the same memory",
-                    src.location(stmt),
-                    f"`{alias}` (line {where}) is read after this write; copy it "
-                    f"(`{alias} = ....copy()`) or read it before writing",
+                shown = f"`{alias}`" if not alias.startswith("_") else f"a value taken from `{base}`"
+                _refuse(
+                    f"{what} `{base}` while {shown} (line {where}) may view the same memory",
+                    location,
+                    "it is read after this write; copy it (`.copy()`) or read it before writing",
+                    deferrable,
                 )
 
 
+def _through_split(value, defs):
+    """`x = _t3` where A-normal form split `_t3 = x.copy()` off: the copy."""
+    if isinstance(value, gast.Name):
+        found = defs.get(value.id, [])
+        if len(found) == 1 and anno.has(found[0], "split_for"):
+            return found[0].value
+    return value
+
+
+def _refuse(construct, location, hint, deferrable):
+    err = AliasingError(construct, location, hint)
+    err.deferrable = deferrable
+    raise err
+
+
 def _creates_new_object(value):
-    if isinstance(value, (gast.BinOp, gast.UnaryOp, gast.List, gast.Dict, gast.Tuple)):
+    if isinstance(value, (gast.BinOp, gast.UnaryOp, gast.List, gast.Dict, gast.Tuple, gast.Constant)):
         return True
     if isinstance(value, gast.Call):
         key = registry.call_key(value)
         return key in registry.FRESH_RESULT
     return False
+
+
+def _cannot_alias(value):
+    """Values that never share memory with their operands (numbers, shapes)."""
+    if isinstance(value, (gast.Compare, gast.Constant)):
+        return True
+    if isinstance(value, gast.Call):
+        key = registry.call_key(value)
+        return key in registry.NONDIFFERENTIABLE or registry.SCALAR_RESULT.get(key) == "always"
+    if isinstance(value, gast.Attribute):
+        return ("attr", value.attr) in registry.NONDIFFERENTIABLE
+    return False
+
+
+def _alias_closure_lines(base, body):
+    """(name, line) for every name that may view `base`, directly or not."""
+    found, frontier, out = set(), [base], []
+    while frontier:
+        current = frontier.pop()
+        for alias, line in _aliases_of(current, body):
+            if alias not in found and alias != base:
+                found.add(alias)
+                frontier.append(alias)
+                out.append((alias, line))
+    return out
 
 
 def _aliases_of(base, body):
@@ -267,7 +326,7 @@ def _aliases_of(base, body):
         value = stmt.value
         holds = isinstance(value, (gast.List, gast.Tuple, gast.Dict))
         if base in n.load_names(value) and (holds or not _creates_new_object(value)):
-            if not isinstance(value, (gast.Compare, gast.Constant)):
+            if not _cannot_alias(value):
                 out.append((target, anno.get(stmt, "lineno")))
     return out
 
@@ -413,14 +472,7 @@ def _loop_invariant_definitions(body):
 
 def _alias_closure(base, body):
     """Every name that may view `base`'s memory, directly or through others."""
-    found, frontier = set(), [base]
-    while frontier:
-        current = frontier.pop()
-        for alias, _ in _aliases_of(current, body):
-            if alias not in found and alias != base:
-                found.add(alias)
-                frontier.append(alias)
-    return found
+    return {alias for alias, _ in _alias_closure_lines(base, body)}
 
 
 def _assigned_elsewhere(body, loop):

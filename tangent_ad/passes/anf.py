@@ -63,8 +63,13 @@ class ANF:
             tmp = self.temp()
             split = n.assign(tmp, simple)
             anno.set(split, "split_for", target.id)
-            return pre + [split, n.assign(target.id, n.name(tmp))]
-        return pre + [n.assign(target.id, simple)]
+            final = n.assign(target.id, n.name(tmp))
+            out = pre + [split, final]
+        else:
+            final = n.assign(target.id, simple)
+            out = pre + [final]
+        anno.copy_from(final, stmt, keys=("augmented",))
+        return out
 
     def visit_Expr(self, stmt):
         pre, simple = self.simple(stmt.value)

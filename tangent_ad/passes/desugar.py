@@ -60,7 +60,9 @@ class Desugar:
         target = stmt.target
         if isinstance(target, gast.Name):
             value = gast.BinOp(left=n.name(target.id), op=stmt.op, right=stmt.value)
-            return [n.assign(target.id, value)]
+            node = n.assign(target.id, value)
+            anno.set(node, "augmented", True)  # in place on arrays: checked for aliasing
+            return [node]
         if isinstance(target, gast.Subscript):
             prelude, target = self._stable_subscript(target)
             load = n.set_ctx(target, gast.Load())

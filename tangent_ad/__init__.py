@@ -6,7 +6,7 @@
 """
 
 from . import rules as _rules  # noqa: F401  (registers the built-in rules)
-from .api import Derivative, differentiate, grad, source, value_and_grad, vjp
+from .api import Derivative, differentiate, grad, hvp, jvp, source, value_and_grad, vjp
 from .checking import check_grad
 from .errors import GradientCheckError, TangentADError
 from .rules.registry import adjoint, tangent, nondifferentiable
@@ -15,6 +15,8 @@ __all__ = [
     "grad",
     "value_and_grad",
     "vjp",
+    "jvp",
+    "hvp",
     "differentiate",
     "source",
     "adjoint",

@@ -14,7 +14,7 @@ from . import cache, transform
 from .errors import Location, NonScalarOutputError, TangentADError, UnsupportedConstructError
 from .source import require_function, unwrap
 
-__all__ = ["grad", "value_and_grad", "vjp", "differentiate", "source", "Derivative"]
+__all__ = ["grad", "value_and_grad", "vjp", "jvp", "hvp", "differentiate", "source", "Derivative"]
 
 _SCALAR_TYPES = (float, int)
 _CONTAINER_TYPES = (list, tuple, dict)
@@ -112,14 +112,12 @@ class Derivative:
         self.__name__ = self.__qualname__ = name
 
     def _generate(self, kinds):
-        key = cache.key(self.fn, "reverse", self.wrt, self.mode, self.optimize, kinds)
+        key = cache.key(self.fn, "derivative", self.wrt, self.mode, self.optimize, kinds)
         generated = cache.get(key)
         if generated is not None and not all(d.valid() for d in generated.info.get("dependencies", ())):
             generated = None
         if generated is None:
-            generated = transform.reverse(
-                self.fn, self.wrt, self.mode, kinds=kinds, optimize=self.optimize
-            )
+            generated = self._transform(kinds)
             cache.stats["generated"] += 1
             cache.put(key, generated, self.fn)
             if self.verbose:
@@ -127,6 +125,22 @@ class Derivative:
         self._variants[kinds] = generated.function
         self._dependencies = tuple(generated.info.get("dependencies", ()))
         return generated
+
+    def _transform(self, kinds):
+        fn, wrt, optimize = self.fn, self.wrt, self.optimize
+        if self.mode == "jvp":
+            return transform.forward(fn, wrt, kinds=kinds, optimize=optimize)
+        if self.mode == "hvp":
+            # forward mode over the generated gradient
+            gradient = transform.reverse(fn, wrt, "grad", kinds=kinds, optimize=optimize)
+            generated = transform.forward(
+                gradient.function, wrt, kinds=kinds, optimize=optimize, trusted=True,
+                name=f"hvp_{fn.__name__.strip('_')}", value=False,
+            )
+            generated.info["dependencies"] = gradient.info["dependencies"]
+            generated.info["gradient"] = gradient
+            return generated
+        return transform.reverse(fn, wrt, self.mode, kinds=kinds, optimize=optimize)
 
     def is_current(self):
         """False once a function this derivative inlined has been redefined."""
@@ -154,14 +168,18 @@ class Derivative:
     def __call__(self, *args, **kwargs):
         if self._dependencies and not self.is_current():
             self._refresh()
-        if self.mode == "vjp":
-            if not args:
-                raise TangentADError("vjp needs the output seed as its last argument")
-            *args, seed = args
+        extra = self._trailing()
+        if extra:
+            if len(args) < extra:
+                raise TangentADError(
+                    f"{self.mode} takes the function's arguments followed by {self._trailing_what()}",
+                    detail=f"got {len(args)} positional arguments",
+                )
+            args, trailing = args[: len(args) - extra], args[len(args) - extra:]
             bound = self._bind(args, kwargs)
             key = self._kinds(bound, {})
             function = self._variants.get(key) or self._generate(key).function
-            return function(*bound, seed)
+            return function(*bound, *trailing)
         key = self._kinds(args, kwargs)
         function = self._variants.get(key)
         if function is None:
@@ -172,6 +190,19 @@ class Derivative:
             if err.location is None:
                 err = _located(err, self.fn)
             raise err from None
+
+    def _trailing(self):
+        """How many arguments follow the function's own: seed or tangents."""
+        if self.mode == "vjp":
+            return 1
+        if self.mode in ("jvp", "hvp"):
+            return len(self.wrt)
+        return 0
+
+    def _trailing_what(self):
+        if self.mode == "vjp":
+            return "the output seed dy"
+        return f"one {'tangent' if self.mode == 'jvp' else 'vector'} per wrt argument ({', '.join(self.wrt)})"
 
     def _bind(self, args, kwargs):
         import inspect
@@ -195,8 +226,9 @@ class Derivative:
                     "arguments, ta.source(df, *args)", err.detail,
                 )
             return self.generic.source
-        if self.mode == "vjp":
-            args = args[:-1]
+        extra = self._trailing()
+        if extra:
+            args = args[: len(args) - extra]
         key = self._kinds(args, kwargs)
         return self._generate(key).source
 
@@ -236,6 +268,19 @@ def value_and_grad(fn, wrt=(0,), *, optimize=True, verbose=0):
 def vjp(fn, wrt=(0,), *, optimize=True, verbose=0):
     """Vector-Jacobian product for any output shape: ``df(*args, dy)`` -> grads."""
     return _derivative(fn, wrt, "vjp", optimize, verbose)
+
+
+def jvp(fn, wrt=(0,), *, optimize=True, verbose=0):
+    """Forward mode: ``df(*args, *tangents)`` -> ``(value, tangent of value)``,
+    one tangent per `wrt` argument, shaped like it."""
+    return _derivative(fn, wrt, "jvp", optimize, verbose)
+
+
+def hvp(fn, wrt=(0,), *, optimize=True, verbose=0):
+    """Hessian-vector product of scalar `fn`: ``h(*args, *vectors)`` -> H v,
+    shaped like the `wrt` arguments (a tuple when several). Forward mode over
+    the generated gradient."""
+    return _derivative(fn, wrt, "hvp", optimize, verbose)
 
 
 def source(derivative, *args, **kwargs):

@@ -88,12 +88,18 @@ def injected_names(func):
     return names
 
 
-def rename_injected(func, user_names, user_globals):
+def rename_injected(func, user_names, user_globals, user_cells=None):
     """Give injected helpers names that do not clash with the user's names.
 
     A helper keeps its own name unless the user's function uses that name for
     something else; then it gets trailing underscores.
     """
+    bound = dict(user_globals)
+    for name, cell in (user_cells or {}).items():
+        try:
+            bound[name] = cell.cell_contents
+        except ValueError:
+            pass
     chosen = {}
     owners = {}
     for node in gast.walk(func):
@@ -107,7 +113,7 @@ def rename_injected(func, user_names, user_globals):
                 if name in owners:
                     if owners[name] is obj:
                         break
-                elif name not in user_names or user_globals.get(name, _MISSING) is obj:
+                elif name not in user_names or bound.get(name, _MISSING) is obj:
                     break
                 name += "_"
             chosen[key] = name

@@ -210,6 +210,8 @@ def _lookup(src, node):
 def static_value(node):
     """The object a Name/Attribute chain refers to, or _UNRESOLVED."""
     if isinstance(node, gast.Name):
+        if anno.has(node, "inject"):
+            return anno.get(node, "inject")
         binding = anno.get(node, "binding")
         if binding is None or binding[0] not in ("global", "closure", "builtin"):
             return _UNRESOLVED

@@ -5,13 +5,17 @@
       -> optimize -> emit (commented source) -> compile
 """
 
+import gast
+
 from . import codegen, fence
+from . import nodes as n
 from . import naming
 from .naming import Namer
 from .passes import NORMALIZE
 from .passes import analysis
 from .passes.inline import inline
-from .passes.reverse import Reverse
+from .passes.forward import Forward
+from .passes.reverse import LIVE, ZERO, Reverse
 from .passes.saves import assemble
 from .passes import optimize as optimizer
 from .source import local_names, parse_function, resolve
@@ -52,6 +56,41 @@ def parameter_names(fn):
     return [p.name for p in inspect.signature(fn).parameters.values() if p.kind in kinds]
 
 
+class _Prepared:
+    """A function parsed, normalized, inlined and analysed for one kind signature."""
+
+    def __init__(self, fn, wrt, kinds, trusted=False):
+        self.trusted = trusted
+        src = parse_function(fn)
+        resolve(src)
+        self.user_names = naming.all_names(src.tree)
+        src.object_kinds = {name: kind for name, kind in kinds if isinstance(kind, type)}
+        src, namer = normalize(src)
+        inlined = inline(src, namer)
+        src.cells.update(inlined.cells)
+        func = src.tree
+        self.src, self.namer, self.func = src, namer, func
+        self.dependencies = inlined.dependencies
+        self.output = func.body[-1].value.id
+        self.varied = analysis.varied_names(func, wrt)
+        scalar_args = {name for name, kind in kinds if kind == "scalar"}
+        self.containers = {name for name, kind in kinds if kind == "container"}
+        self.scalars = analysis.scalar_names(func, scalar_args)
+        if not trusted:  # generated code keeps its own discipline of in-place updates
+            analysis.check_index_assignments(src, func, self.scalars)
+
+    def finish(self, derivative, optimize, defaults, info):
+        if optimize:
+            # in generated code (trusted) dead pure statements may go as well
+            protected = set() if self.trusted else set(local_names(self.func))
+            derivative = optimizer.optimize(derivative, protected=protected)
+        codegen.rename_injected(derivative, self.user_names, self.src.globals, self.src.cells)
+        source = codegen.to_source(derivative, self.src.filename)
+        function = codegen.compile_function(derivative, source, self.src, defaults=defaults)
+        info.update(tree=derivative, dependencies=self.dependencies)
+        return Generated(function, source, derivative.name, info)
+
+
 def reverse(fn, wrt, mode, kinds=frozenset(), optimize=True):
     """Generate and compile a reverse-mode derivative of `fn`.
 
@@ -59,32 +98,48 @@ def reverse(fn, wrt, mode, kinds=frozenset(), optimize=True):
     "grad_and_value" or "vjp"; `kinds`: (parameter, kind) pairs this
     specialization may assume (see `api._kind`).
     """
-    src = parse_function(fn)
-    resolve(src)
-    user_names = naming.all_names(src.tree)
-    src.object_kinds = {name: kind for name, kind in kinds if isinstance(kind, type)}
-    src, namer = normalize(src)
-    inlined = inline(src, namer)
-    src.cells.update(inlined.cells)
-    func = src.tree
-    output = func.body[-1].value.id
-    active = analysis.activity(func, wrt, output)
-    varied = analysis.varied_names(func, wrt)
-    scalar_args = {name for name, kind in kinds if kind == "scalar"}
-    containers = {name for name, kind in kinds if kind == "container"}
-    scalars = analysis.scalar_names(func, scalar_args)
-    analysis.check_index_assignments(src, func, scalars)
-    rev = Reverse(src, namer, list(wrt), active, scalars, mode, varied)
-    rev.containers = containers | set(src.object_kinds)
+    prep = _Prepared(fn, wrt, kinds)
+    src, func = prep.src, prep.func
+    active = analysis.activity(func, wrt, prep.output)
+    rev = Reverse(src, prep.namer, list(wrt), active, prep.scalars, mode, prep.varied)
+    rev.containers = prep.containers | set(src.object_kinds)
     rev.objects = set(src.object_kinds)
     primal, adjoint, returns = rev.run()
     prefix = "vjp_" if mode == "vjp" else "d_"
-    name = namer.unique(prefix + src.name.strip("_"))
+    name = prep.namer.unique(prefix + src.name.strip("_"))
     derivative, info = assemble(rev, primal, adjoint, returns, mode, name)
-    if optimize:
-        derivative = optimizer.optimize(derivative, protected=set(local_names(func)))
-    codegen.rename_injected(derivative, user_names, src.globals)
-    source = codegen.to_source(derivative, src.filename)
-    function = codegen.compile_function(derivative, source, src, defaults=(mode != "vjp"))
-    info.update(active=active, scalars=scalars, tree=derivative, dependencies=inlined.dependencies)
-    return Generated(function, source, name, info)
+    info.update(active=active, scalars=prep.scalars)
+    return prep.finish(derivative, optimize, mode != "vjp", info)
+
+
+def forward(fn, wrt, kinds=frozenset(), optimize=True, trusted=False, name=None, value=True):
+    """Generate and compile a forward-mode derivative of `fn`:
+    ``jvp_f(*args, *tangents) -> (value, tangent of value)`` (only the
+    tangent when `value` is false).
+
+    `trusted`: `fn` is generated code (forward over reverse).
+    """
+    prep = _Prepared(fn, wrt, kinds, trusted)
+    src, func, namer = prep.src, prep.func, prep.namer
+    fwd = Forward(src, namer, prep.varied, prep.scalars)
+    fwd.defined = analysis.definitely_assigned(func)
+    fwd.objects = set(src.object_kinds)
+    state = {name: LIVE for name in wrt}
+    body = fwd.block(func.body[:-1], state)
+    out = prep.output
+    if state.get(out, ZERO) != ZERO:
+        t_out = n.name(namer.tangent(out))
+    else:
+        t_out = fwd._zeros_for(n.name(out))
+    result = gast.Tuple(elts=[n.name(out), t_out], ctx=gast.Load()) if value else t_out
+    body.append(gast.Return(value=result))
+    args = n.copy_node(func.args)
+    args.defaults, args.kw_defaults = [], [None for _ in args.kwonlyargs]
+    for param in wrt:
+        args.args.append(gast.Name(id=namer.tangent(param), ctx=gast.Param(), annotation=None, type_comment=None))
+    name = namer.unique(name or "jvp_" + src.name.strip("_"))
+    derivative = gast.FunctionDef(
+        name=name, args=args, body=body, decorator_list=[], returns=None,
+        type_comment=None, type_params=[],
+    )
+    return prep.finish(derivative, optimize, False, {"scalars": prep.scalars})

@@ -382,6 +382,14 @@ class _DefinitelyAssigned(Forward):
         return fact
 
 
+def definitely_assigned(func):
+    """{id(stmt): names certainly bound just before it} (arguments included)."""
+    args = frozenset(a.id for a in func.args.args + func.args.kwonlyargs + func.args.posonlyargs)
+    assigned = _DefinitelyAssigned()
+    assigned.run(func.body, args)
+    return assigned.fact_in
+
+
 def plan_saves(func, reads_before, reads_after, content_reads, entry_reads):
     """Decide which statements save values for the reverse sweep.
 

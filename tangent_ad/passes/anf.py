@@ -105,6 +105,10 @@ class ANF:
     def visit_For(self, stmt):
         body = self.block(stmt.body)
         assigned = _assigned(body) | {stmt.target.id}
+        if anno.get(stmt, "range_like"):
+            pre, atom = self.atom(stmt.iter)
+            stmt.iter, stmt.body = atom, body
+            return pre + [stmt]
         pre, args = [], []
         for arg in stmt.iter.args:
             more, atom = self.atom(arg)

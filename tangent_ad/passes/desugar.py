@@ -146,6 +146,12 @@ class Desugar:
         body = self.block(stmt.body)
         iter_ = stmt.iter
         func = static_value(iter_.func) if isinstance(iter_, gast.Call) else None
+        if _is_range_like(iter_) and func is not range:
+            # generated reverse loops: `reversed(range(n))`, `range(n)[:k]`
+            if isinstance(stmt.target, gast.Name) and stmt.target.id not in _bound_in(body):
+                anno.set(stmt, "range_like", True)
+                stmt.body = body
+                return [stmt]
         if func is range:
             if isinstance(stmt.target, gast.Name):
                 if stmt.target.id in _bound_in(body):
@@ -234,6 +240,18 @@ class Desugar:
         if len(names) == 1:
             length = _len_of(names[0])
         return prelude + [self._index_loop(index, length, reads, body, stmt)]
+
+
+def _is_range_like(node):
+    """`range(...)`, `reversed(<range-like>)` or `<range-like>[slice]`."""
+    if isinstance(node, gast.Call):
+        func = static_value(node.func)
+        if func is range:
+            return True
+        return func is reversed and len(node.args) == 1 and _is_range_like(node.args[0])
+    if isinstance(node, gast.Subscript):
+        return isinstance(node.slice, gast.Slice) and _is_range_like(node.value)
+    return False
 
 
 def _len_of(seq):

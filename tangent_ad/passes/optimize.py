@@ -227,15 +227,56 @@ def _only_pass(stmts):
 
 
 def _pure(value):
-    """Generated expressions have no side effects except helper calls that
-    write into their first argument (add_at); keep those."""
+    """Whether evaluating `value` has no effect besides its result: calls
+    only to functions with derivative rules, NumPy ufuncs and the runtime's
+    pure helpers (not `add_at`, which writes into its argument, nor a pop)."""
+    from ..rules import registry
+    from ..source import static_value
+
     for node in gast.walk(value):
-        if isinstance(node, gast.Call) and isinstance(node.func, gast.Name):
-            if getattr(anno.get(node.func, "inject"), "__name__", "") in ("add_at",):
+        if not isinstance(node, gast.Call):
+            continue
+        func = static_value(node.func)
+        if func in _IMPURE:
+            return False
+        key = registry.call_key(node)
+        if key is None:
+            return False
+        if isinstance(key, tuple) and key[0] == "method":
+            if key not in registry.ADJOINTS and key not in registry.NONDIFFERENTIABLE:
                 return False
+            continue
+        if key in (print,) or not (
+            key in registry.ADJOINTS
+            or key in registry.TANGENTS
+            or key in registry.NONDIFFERENTIABLE
+            or key in registry.LINEAR
+        ):
+            return False
     return True
 
 
+def _impure():
+    from .. import runtime
+
+    return {runtime.add_at, runtime.Stack, print}
+
+
+class _Lazy:
+    def __init__(self, make):
+        self.make = make
+        self.value = None
+
+    def __contains__(self, item):
+        if self.value is None:
+            self.value = self.make()
+        try:
+            return item in self.value
+        except TypeError:
+            return False
+
+
+_IMPURE = _Lazy(_impure)
 # -- temporaries split off by A-normal form ---------------------------------------
 
 

@@ -23,6 +23,7 @@ TANGENTS = {}
 NONDIFFERENTIABLE = set()
 SCALAR_RESULT = {}
 FRESH_RESULT = set()
+LINEAR = {}  # fn -> argument positions it is linear in: f(.., 0, ..) == 0
 _version = [0]
 
 
@@ -91,6 +92,13 @@ def scalar_result(kind, *fns):
     "full-reduction" (scalar when called without axis arguments)."""
     for fn in fns:
         SCALAR_RESULT[fn] = kind
+
+
+def linear(*fns, positions=(0,)):
+    """Declare `fns` linear in the arguments at `positions` (zero there makes
+    the result zero), so forward mode drops a term whose tangent is zero."""
+    for fn in fns:
+        LINEAR[fn] = tuple(positions)
 
 
 def fresh(*fns):

@@ -181,24 +181,24 @@ def _reads(func):
 
 
 def eliminate_dead_code(func, protected):
+    """Remove assignments whose value is never used (liveness, so values that
+    only feed each other around a loop go too); the user's names keep every
+    assignment except constants and copies nobody reads."""
+    live_after = _liveness(func.body, protected)
     counts = _reads(func)
 
     def dead(stmt):
-        if (
-            isinstance(stmt, gast.Assign)
-            and isinstance(stmt.targets[0], gast.Name)
-            and isinstance(stmt.value, gast.Name)
-            and stmt.value.id == stmt.targets[0].id
-        ):
-            return True  # x = x
+        live = live_after.get(id(stmt), frozenset())
         if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
             name = stmt.targets[0].id
+            if isinstance(stmt.value, gast.Name) and stmt.value.id == name:
+                return True  # x = x
             if counts.get(name, 0) == 0 and isinstance(stmt.value, (gast.Constant, gast.Name)):
                 return True  # a constant or a copy nobody reads, even in the primal
-            return name not in protected and counts.get(name, 0) == 0 and _pure(stmt.value)
+            return name not in protected and name not in live and _pure(stmt.value)
         if isinstance(stmt, gast.AugAssign) and isinstance(stmt.target, gast.Name):
             name = stmt.target.id
-            return name not in protected and counts.get(name, 0) == 0 and _pure(stmt.value)
+            return name not in protected and name not in live and _pure(stmt.value)
         return False
 
     def block(stmts):
@@ -220,6 +220,86 @@ def eliminate_dead_code(func, protected):
         return out
 
     func.body = block(func.body)
+
+
+def _uses_defs(stmt):
+    """(names read, names bound) by a simple statement or a compound's header."""
+    uses, defs = set(), set()
+    if isinstance(stmt, gast.Assign):
+        target = stmt.targets[0]
+        uses.update(n.load_names(stmt.value))
+        if isinstance(target, gast.Name):
+            defs.add(target.id)
+        else:
+            uses.update(n.load_names(target))
+    elif isinstance(stmt, gast.AugAssign):
+        uses.update(n.load_names(stmt.value))
+        uses.update(_all_names(stmt.target))
+        if isinstance(stmt.target, gast.Name):
+            defs.add(stmt.target.id)
+    elif isinstance(stmt, gast.If):
+        uses.update(n.load_names(stmt.test))
+    elif isinstance(stmt, gast.For):
+        uses.update(n.load_names(stmt.iter))
+        defs.update(n.store_names(stmt.target))
+    elif isinstance(stmt, gast.While):
+        uses.update(n.load_names(stmt.test))
+    else:
+        uses.update(_all_names(stmt))
+    return uses, defs
+
+
+def _all_names(node):
+    return {sub.id for sub in gast.walk(node) if isinstance(sub, gast.Name)}
+
+
+def _liveness(body, protected=frozenset()):
+    """{id(stmt): names live just after it}, for any statement tree.
+
+    Strong liveness: a removable assignment (generated name, pure value)
+    makes its operands live only if its own target is, so values that only
+    feed each other around a loop are dead too.
+    """
+    after = {}
+
+    def block(stmts, live):
+        for stmt in reversed(stmts):
+            live = one(stmt, live)
+        return live
+
+    def one(stmt, live_out):
+        after[id(stmt)] = after.get(id(stmt), frozenset()) | live_out
+        uses, defs = _uses_defs(stmt)
+        if isinstance(stmt, gast.If):
+            return frozenset(uses) | block(stmt.body, live_out) | block(stmt.orelse, live_out)
+        if isinstance(stmt, (gast.For, gast.While)):
+            head = frozenset(live_out) | uses
+            while True:
+                body_in = block(stmt.body, head)
+                new = frozenset(live_out) | uses | (body_in - defs)
+                if new == head:
+                    break
+                head = new
+            return head
+        target = _removable_target(stmt, protected)
+        if target is not None and target not in live_out:
+            return live_out - defs
+        return frozenset(uses) | (live_out - defs)
+
+    block(body, frozenset())
+    return after
+
+
+def _removable_target(stmt, protected):
+    if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
+        name, value = stmt.targets[0].id, stmt.value
+    elif isinstance(stmt, gast.AugAssign) and isinstance(stmt.target, gast.Name):
+        name, value = stmt.target.id, stmt.value
+    else:
+        return None
+    if name in protected or not _pure(value):
+        return None
+    return name
 
 
 def _only_pass(stmts):

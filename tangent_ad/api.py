@@ -65,20 +65,35 @@ def _check_signature(fn):
             )
 
 
-def _kind(value):
-    """What the generated code may assume about an argument: "scalar"
-    (Python/NumPy number), "container" (list, tuple, dict), an object's class
-    (attributes and methods resolved at generation), or None (an array)."""
-    kind = type(value)
+def _kind_of_type(kind):
+    """What the generated code may assume about an argument of type `kind`:
+    "scalar" (Python/NumPy number), "container" (list, tuple, dict), the class
+    itself for other objects (attributes and methods resolved at generation),
+    or None (arrays and anything else)."""
     if kind in _SCALAR_TYPES:
         return "scalar"
     if kind in _CONTAINER_TYPES:
         return "container"
-    if isinstance(value, numbers.Number):
-        return None if isinstance(value, bool) else "scalar"
-    if hasattr(value, "shape") or not hasattr(value, "__dict__") or callable(value):
+    if issubclass(kind, numbers.Number):
+        return None if issubclass(kind, bool) else "scalar"
+    if hasattr(kind, "shape") or issubclass(kind, type) or kind.__module__ == "builtins":
+        return None
+    if hasattr(kind, "__array__") or hasattr(kind, "__array_namespace__") or hasattr(kind, "__array_function__"):
         return None
     return kind
+
+
+_KINDS = {}
+
+
+def _kind(value):
+    """The kind of `value` (see `_kind_of_type`), memoised by type."""
+    kind = type(value)
+    try:
+        return _KINDS[kind]
+    except KeyError:
+        found = _KINDS[kind] = _kind_of_type(kind)
+        return found
 
 
 def _located(err, fn):
@@ -98,6 +113,8 @@ class Derivative:
         self.optimize = optimize
         self.verbose = verbose
         self._variants = {}
+        self._by_types = {}
+        self._extra = self._trailing()
         self._dependencies = ()
         self._deferred = None
         functools.update_wrapper(self, self.fn, updated=())
@@ -149,6 +166,7 @@ class Derivative:
     def _refresh(self):
         """Regenerate after a callee changed: a stale derivative is never run."""
         self._variants.clear()
+        self._by_types.clear()
         if self.generic is not None:
             self.generic = self._generate(frozenset())
 
@@ -165,10 +183,38 @@ class Derivative:
                 found.append((name, kind))
         return frozenset(found)
 
+    def _function(self, args, kwargs):
+        """The generated function for these arguments (positional fast path:
+        one dictionary look-up keyed by the argument types)."""
+        if kwargs:
+            key = self._kinds(args, kwargs)
+            return self._variants.get(key) or self._generate(key).function
+        key = tuple(map(type, args))
+        function = self._by_types.get(key)
+        if function is None:
+            kinds = self._kinds(args, {})
+            function = self._variants.get(kinds) or self._generate(kinds).function
+            self._by_types[key] = function
+        return function
+
     def __call__(self, *args, **kwargs):
         if self._dependencies and not self.is_current():
             self._refresh()
-        extra = self._trailing()
+        if self._extra:
+            return self._call_with_trailing(args, kwargs)
+        function = None if kwargs else self._by_types.get(tuple(map(type, args)))
+        if function is None:
+            function = self._function(args, kwargs)
+        try:
+            return function(*args, **kwargs)
+        except NonScalarOutputError as err:
+            if err.location is None:
+                err = _located(err, self.fn)
+            raise err from None
+
+    def _call_with_trailing(self, args, kwargs):
+        """vjp (a seed) and jvp/hvp (tangents) take arguments after f's own."""
+        extra = self._extra
         if extra:
             if len(args) < extra:
                 raise TangentADError(
@@ -180,16 +226,6 @@ class Derivative:
             key = self._kinds(bound, {})
             function = self._variants.get(key) or self._generate(key).function
             return function(*bound, *trailing)
-        key = self._kinds(args, kwargs)
-        function = self._variants.get(key)
-        if function is None:
-            function = self._generate(key).function
-        try:
-            return function(*args, **kwargs)
-        except NonScalarOutputError as err:
-            if err.location is None:
-                err = _located(err, self.fn)
-            raise err from None
 
     def _trailing(self):
         """How many arguments follow the function's own: seed or tangents."""

@@ -31,6 +31,7 @@ class _Comments:
         self.basename = os.path.basename(filename or "")
         self.texts = []
         self.last = None
+        self.in_reverse = False
 
     def text(self, lineno, filename=None):
         filename = filename or self.filename
@@ -40,8 +41,9 @@ class _Comments:
     def block(self, stmts):
         out = []
         for stmt in stmts:
-            section = anno.get(stmt, "section")
-            if section is not None:
+            section = "reverse sweep" if anno.get(stmt, "sweep") == "reverse" else None
+            if section is not None and not self.in_reverse:
+                self.in_reverse = True
                 self.texts.append(section)
                 out.append(gast.Expr(value=gast.Constant(value=_MARK.format(len(self.texts) - 1), kind=None)))
                 self.last = None

@@ -14,36 +14,11 @@ import numbers
 
 import numpy
 
+from .containers import SeqAdjoint
 from .errors import TangentADError
 from .runtime import add_at, namespace, shape_of, unbroadcast, unreduce, zeros_like
 
 # ----- Small utilities -----
-
-
-class Adjoints(list):
-    """The adjoint of a sequence: one adjoint per element, added elementwise.
-
-    Rules for functions of sequences (concatenate, stack, sum, fields of named
-    tuples) return this, so that when two rules contribute to the adjoint of
-    the same list, ``d_xs + other`` adds the elements instead of joining the
-    lists (a list subclass's reflected ``__radd__`` wins over ``list.__add__``).
-    """
-
-    __slots__ = ()
-
-    def __add__(self, other):
-        if not isinstance(other, (list, tuple)) or len(other) != len(self):
-            return NotImplemented
-        return Adjoints(mine + theirs for mine, theirs in zip(self, other))
-
-    __radd__ = __add__
-
-    def __iadd__(self, other):
-        total = self + other
-        if total is NotImplemented:
-            return NotImplemented
-        self[:] = total
-        return self
 
 
 def _normalize_axes(axis, ndim):
@@ -75,16 +50,6 @@ def _refuse_complex(x, function):
             hint="tangent_ad differentiates real-valued code only (see docs/rules.md, "
             "'Complex numbers'); split real and imaginary parts into real arrays",
         )
-
-
-def sum_like(g, x):
-    """Sum `g` down to the shape of `x` (only its shape is read).
-
-    The same as `runtime.unbroadcast`, but a separate name: the generator
-    drops ``unbroadcast`` where an elementwise rule's operands are scalars,
-    which is wrong for non-elementwise functions such as ``np.full``.
-    """
-    return unbroadcast(g, x)
 
 
 def either(first, second):
@@ -233,12 +198,14 @@ def undiagonal(g, a, offset=0, axis1=0, axis2=1):
     shape = shape_of(a)
     axis1, axis2 = axis1 % len(shape), axis2 % len(shape)
     rest = tuple(shape[i] for i in range(len(shape)) if i not in (axis1, axis2))
+    rows, cols = shape[axis1], shape[axis2]
     xp = namespace(a)
-    out = xp.zeros(rest + (shape[axis1], shape[axis2]), dtype=_dtype(g))
-    length = _diagonal_length(out.shape, offset)
-    rows = xp.arange(length) + max(-offset, 0)
-    cols = xp.arange(length) + max(offset, 0)
-    out[..., rows, cols] = g
+    # write through one flat index (Dask allows a single index array)
+    flat = xp.zeros(rest + (rows * cols,), dtype=_dtype(g))
+    first = max(-offset, 0) * cols + max(offset, 0)
+    length = _diagonal_length((rows, cols), offset)
+    flat[..., xp.arange(length) * (cols + 1) + first] = g
+    out = xp.reshape(flat, rest + (rows, cols))
     return numpy.moveaxis(out, (-2, -1), (axis1, axis2))
 
 
@@ -504,7 +471,11 @@ def _einsum_terms(subscripts, operands):
     if len(terms) != len(operands):
         raise TangentADError("numpy.einsum subscripts do not match the operands", detail=subscripts)
     spare = [c for c in _LETTERS if c not in text]
-    ranks = [numpy.ndim(op) - len(t.replace("...", "")) if "..." in t else 0 for t, op in zip(terms, operands)]
+    # how many axes each operand's "..." stands for
+    ranks = [
+        numpy.ndim(op) - len(t.replace("...", "")) if "..." in t else 0
+        for t, op in zip(terms, operands)
+    ]
     ellipsis = "".join(spare[: max(ranks, default=0)])
     spare = spare[len(ellipsis):]
     if not arrow:
@@ -678,7 +649,7 @@ def field_adjoint(g, result, index):
             hint="tangent_ad differentiates fields of the named tuples numpy.linalg returns; "
             "unpack other objects' values into names first",
         )
-    out = Adjoints(zeros_like(item) for item in result)
+    out = SeqAdjoint(zeros_like(item) for item in result)
     out[index] = g
     return out
 
@@ -704,8 +675,8 @@ def unconcatenate(g, arrays, axis=0):
     shapes = [shape_of(x) for x in arrays]
     if axis is None:
         pieces = _split_pieces(g, [(_size(s),) for s in shapes], 0)
-        return Adjoints(numpy.reshape(p, s) for p, s in zip(pieces, shapes))
-    return Adjoints(_split_pieces(g, shapes, axis % max(len(shapes[0]), 1)))
+        return SeqAdjoint(numpy.reshape(p, s) for p, s in zip(pieces, shapes))
+    return SeqAdjoint(_split_pieces(g, shapes, axis % max(len(shapes[0]), 1)))
 
 
 def _size(shape):
@@ -718,7 +689,7 @@ def _size(shape):
 def unstack(g, arrays, axis=0):
     """The adjoint of ``stack(arrays, axis)``: the slices of `g` along `axis`."""
     moved = numpy.moveaxis(g, axis, 0)
-    return Adjoints(moved[i] for i in range(len(arrays)))
+    return SeqAdjoint(moved[i] for i in range(len(arrays)))
 
 
 def _promoted(shape, ndmin):
@@ -743,7 +714,7 @@ def unstack_along(g, arrays, kind):
     else:  # column_stack: vectors become columns
         used, axis = [s + (1,) if len(s) == 1 else _promoted(s, 2) for s in shapes], 1
     pieces = _split_pieces(g, used, axis)
-    return Adjoints(numpy.reshape(p, s) for p, s in zip(pieces, shapes))
+    return SeqAdjoint(numpy.reshape(p, s) for p, s in zip(pieces, shapes))
 
 
 def _split_slices(length, indices_or_sections):
@@ -775,6 +746,18 @@ def hsplit_axis(ary):
 
 
 # ----- Shapes: repetition, padding, rolling -----
+
+
+def unreshape(g, x, order="C"):
+    """The adjoint of a reshape (or ravel) of `x` in index order 'C' or 'F':
+    reshape back in that order (only x's shape is read). Orders 'A' and 'K'
+    depend on x's memory layout and are refused."""
+    if order not in ("C", "F", None):
+        raise TangentADError(
+            "a reshape or ravel with order={!r}".format(order),
+            hint="pass order='C' or order='F' explicitly",
+        )
+    return numpy.reshape(g, shape_of(x), order=order or "C")
 
 
 def untile(g, A, reps):
@@ -854,9 +837,11 @@ def unpad(g, array, pad_width, mode="constant", options=None):
         out = xp.zeros((_size(shape),), dtype=_dtype(g))
         add_at(out, xp.reshape(where, (-1,)), xp.reshape(g, (-1,)))
         return xp.reshape(out, shape)
+    odd = " and reflect_type='odd'" if mode in _GATHER_PADS else ""
     raise TangentADError(
-        "numpy.pad with mode={!r}{}".format(mode, " and reflect_type='odd'" if mode in _GATHER_PADS else ""),
-        hint="differentiable pad modes: 'constant', 'empty', 'edge', 'reflect', 'symmetric', 'wrap'",
+        "numpy.pad with mode={!r}{}".format(mode, odd),
+        hint="differentiable pad modes: 'constant', 'empty', 'edge', 'reflect', 'symmetric', "
+        "'wrap' (with reflect_type='even')",
     )
 
 
@@ -965,7 +950,7 @@ def unsum_sequence(g, items):
     back over that axis."""
     if hasattr(items, "shape"):
         return unreduce(g, items, 0)
-    return Adjoints(unbroadcast(g, item) for item in items)
+    return SeqAdjoint(unbroadcast(g, item) for item in items)
 
 
 def extreme_first(g, x1, x2, y):
@@ -975,10 +960,39 @@ def extreme_first(g, x1, x2, y):
     if x2 is None:
         hit = [False] * len(x1)
         hit[[i for i, item in enumerate(x1) if item == y][0]] = True
-        return Adjoints(g if h else 0.0 * g for h in hit)
+        return SeqAdjoint(g if h else 0.0 * g for h in hit)
     return g * (x1 == y)
 
 
 def zeros(x):
     xp = namespace(x)
     return xp.zeros(shape_of(x))
+
+
+# ----- Arguments read for their shape only -----
+
+# helper -> positions of arguments of which only the shape, dtype and array
+# module are read (a `runtime.Like` will do), for the reverse generator's
+# saving plan (tests/test_helpers_shape_only.py checks each entry).
+SHAPE_ONLY = {
+    unreshape: (1,),
+    uncumsum: (1,),
+    undiagonal: (1,),
+    diag_adjoint: (1,),
+    untrace: (1,),
+    unsplit: (1,),
+    hsplit_axis: (0,),
+    untile: (1,),
+    unrepeat: (1,),
+    unpad: (1,),
+    pad_fill_adjoint: (1,),
+    untake: (1,),
+    untake_along_axis: (1,),
+    unitem: (1,),
+    real_part_adjoint: (1,),
+    linspace_adjoint: (1, 2),
+    tensordot_lhs: (1,),
+    tensordot_rhs: (2,),
+    inner_lhs: (1,),
+    inner_rhs: (2,),
+}

@@ -214,7 +214,31 @@ def add_at(acc, index, g):
         acc[index] += g
         return acc
     xp = namespace(acc)
-    xp.add.at(acc, index, g)
+    scatter = getattr(getattr(xp, "add", None), "at", None)
+    if scatter is not None:
+        scatter(acc, index, g)
+        return acc
+    # no unbuffered scatter-add in this array module (Dask): add the
+    # contributions of repeated indices one occurrence at a time
+    return _add_at_by_occurrence(acc, index, g)
+
+
+def _add_at_by_occurrence(acc, index, g):
+    """acc[index] += g for an integer-array index that may repeat, using only
+    `acc[i] = ...` (which every array module supports): each round adds the
+    first occurrence of every index still left."""
+    index = numpy.asarray(index)
+    positions = numpy.arange(index.size)
+    tail = tuple(shape_of(acc)[1:])
+    g = g + namespace(acc).zeros(index.shape + tail, dtype=acc.dtype)  # g at every index
+    g = g.reshape((index.size,) + tail)
+    while positions.size:
+        flat = index.reshape(-1)[positions]
+        _, first = numpy.unique(flat, return_index=True)
+        chosen = positions[first]
+        targets = flat[first]
+        acc[targets] = acc[targets] + g[chosen]
+        positions = numpy.setdiff1d(positions, chosen)
     return acc
 
 

@@ -81,7 +81,8 @@ class _Prepared:
 
     def finish(self, derivative, optimize, defaults, info):
         if optimize:
-            # in generated code (trusted) dead pure statements may go as well
+            # primal statements keep their form (a copy `x * 1.0` stays a copy);
+            # dead pure ones go: a derivative returns gradients, not the loss
             protected = set() if self.trusted else set(local_names(self.func))
             derivative = optimizer.optimize(derivative, protected=protected)
         codegen.rename_injected(derivative, self.user_names, self.src.globals, self.src.cells)

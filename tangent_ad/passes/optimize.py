@@ -30,13 +30,16 @@ _FOLD = {
 }
 
 
-def optimize(func, protected=frozenset()):
+def optimize(func, protected=frozenset(), keep=frozenset()):
+    """`protected`: primal names, whose statements keep their exact form (no
+    identity folding, no copy propagation into them); `keep`: names whose
+    dead pure assignments must stay anyway."""
     for _ in range(10):
         before = gast.dump(func)
-        fold_constants(func)
+        fold_constants(func, protected)
         trim_default_arguments(func)
         propagate_copies(func, protected)
-        eliminate_dead_code(func, protected)
+        eliminate_dead_code(func, keep)
         merge_split_temporaries(func)
         if gast.dump(func) == before:
             break
@@ -55,6 +58,13 @@ def _number(node):
 
 
 class _Fold(gast.NodeTransformer):
+    """Arithmetic on constants; with `identities`, also x ** 1, 1 * x, x * 1,
+    x / 1, -(-x) -- only in generated statements, since in the user's code
+    `y = x * 1.0` makes a copy that may later be written in place."""
+
+    def __init__(self, identities):
+        self.identities = identities
+
     def visit_BinOp(self, node):
         self.generic_visit(node)
         fold = _FOLD.get(type(node.op))
@@ -65,7 +75,14 @@ class _Fold(gast.NodeTransformer):
                 return node
             if isinstance(value, (int, float)) and abs(value) < 1e15:
                 return n.const(value)
-        if isinstance(node.op, gast.Pow) and _number(node.right) and node.right.value == 1:
+        if not self.identities:
+            return node
+        op = type(node.op)
+        if op is gast.Pow and _is_one(node.right):
+            return node.left
+        if op is gast.Mult and _is_one(node.left):
+            return node.right
+        if op in (gast.Mult, gast.Div) and _is_one(node.right):
             return node.left
         return node
 
@@ -73,11 +90,39 @@ class _Fold(gast.NodeTransformer):
         self.generic_visit(node)
         if isinstance(node.op, gast.USub) and _number(node.operand):
             return n.const(-node.operand.value)
+        if (
+            self.identities
+            and isinstance(node.op, gast.USub)
+            and isinstance(node.operand, gast.UnaryOp)
+            and isinstance(node.operand.op, gast.USub)
+        ):
+            return node.operand.operand
         return node
 
 
-def fold_constants(func):
-    _Fold().visit(func)
+def _is_one(node):
+    return _number(node) and node.value == 1
+
+
+def _generated_target(stmt, protected):
+    target = stmt.targets[0] if isinstance(stmt, gast.Assign) else getattr(stmt, "target", None)
+    if isinstance(target, gast.Subscript):
+        target = target.value
+    return isinstance(target, gast.Name) and target.id not in protected
+
+
+def fold_constants(func, protected=frozenset()):
+    for stmt in _simple_statements(func.body):
+        _Fold(_generated_target(stmt, protected)).visit(stmt)
+
+
+def _simple_statements(stmts):
+    for stmt in stmts:
+        if isinstance(stmt, (gast.If, gast.For, gast.While)):
+            yield from _simple_statements(stmt.body)
+            yield from _simple_statements(stmt.orelse)
+        else:
+            yield stmt
 
 
 # -- default arguments of helpers ---------------------------------------------
@@ -122,16 +167,28 @@ def _assigned_in(stmts):
 
 
 def _replace_reads(node, old, new):
+    """Reads of `old` become `new` (a name, or a constant node)."""
+    if isinstance(new, str):
+        for sub in gast.walk(node):
+            if isinstance(sub, gast.Name) and sub.id == old and isinstance(sub.ctx, gast.Load):
+                sub.id = new
+        return
     for sub in gast.walk(node):
-        if isinstance(sub, gast.Name) and sub.id == old and isinstance(sub.ctx, gast.Load):
-            sub.id = new
+        for field, value in gast.iter_fields(sub):
+            if isinstance(value, gast.Name) and value.id == old and isinstance(value.ctx, gast.Load):
+                setattr(sub, field, n.copy_node(new))
+            elif isinstance(value, list):
+                for i, item in enumerate(value):
+                    if isinstance(item, gast.Name) and item.id == old and isinstance(item.ctx, gast.Load):
+                        value[i] = n.copy_node(new)
 
 
 def _is_copy(stmt, protected):
+    """`t = s` or `t = <number>` with `t` a generated name."""
     return (
         isinstance(stmt, gast.Assign)
         and isinstance(stmt.targets[0], gast.Name)
-        and isinstance(stmt.value, gast.Name)
+        and (isinstance(stmt.value, gast.Name) or _number(stmt.value))
         and stmt.targets[0].id not in protected
     )
 
@@ -144,7 +201,8 @@ def propagate_copies(func, protected):
                     block(getattr(stmt, field))
             if not _is_copy(stmt, protected):
                 continue
-            target, source = stmt.targets[0].id, stmt.value.id
+            target = stmt.targets[0].id
+            source = stmt.value.id if isinstance(stmt.value, gast.Name) else stmt.value
             for later in stmts[i + 1:]:
                 written = _assigned_in([later])
                 is_compound = isinstance(later, (gast.If, gast.For, gast.While))

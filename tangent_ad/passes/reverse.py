@@ -37,6 +37,7 @@ LIKE_ARGS = {
     runtime.unindex: (1,),
     helpers.reduced_size: (0,),
 }
+LIKE_ARGS.update(helpers.SHAPE_ONLY)
 # Calls whose result is a new array (so the adjoint holding it is OWNED).
 FRESH_HELPERS = {runtime.unindex, runtime.zero_at, runtime.copy, runtime.zeros_like}
 
@@ -245,11 +246,21 @@ class Reverse:
                 atom = item.target
                 if isinstance(atom, gast.Name) and atom.id in self.active:
                     value = self._substitute_adjoints(item.value)
-                    value = self._simplify_unbroadcast(value, atom, target, operands)
+                    if registry.is_elementwise(key):
+                        value = self._simplify_unbroadcast(value, atom, target, operands)
                     code += self.accumulate(atom, value, state, fresh=_is_fresh(value))
+                elif isinstance(atom, (gast.Tuple, gast.List)) and _has_active(atom, self.active):
+                    # d[args] for a *args parameter: element i to the i-th operand
+                    value = self._substitute_adjoints(item.value)
+                    holder = self.namer.fresh(naming.TEMP)
+                    code.append(n.assign(holder, value))
+                    for i, elt in enumerate(atom.elts):
+                        if isinstance(elt, gast.Name) and elt.id in self.active:
+                            part = gast.Subscript(value=n.name(holder), slice=n.const(i), ctx=gast.Load())
+                            code += self.accumulate(elt, part, state, fresh=False)
                 elif _has_active(atom, self.active):
                     raise UnsupportedConstructError(
-                        f"{self._callee_name(key, call)} of a tuple or list of differentiated values",
+                        f"{self._callee_name(key, call)} of a nested container of differentiated values",
                         self.src.location(stmt),
                         "use np.stack/np.concatenate of arrays held in names",
                     )
@@ -300,7 +311,10 @@ class Reverse:
         return False
 
     def _simplify_unbroadcast(self, value, atom, target, operands):
-        """Drop unbroadcast(g, x) where the result provably has x's shape."""
+        """Drop unbroadcast(g, x) where the result provably has x's shape.
+
+        Only for elementwise rules: there the result's shape is the operands'
+        broadcast shape, so scalar operands leave `x`'s shape unchanged."""
         others = [o for o in operands if not (isinstance(o, gast.Name) and o.id == atom.id)]
         same_shape = all(self._is_scalar(o) for o in others) or (
             atom.id in self.scalars and target in self.scalars

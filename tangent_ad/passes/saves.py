@@ -137,15 +137,18 @@ def assemble(rev, primal, adjoint, returns, mode, name):
         kept = rev.namer.unique(naming.RESULT)
         middle.append(n.assign(kept, n.name(out)))
         result = n.name(kept)
-    if mode != "vjp":
+    if mode != "vjp" and out in rev.scalars:
+        seed = n.const(1.0)  # the output is a scalar by construction: no check needed
+        if out in rev.active:
+            middle.append(n.assign(seed_name, seed))
+    elif mode != "vjp":
         seed = _helper_call(runtime.grad_seed, n.name(out), n.const(rev.src.name))
         if out in rev.active:
             middle.append(n.assign(seed_name, seed))
         else:
             middle.append(gast.Expr(value=seed))
-    if middle or adjoint:
-        first = (middle or adjoint)[0]
-        anno.set(first, "section", "reverse sweep")
+    for stmt in middle + adjoint:
+        anno.set(stmt, "sweep", "reverse")
 
     grads = returns[0] if len(returns) == 1 else gast.Tuple(elts=returns, ctx=gast.Load())
     if mode == "value_and_grad":

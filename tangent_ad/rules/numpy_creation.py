@@ -8,7 +8,8 @@ stop, which every sample depends on linearly).
 
 import numpy as np
 
-from ..helpers import linspace_adjoint, sum_like
+from ..helpers import linspace_adjoint
+from ..runtime import unbroadcast
 from .registry import adjoint, fresh, nondifferentiable
 
 # ----- Values that flow into the new array -----
@@ -17,12 +18,12 @@ from .registry import adjoint, fresh, nondifferentiable
 @adjoint(np.full)
 def full(y, shape, fill_value, dtype=None, order="C"):
     # every element is fill_value: its adjoint is the sum of d[y] (to its shape)
-    d[fill_value] = sum_like(d[y], fill_value)
+    d[fill_value] = unbroadcast(d[y], fill_value)
 
 
 @adjoint(np.full_like)
 def full_like(y, a, fill_value, dtype=None, order="K", subok=True, shape=None):
-    d[fill_value] = sum_like(d[y], fill_value)
+    d[fill_value] = unbroadcast(d[y], fill_value)
 
 
 @adjoint(np.linspace)

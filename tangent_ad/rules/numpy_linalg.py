@@ -32,11 +32,10 @@ from ..helpers import (
     slogdet_adjoint,
     solve_back,
     solve_lhs,
-    sum_like,
     tensordot_lhs,
     tensordot_rhs,
 )
-from ..runtime import shape_of
+from ..runtime import shape_of, unbroadcast
 from .registry import adjoint, fresh, method, nondifferentiable
 
 # ----- Products -----
@@ -80,7 +79,8 @@ def tensordot(y, a, b, axes=2):
 
 
 @adjoint(np.einsum)
-def einsum(y, subscripts, x0, x1=None, x2=None, x3=None, x4=None, x5=None, out=None, optimize=False):
+def einsum(y, subscripts, x0, x1=None, x2=None, x3=None, x4=None, x5=None, out=None,
+           optimize=False):
     # each operand's adjoint is einsum of d[y] with the other operands (up to six
     # operands); in the sublist format `subscripts` is an array: refused at run time
     d[subscripts] = einsum_adjoint(d[y], subscripts, 0, x0, x1, x2, x3, x4, x5)
@@ -106,7 +106,7 @@ def solve(y, a, b):
     # y = a^-1 b:  d b = a^-T d y,  d a = -(d b) y^T
     back = solve_back(d[y], y, a)
     d[a] = solve_lhs(back, y, a)
-    d[b] = sum_like(back, b)
+    d[b] = unbroadcast(back, b)
 
 
 @adjoint(np.linalg.inv)
@@ -188,4 +188,8 @@ fresh(
     operator.matmul, np.matmul, np.dot, np.outer, np.vdot, np.inner, np.tensordot, np.einsum,
     np.kron, np.linalg.solve, np.linalg.inv, np.linalg.det, np.linalg.cholesky,
     np.linalg.eigvalsh, ("method", "dot"),
+    # helpers that always return a new array (so its adjoint may be updated in place)
+    matmul_lhs, matmul_rhs, dot_lhs, dot_rhs, outer_lhs, outer_rhs, inner_lhs, inner_rhs,
+    tensordot_lhs, tensordot_rhs, kron_adjoint, solve_lhs, inv_adjoint, det_adjoint,
+    slogdet_adjoint, cholesky_adjoint, eigh_adjoint, eigvalsh_adjoint, qr_adjoint,
 )

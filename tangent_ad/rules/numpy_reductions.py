@@ -126,3 +126,6 @@ for _name in ["sum", "mean", "prod", "max", "min", "var", "std"]:
     scalar_result("full-reduction", ("method", _name))
 for _name, _fn in _METHODS:
     fresh(("method", _name))
+# helpers that always return a new array (so its adjoint may be updated in place)
+fresh(prod_adjoint, var_adjoint, std_adjoint, nanmean_adjoint, uncumsum, cumprod_adjoint,
+      untrace, norm_adjoint)

@@ -15,7 +15,7 @@ from ..helpers import (
     pad_fill_adjoint,
     real_part_adjoint,
     undiff,
-    sum_like,
+    unreshape,
     unconcatenate,
     unitem,
     unpad,
@@ -26,7 +26,7 @@ from ..helpers import (
     untile,
     untranspose,
 )
-from ..runtime import shape_of
+from ..runtime import shape_of, unbroadcast
 from .registry import adjoint, fresh, method, nondifferentiable, scalar_result
 
 # ----- Reshaping -----
@@ -34,22 +34,23 @@ from .registry import adjoint, fresh, method, nondifferentiable, scalar_result
 
 @adjoint(np.reshape)
 def reshape(y, a, newshape=None, order="C", shape=None, copy=None):
-    d[a] = np.reshape(d[y], shape_of(a))
+    # reshape back in the same index order (C or F)
+    d[a] = unreshape(d[y], a, order)
 
 
 @adjoint(("method", "reshape"))
 def reshape_method(y, x, *shape, order="C", copy=None):
-    d[x] = np.reshape(d[y], shape_of(x))
+    d[x] = unreshape(d[y], x, order)
 
 
 @adjoint(np.ravel)
 def ravel(y, a, order="C"):
-    d[a] = np.reshape(d[y], shape_of(a))
+    d[a] = unreshape(d[y], a, order)
 
 
 @adjoint(("method", "ravel"), ("method", "flatten"))
 def ravel_method(y, x, order="C"):
-    d[x] = np.reshape(d[y], shape_of(x))
+    d[x] = unreshape(d[y], x, order)
 
 
 @adjoint(np.squeeze)
@@ -69,7 +70,7 @@ def atleast(y, a):
 
 @adjoint(np.broadcast_to)
 def broadcast_to(y, array, shape, subok=False):
-    d[array] = sum_like(d[y], array)
+    d[array] = unbroadcast(d[y], array)
 
 
 # ----- Transposition -----

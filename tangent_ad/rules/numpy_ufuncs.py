@@ -8,7 +8,7 @@ import numpy as np
 
 from ..helpers import clip_inside, either, sign_of_real
 from ..runtime import unbroadcast
-from .registry import adjoint, method, nondifferentiable, scalar_result, fresh
+from .registry import adjoint, elementwise, method, nondifferentiable, scalar_result, fresh
 
 # ----- Exponentials and logarithms -----
 
@@ -329,3 +329,5 @@ _BINARY = [
 ]
 scalar_result("if-args", *_UNARY, *_BINARY, np.where, np.clip)
 fresh(*_UNARY, *_BINARY, np.where, np.clip, ("method", "clip"))
+
+elementwise(np.where, np.clip, ("method", "clip"))

@@ -14,7 +14,7 @@ import numpy as np
 
 from ..helpers import extreme_first, sign_of_real, unsum_sequence
 from ..runtime import unbroadcast
-from .registry import adjoint, nondifferentiable, scalar_result, fresh
+from .registry import adjoint, elementwise, nondifferentiable, scalar_result, fresh
 
 # ----- Binary arithmetic -----
 
@@ -64,11 +64,6 @@ def mod(y, x1, x2):
 @adjoint(operator.neg)
 def neg(y, x):
     d[x] = -d[y]
-
-
-@adjoint(operator.pos)
-def pos(y, x):
-    d[x] = d[y]
 
 
 # ----- Builtins on numbers -----
@@ -136,3 +131,5 @@ nondifferentiable(
 scalar_result("always", builtins.len, builtins.int, builtins.float, builtins.bool, builtins.round)
 scalar_result("if-args", builtins.abs, builtins.max, builtins.min, builtins.pow)
 fresh(operator.add, operator.sub, operator.mul, operator.truediv, operator.pow, operator.neg)
+
+elementwise(builtins.abs, builtins.float, builtins.pow)

@@ -101,6 +101,24 @@ def linear(*fns, positions=(0,)):
         LINEAR[fn] = tuple(positions)
 
 
+ELEMENTWISE = set()
+
+
+def elementwise(*fns):
+    """Declare `fns` elementwise with NumPy broadcasting (their result has the
+    operands' broadcast shape), beyond operators and ufuncs."""
+    ELEMENTWISE.update(fns)
+
+
+def is_elementwise(key):
+    """Whether the result of `key` has its operands' broadcast shape."""
+    import numpy
+
+    if key in _BINOPS.values() or key in _UNARYOPS.values() or key in ELEMENTWISE:
+        return True
+    return isinstance(key, numpy.ufunc)
+
+
 def fresh(*fns):
     """Declare that `fns` return newly allocated arrays (never views)."""
     FRESH_RESULT.update(fns)

@@ -1,0 +1,101 @@
+"""The examples of docs/custom-rules.md: a user's rule for a NumPy function
+(logsumexp) and for a kernel without Python source (an np.vectorize object)."""
+
+import math
+
+import numpy as np
+import pytest
+
+import tangent_ad as ta
+from tangent_ad.runtime import unreduce
+
+# ----- docs/custom-rules.md: a rule is a template -----
+
+
+def logsumexp(a, axis=None, keepdims=False):
+    """log(sum(exp(a))) along `axis`, computed stably (like scipy.special.logsumexp)."""
+    m = np.max(a, axis=axis, keepdims=True)
+    s = np.log(np.sum(np.exp(a - m), axis=axis, keepdims=True)) + m
+    if keepdims:
+        return s
+    return np.squeeze(s, axis=axis)
+
+
+@ta.adjoint(logsumexp)
+def logsumexp_adjoint(y, a, axis=None, keepdims=False):
+    # d logsumexp(a) / d a = softmax(a) = exp(a - logsumexp(a))
+    softmax = np.exp(a - unreduce(y, a, axis, keepdims))
+    d[a] = unreduce(d[y], a, axis, keepdims) * softmax  # noqa: F821
+
+
+def loss(scores, labels):
+    return np.sum(logsumexp(scores, axis=1)) - np.sum(scores * labels)
+
+
+# ----- docs/custom-rules.md: a compiled kernel -----
+
+
+def _bump(t):
+    return math.exp(-1.0 / (1.0 - t * t)) if abs(t) < 1.0 else 0.0
+
+
+bump = np.vectorize(_bump, otypes=[float])
+
+
+def bump_slope(t):
+    """bump'(t) / bump(t) = -2t / (1 - t^2)^2 inside (-1, 1), 0 outside."""
+    inside = np.abs(t) < 1.0
+    safe = np.where(inside, t, 0.0)
+    return np.where(inside, -2.0 * safe / (1.0 - safe * safe) ** 2, 0.0)
+
+
+@ta.adjoint(bump)
+def bump_adjoint(y, t):
+    d[t] = d[y] * y * bump_slope(t)  # noqa: F821
+
+
+def smooth_loss(x):
+    return np.sum(bump(x * 0.5) * x)
+
+
+def test_rule_for_a_numpy_function(rng):
+    scores = rng.normal(size=(4, 3))
+    labels = np.eye(3)[[0, 2, 1, 0]]
+    ta.check_grad(loss, scores, labels)
+    softmax = np.exp(scores) / np.sum(np.exp(scores), axis=1, keepdims=True)
+    np.testing.assert_allclose(ta.grad(loss)(scores, labels), softmax - labels, rtol=1e-12)
+
+
+def test_the_rule_replaces_the_function_body():
+    text = ta.source(ta.grad(loss))
+    assert "logsumexp(scores, axis=1)" in text  # called as it is, not inlined
+    assert "np.max" not in text
+    assert "np.exp(scores - unreduce(_t0, scores, 1))" in text
+
+
+def test_rule_for_a_kernel_without_source():
+    ta.check_grad(smooth_loss, np.linspace(-1.5, 1.5, 7))
+
+
+other_bump = np.vectorize(_bump, otypes=[float])
+
+
+def kernel_without_rule(x):
+    return np.sum(other_bump(x))
+
+
+def test_a_kernel_without_rule_is_refused():
+    from tangent_ad.errors import MissingRuleError
+
+    with pytest.raises(MissingRuleError, match="without a derivative rule"):
+        ta.grad(kernel_without_rule)(np.zeros(3))
+
+
+def test_template_with_a_misspelt_name_is_refused_at_registration():
+    from tangent_ad.template import TemplateError
+
+    def misspelt(y, x):
+        d[x] = d[y] * sloep(x)  # noqa: F821
+
+    with pytest.raises(TemplateError, match="sloep"):
+        ta.adjoint(np.vectorize(_bump))(misspelt)

@@ -6,7 +6,18 @@
 """
 
 from . import rules as _rules  # noqa: F401  (registers the built-in rules)
-from .api import Derivative, differentiate, grad, hvp, jvp, source, value_and_grad, vjp
+from .api import (
+    Derivative,
+    differentiate,
+    grad,
+    hessian,
+    hvp,
+    jacobian,
+    jvp,
+    source,
+    value_and_grad,
+    vjp,
+)
 from .checking import check_grad
 from .errors import GradientCheckError, TangentADError
 from .rules.registry import adjoint, tangent, nondifferentiable
@@ -17,6 +28,8 @@ __all__ = [
     "vjp",
     "jvp",
     "hvp",
+    "jacobian",
+    "hessian",
     "differentiate",
     "source",
     "adjoint",

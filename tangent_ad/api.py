@@ -14,7 +14,10 @@ from . import cache, transform
 from .errors import Location, NonScalarOutputError, TangentADError, UnsupportedConstructError
 from .source import require_function, unwrap
 
-__all__ = ["grad", "value_and_grad", "vjp", "jvp", "hvp", "differentiate", "source", "Derivative"]
+__all__ = [
+    "grad", "value_and_grad", "vjp", "jvp", "hvp", "jacobian", "hessian",
+    "differentiate", "source", "Derivative",
+]
 
 _SCALAR_TYPES = (float, int)
 _CONTAINER_TYPES = (list, tuple, dict)
@@ -334,7 +337,8 @@ def source(derivative, *args, **kwargs):
 
 class Differentiable:
     """A function decorated with `@ta.differentiate`: it runs unchanged and
-    has `.grad`, `.value_and_grad` and `.vjp` derivatives, made on first use."""
+    has `.grad`, `.value_and_grad`, `.vjp`, `.jvp` and `.hvp` derivatives,
+    made on first use."""
 
     def __init__(self, fn, wrt=(0,), optimize=True):
         self.__tangent_function__ = fn
@@ -358,9 +362,93 @@ class Differentiable:
     def vjp(self):
         return vjp(self.__tangent_function__, self._wrt, optimize=self._optimize)
 
+    @functools.cached_property
+    def jvp(self):
+        return jvp(self.__tangent_function__, self._wrt, optimize=self._optimize)
+
+    @functools.cached_property
+    def hvp(self):
+        return hvp(self.__tangent_function__, self._wrt, optimize=self._optimize)
+
 
 def differentiate(fn=None, *, wrt=(0,), optimize=True):
     """Decorator: ``@ta.differentiate`` or ``@ta.differentiate(wrt=("x",))``."""
     if fn is None:
         return lambda f: Differentiable(f, wrt, optimize)
     return Differentiable(fn, wrt, optimize)
+
+
+# -- Jacobians and Hessians, assembled from generated jvp/vjp/hvp -----------------
+
+
+def _basis(x):
+    """Unit tangents for every element of `x` (a float or an array)."""
+    import numpy
+
+    value = numpy.asarray(x, dtype=float)
+    for index in numpy.ndindex(value.shape):
+        unit = numpy.zeros_like(value)
+        unit[index] = 1.0
+        yield index, (float(unit) if value.ndim == 0 and not hasattr(x, "shape") else unit)
+
+
+def jacobian(fn, wrt=0, mode=None, *, optimize=True):
+    """``J(*args)`` -> the Jacobian of `fn` w.r.t. one argument, shaped
+    ``out.shape + x.shape``. `mode` "forward" (one jvp per input element) or
+    "reverse" (one vjp per output element); by default the cheaper one."""
+    import numpy
+
+    if isinstance(wrt, (tuple, list)):
+        if len(wrt) != 1:
+            raise TangentADError("jacobian takes one wrt argument", detail=f"wrt={wrt}")
+        wrt = wrt[0]
+    if mode not in (None, "forward", "reverse"):
+        raise TangentADError("jacobian mode must be 'forward', 'reverse' or None", detail=repr(mode))
+    forward_df = jvp(fn, wrt, optimize=optimize) if mode != "reverse" else None
+    reverse_df = vjp(fn, wrt, optimize=optimize) if mode != "forward" else None
+    position = forward_df.params.index(forward_df.wrt[0]) if forward_df else reverse_df.params.index(reverse_df.wrt[0])
+
+    def J(*args, **kwargs):
+        x = args[position]
+        out = numpy.asarray(fn(*args, **kwargs))
+        chosen = mode or ("reverse" if out.size <= numpy.size(x) else "forward")
+        result = numpy.zeros(out.shape + numpy.shape(x))
+        if chosen == "forward":
+            df = forward_df or jvp(fn, wrt, optimize=optimize)
+            for index, unit in _basis(x):
+                _, column = df(*args, unit, **kwargs)
+                result[(Ellipsis,) + index] = column
+        else:
+            df = reverse_df or vjp(fn, wrt, optimize=optimize)
+            for index, unit in _basis(out):
+                seed = unit if out.ndim else 1.0
+                result[index] = df(*args, seed, **kwargs)
+        return result
+
+    J.__name__ = f"jacobian_{fn.__name__}"
+    return J
+
+
+def hessian(fn, wrt=0, *, optimize=True):
+    """``H(*args)`` -> the Hessian of scalar `fn` w.r.t. one argument, shaped
+    ``x.shape + x.shape``: one generated Hessian-vector product (forward over
+    reverse) per element of x."""
+    import numpy
+
+    if isinstance(wrt, (tuple, list)):
+        if len(wrt) != 1:
+            raise TangentADError("hessian takes one wrt argument", detail=f"wrt={wrt}")
+        wrt = wrt[0]
+    product = hvp(fn, wrt, optimize=optimize)
+    position = product.params.index(product.wrt[0])
+
+    def H(*args, **kwargs):
+        x = args[position]
+        shape = numpy.shape(x)
+        result = numpy.zeros(shape + shape)
+        for index, unit in _basis(x):
+            result[(Ellipsis,) + index] = product(*args, unit, **kwargs)
+        return result
+
+    H.__name__ = f"hessian_{fn.__name__}"
+    return H

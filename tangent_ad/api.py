@@ -75,6 +75,8 @@ def _kind_of_type(kind):
     or None (arrays and anything else)."""
     if kind in _SCALAR_TYPES:
         return "scalar"
+    if issubclass(kind, dict):
+        return "dict"
     if kind in _CONTAINER_TYPES:
         return "container"
     if issubclass(kind, numbers.Number):

@@ -13,8 +13,11 @@ stats = {"generated": 0, "hits": 0}
 
 
 def key(fn, *options):
+    """Identity of the code, its module and its closure cells (equal code
+    objects from two modules must not share a derivative), plus options."""
     closure = fn.__closure__ or ()
-    return (fn.__code__, tuple(id(cell) for cell in closure), registry.version()) + options
+    identity = (id(fn.__code__), id(fn.__globals__), tuple(id(cell) for cell in closure))
+    return identity + (registry.version(),) + options
 
 
 def get(cache_key):
@@ -26,7 +29,8 @@ def get(cache_key):
 
 
 def put(cache_key, value, fn):
-    _ENTRIES[cache_key] = (value, fn.__closure__)
+    # holding the code, globals and cells keeps the ids in the key unique
+    _ENTRIES[cache_key] = (value, (fn.__code__, fn.__globals__, fn.__closure__))
     return value
 
 

@@ -65,6 +65,7 @@ class _Prepared:
         resolve(src)
         self.user_names = naming.all_names(src.tree)
         src.object_kinds = {name: kind for name, kind in kinds if isinstance(kind, type)}
+        src.dict_params = {name for name, kind in kinds if kind == "dict"}
         src, namer = normalize(src)
         inlined = inline(src, namer)
         src.cells.update(inlined.cells)
@@ -74,7 +75,7 @@ class _Prepared:
         self.output = func.body[-1].value.id
         self.varied = analysis.varied_names(func, wrt)
         scalar_args = {name for name, kind in kinds if kind == "scalar"}
-        self.containers = {name for name, kind in kinds if kind == "container"}
+        self.containers = {name for name, kind in kinds if kind in ("container", "dict")}
         self.scalars = analysis.scalar_names(func, scalar_args)
         if not trusted:  # generated code keeps its own discipline of in-place updates
             analysis.check_index_assignments(src, func, self.scalars)

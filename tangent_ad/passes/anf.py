@@ -130,8 +130,9 @@ class ANF:
         cond = self.namer.fresh(naming.COND)
         pre, simple = self.simple(stmt.test)
         before = pre + [n.assign(cond, simple)]
-        # The same test, recomputed at the end of each iteration (rotation).
-        again_pre, again = self.simple(stmt.test)
+        # The same test, recomputed at the end of each iteration (rotation);
+        # a copy, so no node is shared between the two places
+        again_pre, again = self.simple(n.copy_node(stmt.test))
         after = n.with_lineno(again_pre + [n.assign(cond, again)], line)
         stmt.test = n.name(cond)
         stmt.body = body + after

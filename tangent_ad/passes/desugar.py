@@ -169,7 +169,54 @@ class Desugar:
             return self._enumerate_loop(stmt, body)
         if func is zip and not iter_.keywords and iter_.args:
             return self._zip_loop(stmt, body)
+        if _is_dict_view(iter_):
+            return self._dict_loop(stmt, body)
+        if isinstance(iter_, gast.Name) and iter_.id in self._dicts():
+            # `for key in d` over a dict: its keys
+            view = gast.Call(func=gast.Attribute(value=iter_, attr="keys", ctx=gast.Load()), args=[], keywords=[])
+            stmt.iter = view
+            return self._dict_loop(stmt, body)
         return self._sequence_loop(stmt, body)
+
+    def _dicts(self):
+        """Names known to hold dicts: dict parameters of this specialisation and
+        locals bound only to dict displays."""
+        found = set(getattr(self.src, "dict_params", ()))
+        bound = {}
+        for node in gast.walk(self.src.tree):
+            if isinstance(node, gast.Assign):
+                for target in node.targets:
+                    if isinstance(target, gast.Name):
+                        bound.setdefault(target.id, []).append(node.value)
+        found |= {name for name, values in bound.items() if all(isinstance(v, gast.Dict) for v in values)}
+        return found
+
+    def _dict_loop(self, stmt, body):
+        """``for k, v in d.items()`` (or .keys(), .values()): an index loop over
+        the keys, reading ``d[k]``; the keys themselves carry no derivative."""
+        view = stmt.iter.func.attr
+        prelude, mapping = self._sequence_ref(stmt.iter.func.value, body)
+        keys = self.namer.fresh(naming.TEMP)
+        list_call = n.call(n.name("list"), n.name(mapping))
+        _bind_builtin(list_call.func, list)
+        prelude.append(n.assign(keys, list_call))
+        index = self.namer.fresh(naming.ITEM)
+        key = self.namer.fresh(naming.TEMP)
+        reads = [n.assign(key, gast.Subscript(value=n.name(keys), slice=n.name(index), ctx=gast.Load()))]
+        value = gast.Subscript(value=n.name(mapping), slice=n.name(key), ctx=gast.Load())
+        if view == "items":
+            target = stmt.target
+            if not (isinstance(target, (gast.Tuple, gast.List)) and len(target.elts) == 2):
+                raise UnsupportedConstructError(
+                    ".items() loop without a (key, value) target", self.src.location(stmt)
+                )
+            reads += self.visit_Assign(n.assign(target.elts[0], n.name(key)))
+            reads += self.visit_Assign(n.assign(target.elts[1], value))
+        elif view == "keys":
+            reads += self.visit_Assign(n.assign(stmt.target, n.name(key)))
+        else:
+            reads += self.visit_Assign(n.assign(stmt.target, value))
+        return prelude + [self._index_loop(index, _len_of(keys), reads, body, stmt)]
 
     # -- loops over sequences become index loops -------------------------
 
@@ -252,6 +299,16 @@ def _is_range_like(node):
     if isinstance(node, gast.Subscript):
         return isinstance(node.slice, gast.Slice) and _is_range_like(node.value)
     return False
+
+
+def _is_dict_view(node):
+    return (
+        isinstance(node, gast.Call)
+        and isinstance(node.func, gast.Attribute)
+        and node.func.attr in ("items", "keys", "values")
+        and not node.args
+        and not node.keywords
+    )
 
 
 def _len_of(seq):

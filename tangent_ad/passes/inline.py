@@ -52,7 +52,10 @@ class Dependency:
         if self.mapping is None:
             return self.fn.__code__ is self.code
         try:
-            current = self.mapping[self.key] if isinstance(self.mapping, dict) else self.mapping.cell_contents
+            if isinstance(self.mapping, types.CellType):
+                current = self.mapping.cell_contents
+            else:
+                current = self.mapping[self.key]
         except (KeyError, ValueError):
             return False
         target = getattr(current, "func", current)  # functools.partial
@@ -143,9 +146,11 @@ def _local_callee(src, name):
 
 def _where_found(src, func):
     if isinstance(func, gast.Name):
-        kind = anno.get(func, "binding", ("",))[0]
+        kind, value = anno.get(func, "binding", ("", None))
         if kind == "global":
-            return src.globals, func.id
+            if src.globals.get(func.id) is value:
+                return src.globals, func.id
+            return None  # passed in from another module: its code is still checked
         if kind == "closure":
             return src.cells.get(func.id), func.id
     elif isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name):
@@ -169,14 +174,12 @@ class Inliner:
                 if getattr(stmt, field, None):
                     setattr(stmt, field, self.block(getattr(stmt, field)))
             call, target = _call_of(stmt)
+            _refuse_local_function_values(self.src, stmt)
             callee = find_callee(self.src, call) if call is not None else None
             if callee is None:
-                if call is not None:
-                    _refuse_local_function_values(self.src, stmt)
                 out.append(stmt)
                 continue
             out.extend(self.inline(stmt, call, target, callee))
-        _refuse_local_function_values(self.src, *out)
         return out
 
     def inline(self, stmt, call, target, found):
@@ -205,7 +208,7 @@ class Inliner:
             mapping, key = found.dependency or (None, None)
             self.inlined.dependencies.append(Dependency(mapping, key, found.fn))
         line = anno.get(stmt, "lineno")
-        bindings, prelude = self.bind(callee, call, found)
+        bindings, prelude, renamed = self.bind(callee, call, found)
         callee.object_kinds = {
             param: self.src.object_kinds[value.id]
             for param, value in bindings.items()
@@ -213,11 +216,13 @@ class Inliner:
         }
         body = callee.tree.body
         body = _fold_constants(body, bindings)
+        _substitute_static(body, bindings)  # so `fn(x)` with fn=softplus is inlined too
         inner = Inliner(callee, callee_namer, self.inlined, self.stack)
         body = inner.block(body)
         returned = body[-1].value.id
         renames = self.rename_map(callee, bindings, body)
-        if target is not None and returned not in bindings:
+        renames.update(renamed)
+        if target is not None and returned not in bindings and returned not in renamed:
             renames[returned] = target  # the callee computes straight into the target
         self._rewrite(body, callee, renames, bindings)
         final = body.pop()
@@ -253,7 +258,7 @@ class Inliner:
                 )
             values[kw.arg] = kw.value
         assigned = _assigned(callee.tree.body)
-        bindings, prelude = {}, []
+        bindings, prelude, renamed = {}, [], {}
         for name in names + kwonly:
             if name in values:
                 value = values[name]
@@ -263,13 +268,14 @@ class Inliner:
                 raise UnsupportedConstructError(
                     f"call to {found.label} without argument {name!r}", self.src.location(call)
                 )
-            if name not in assigned and (n.is_atom(value) or anno.has(value, "inject")):
+            if name not in assigned and (n.is_atom(value) or anno.has(value, "inject") or _is_static(value)):
                 bindings[name] = value
             else:
+                # a parameter the callee rebinds: a local of its own, for reads and writes
                 local = self.namer.unique(name)
                 prelude.append(n.assign(local, value))
-                bindings[name] = n.name(local)
-        return bindings, prelude
+                renamed[name] = local
+        return bindings, prelude, renamed
 
     # -- renaming ------------------------------------------------------------
 
@@ -297,6 +303,10 @@ class Inliner:
                 if isinstance(node, gast.stmt) and not anno.has(node, "filename"):
                     anno.set(node, "filename", callee.filename)
             _Rename(self, callee, renames, bindings, same_module, caller_locals).visit(stmt)
+            for node in gast.walk(stmt):
+                trips = anno.get(node, "trips")
+                if trips is not None:
+                    anno.set(node, "trips", renames.get(trips, trips))
 
 
 class _Rename(gast.NodeTransformer):
@@ -370,19 +380,42 @@ def _refuse_local_function_values(src, *stmts):
     if not local:
         return
     for stmt in stmts:
+        called = {id(node.func) for node in gast.walk(stmt) if isinstance(node, gast.Call)}
         for node in gast.walk(stmt):
-            if isinstance(node, gast.Call) and isinstance(node.func, gast.Name):
-                continue
-            for child in gast.iter_child_nodes(node):
-                if isinstance(child, gast.Name) and child.id in local and isinstance(child.ctx, gast.Load):
-                    if isinstance(node, gast.Call) and child is node.func:
-                        continue
-                    raise UnsupportedConstructError(
-                        f"nested function {child.id!r} used as a value",
-                        src.location(stmt),
-                        "nested functions and lambdas are inlined where they are called; "
-                        "call them directly",
-                    )
+            if (
+                isinstance(node, gast.Name)
+                and node.id in local
+                and isinstance(node.ctx, gast.Load)
+                and id(node) not in called
+            ):
+                raise UnsupportedConstructError(
+                    f"nested function {node.id!r} used as a value",
+                    src.location(stmt),
+                    "nested functions and lambdas are inlined where they are called; "
+                    "call them directly, or define the helper at module level to pass it",
+                )
+
+
+def _is_static(node):
+    """A reference to a module-level object (a function passed as an argument)."""
+    return isinstance(node, (gast.Name, gast.Attribute)) and is_resolved(static_value(node))
+
+
+def _substitute_static(body, bindings):
+    """Replace reads of parameters bound to module-level objects by those references."""
+    static = {name: node for name, node in bindings.items() if _is_static(node) and not n.is_atom(node) or (
+        isinstance(node, gast.Name) and _is_static(node))}
+    if not static:
+        return
+    for stmt in body:
+        for sub in gast.walk(stmt):
+            for field, value in gast.iter_fields(sub):
+                if isinstance(value, gast.Name) and value.id in static and isinstance(value.ctx, gast.Load):
+                    setattr(sub, field, n.copy_node(static[value.id]))
+                elif isinstance(value, list):
+                    for i, item in enumerate(value):
+                        if isinstance(item, gast.Name) and item.id in static and isinstance(item.ctx, gast.Load):
+                            value[i] = n.copy_node(static[item.id])
 
 
 def _has_constant_args(call):

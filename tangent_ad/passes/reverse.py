@@ -192,20 +192,18 @@ class Reverse:
         if isinstance(value, (gast.Tuple, gast.List)):
             return self.display(target, value.elts, state)
         if isinstance(value, gast.Dict):
-            raise UnsupportedConstructError(
-                "a dict of differentiated values",
-                self.src.location(stmt),
-                "dicts are not supported yet; use separate names or a tuple",
-            )
+            return self.display(target, value.values, state, keys=value.keys)
         return []
 
-    def display(self, target, elements, state):
-        """``t = (a, b)``: the adjoint of `t` is a sequence; element i goes to a."""
+    def display(self, target, elements, state, keys=None):
+        """``t = (a, b)`` or ``t = {"k": a}``: the adjoint of `t` is a
+        container of adjoints; the entry at i (or key k) goes to `a`."""
         code = []
         d_target = self.namer.adjoint(target)
         for i, elt in enumerate(elements):
             if isinstance(elt, gast.Name) and elt.id in self.active:
-                item = gast.Subscript(value=n.name(d_target), slice=n.const(i), ctx=gast.Load())
+                key = n.const(i) if keys is None else n.copy_node(keys[i])
+                item = gast.Subscript(value=n.name(d_target), slice=key, ctx=gast.Load())
                 code += self.accumulate(elt, item, state, fresh=False)
         return code
 
@@ -681,8 +679,9 @@ def _rewrite(node, fn):
 def _index_expr(index):
     """An index as an expression: slices become slice(...) calls."""
     if isinstance(index, gast.Slice):
+        # slice(a) means [:a], so only a missing step may be left out
         parts = [p if p is not None else n.const(None) for p in (index.lower, index.upper, index.step)]
-        while len(parts) > 1 and isinstance(parts[-1], gast.Constant) and parts[-1].value is None:
+        if index.step is None:
             parts.pop()
         func = n.name("slice")
         return n.call(func, *[n.copy_node(p) for p in parts])

@@ -1,0 +1,68 @@
+"""Helpers the program catalogue calls into from ANOTHER module.
+
+The catalogue reaches these as ``programs_helpers.name(...)`` and through
+``from programs_helpers import ...``; they read this module's own constants
+(`WEIGHT`, `OFFSETS`) and call each other, so inlining has to resolve names
+in this module, not the caller's. The functions at the bottom are refused on
+purpose (the refusal tests check the error points at THIS file).
+"""
+
+import numpy as np
+
+WEIGHT = 0.75
+OFFSETS = np.array([0.1, -0.2, 0.3])
+COUNTER = 0
+
+
+def squared_error(pred, target):
+    diff = pred - target
+    return WEIGHT * np.mean(diff * diff)
+
+
+def softmax(z):
+    shifted = z - np.max(z, axis=-1, keepdims=True)
+    e = np.exp(shifted)
+    return e / np.sum(e, axis=-1, keepdims=True)
+
+
+def cross_entropy(logits, onehot):
+    probs = softmax(logits)
+    return -np.mean(np.sum(onehot * np.log(probs), axis=-1))
+
+
+def huber(r, delta=1.0):
+    a = np.abs(r)
+    quadratic = np.minimum(a, delta)
+    linear = a - quadratic
+    return np.sum(0.5 * quadratic * quadratic + delta * linear)
+
+
+def shifted_tanh(x):
+    return np.tanh(x + OFFSETS)
+
+
+def attention(q, k, v):
+    scores = q @ k.T / np.sqrt(q.shape[-1])
+    return softmax(scores) @ v
+
+
+# ----- refused on purpose -----
+
+
+def bump_counter(x):
+    global COUNTER
+    COUNTER = COUNTER + 1
+    return x * 2.0
+
+
+class Scaler:
+    """A callable object: no function source to inline, no rule."""
+
+    def __init__(self, factor):
+        self.factor = factor
+
+    def __call__(self, x):
+        return self.factor * x
+
+
+SCALER = Scaler(3.0)

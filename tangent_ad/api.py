@@ -119,6 +119,7 @@ class Derivative:
         self.verbose = verbose
         self._variants = {}
         self._by_types = {}
+        self._literals = frozenset()
         self._extra = self._trailing()
         self._dependencies = ()
         self._deferred = None
@@ -146,6 +147,7 @@ class Derivative:
                 print(generated.source)
         self._variants[kinds] = generated.function
         self._dependencies = tuple(generated.info.get("dependencies", ()))
+        self._literals = generated.info.get("literals", self._literals)
         return generated
 
     def _transform(self, kinds):
@@ -176,25 +178,33 @@ class Derivative:
             self.generic = self._generate(frozenset())
 
     def _kinds(self, args, kwargs):
-        """The specialisation key of a call: (parameter, kind) pairs."""
+        """The specialisation key of a call: (parameter, kind) pairs. Arrays
+        are described by their shape pattern (which extents are equal, which
+        are 1), so shapes can be reasoned about when generating."""
         found = []
-        for name, value in zip(self.params, args):
+        classes = {}
+        items = list(zip(self.params, args)) + list(kwargs.items())
+        for name, value in items:
             kind = _kind(value)
-            if kind is not None:
-                found.append((name, kind))
-        for name, value in kwargs.items():
-            kind = _kind(value)
+            if kind is None:
+                shape = getattr(value, "shape", None)
+                if isinstance(shape, tuple) and all(isinstance(d, int) for d in shape):
+                    literals = self._literals
+                    kind = ("shape", tuple(
+                        1 if d == 1 else ("=", d) if d in literals else classes.setdefault(d, len(classes) + 2)
+                        for d in shape
+                    ))
             if kind is not None:
                 found.append((name, kind))
         return frozenset(found)
 
     def _function(self, args, kwargs):
         """The generated function for these arguments (positional fast path:
-        one dictionary look-up keyed by the argument types)."""
+        one dictionary look-up keyed by the argument types and shapes)."""
         if kwargs:
             key = self._kinds(args, kwargs)
             return self._variants.get(key) or self._generate(key).function
-        key = tuple(map(type, args))
+        key = tuple([getattr(a, "shape", type(a)) for a in args])
         function = self._by_types.get(key)
         if function is None:
             kinds = self._kinds(args, {})
@@ -207,7 +217,7 @@ class Derivative:
             self._refresh()
         if self._extra:
             return self._call_with_trailing(args, kwargs)
-        function = None if kwargs else self._by_types.get(tuple(map(type, args)))
+        function = None if kwargs else self._by_types.get(tuple([getattr(a, "shape", type(a)) for a in args]))
         if function is None:
             function = self._function(args, kwargs)
         try:

@@ -12,7 +12,7 @@ from . import nodes as n
 from . import naming
 from .naming import Namer
 from .passes import NORMALIZE
-from .passes import analysis
+from .passes import analysis, shapes
 from .passes.inline import inline
 from .passes.forward import Forward
 from .passes.reverse import LIVE, ZERO, Reverse
@@ -77,6 +77,8 @@ class _Prepared:
         scalar_args = {name for name, kind in kinds if kind == "scalar"}
         self.containers = {name for name, kind in kinds if kind in ("container", "dict")}
         self.scalars = analysis.scalar_names(func, scalar_args)
+        self.shapes = shapes.infer(func, shapes.argument_shapes(kinds), self.scalars)
+        self.scalars |= {name for name, shape in self.shapes.items() if shape == ()}
         if not trusted:  # generated code keeps its own discipline of in-place updates
             analysis.check_index_assignments(src, func, self.scalars)
 
@@ -89,7 +91,8 @@ class _Prepared:
         codegen.rename_injected(derivative, self.user_names, self.src.globals, self.src.cells)
         source = codegen.to_source(derivative, self.src.filename)
         function = codegen.compile_function(derivative, source, self.src, defaults=defaults)
-        info.update(tree=derivative, dependencies=self.dependencies)
+        info.update(tree=derivative, dependencies=self.dependencies,
+                    literals=shapes.shape_literals(self.func))
         return Generated(function, source, derivative.name, info)
 
 
@@ -104,6 +107,7 @@ def reverse(fn, wrt, mode, kinds=frozenset(), optimize=True):
     src, func = prep.src, prep.func
     active = analysis.activity(func, wrt, prep.output)
     rev = Reverse(src, prep.namer, list(wrt), active, prep.scalars, mode, prep.varied)
+    rev.shapes = prep.shapes
     rev.containers = prep.containers | set(src.object_kinds)
     rev.objects = set(src.object_kinds)
     primal, adjoint, returns = rev.run()

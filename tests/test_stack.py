@@ -131,11 +131,6 @@ def test_loop_needing_nothing_has_no_stack(stacks):
     assert stacks == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: `s = s + x[i]` over a 1-D array pushes like(x[i]) and like(s) every "
-    "iteration (shape-only saves for unbroadcast) although nothing needs saving",
-)
 def test_running_sum_has_no_stack(rng, stacks):
     x = rng.uniform(-1, 1, 5)
     df = ta.grad(running_sum_loop)
@@ -189,11 +184,6 @@ def test_rnn_pushes_grow_linearly(rng, stacks):
     _assert_balanced(stacks)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: the RNN loop pushes 4 shape-only like() records per step for "
-    "temporaries whose shapes never change; only h and xs[t] need saving",
-)
 def test_rnn_pushes_only_full_values(rng, stacks):
     steps = (5, 9, 50)
     k_total, k_full, _ = _per_step(stacks, rnn_tanh_50_steps, (0, 1, 2), _rnn_args(rng), steps)

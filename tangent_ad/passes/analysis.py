@@ -155,21 +155,45 @@ def scalar_names(func, scalar_args):
             defs.setdefault(stmt.target.id, []).append(n.const(0))
     args = {a.id for a in func.args.args + func.args.kwonlyargs + func.args.posonlyargs}
     scalars = set(scalar_args) | {name for name in defs if name not in args}
+    shape_tuples = {
+        name for name, values in defs.items()
+        if values and all(_is_shape_tuple(v) for v in values)
+    }
     changed = True
     while changed:
         changed = False
         for name in sorted(scalars):
             if name in args and name not in scalar_args:
                 continue
-            if not all(_is_scalar_expr(v, scalars) for v in defs.get(name, [])):
+            if not all(_is_scalar_expr(v, scalars, shape_tuples) for v in defs.get(name, [])):
                 scalars.discard(name)
                 changed = True
     return scalars - (args - set(scalar_args))
 
 
-def _is_scalar_expr(value, scalars):
+def _is_shape_tuple(value):
+    """`x.shape` or `np.shape(x)`: a tuple of ints."""
+    if isinstance(value, gast.Attribute):
+        return value.attr == "shape"
+    if isinstance(value, gast.Call):
+        import numpy
+
+        return registry.call_key(value) is numpy.shape
+    return False
+
+
+def _is_scalar_expr(value, scalars, shape_tuples=frozenset()):
     if value is None:
         return False
+    if isinstance(value, gast.Subscript):
+        # x.shape[0]: an int
+        return (
+            isinstance(value.value, gast.Name)
+            and value.value.id in shape_tuples
+            and isinstance(value.slice, (gast.Constant, gast.Name))
+        )
+    if isinstance(value, gast.Attribute) and value.attr in ("ndim", "size"):
+        return True
     if isinstance(value, gast.Constant):
         return isinstance(value.value, (int, float, complex, bool))
     if isinstance(value, gast.Name):

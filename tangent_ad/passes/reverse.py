@@ -25,6 +25,7 @@ from ..rules import registry
 from ..source import describe, static_value, is_resolved
 from ..template import Accumulate
 from . import analysis
+from . import shapes as shapes_module
 
 ZERO, LIVE, OWNED = 0, 1, 2
 
@@ -74,6 +75,7 @@ class Reverse:
         self.modes = {}  # name -> VALUE or LIKE (the strongest read)
         self.content_reads = {}  # id(stmt) -> names whose array contents are read there
         self.header_reads = {}  # id(primal If/loop) -> names its reversed header reads
+        self.loop_depth = 0
 
     # -- reads ---------------------------------------------------------------
 
@@ -264,7 +266,48 @@ class Reverse:
                     )
             else:
                 code.append(self._substitute_adjoints(item))
+        if self.loop_depth:
+            code = [self._shape_donors(stmt_) for stmt_ in code]
         return code
+
+    def _shape_donors(self, node):
+        """Inside loops, a shape-only read of a temporary may read instead an
+        argument the function never rebinds whose shape is known to be the
+        same: the temporary then need not be saved each iteration."""
+        known = getattr(self, "shapes", {})
+        donors = self._donors()
+        for call in gast.walk(node):
+            if not (isinstance(call, gast.Call) and isinstance(call.func, gast.Name)):
+                continue
+            for position in LIKE_ARGS.get(anno.get(call.func, "inject"), ()):
+                if position >= len(call.args):
+                    continue
+                arg = call.args[position]
+                if isinstance(arg, gast.Name) and arg.id not in donors.values():
+                    donor = donors.get(known.get(arg.id))
+                    if donor is not None:
+                        call.args[position] = n.name(donor)
+        return node
+
+    def _donors(self):
+        if not hasattr(self, "_donor_table"):
+            known = getattr(self, "shapes", {})
+            args = self.func.args
+            params = [a.id for a in args.posonlyargs + args.args + args.kwonlyargs]
+            rebound = set()
+            for node in gast.walk(self.func):
+                if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
+                    rebound.add(node.id)
+            table = {}
+            for name in params:
+                shape = known.get(name)
+                if shape is not None and name not in rebound and name not in self.containers_or_objects():
+                    table.setdefault(shape, name)
+            self._donor_table = table
+        return self._donor_table
+
+    def containers_or_objects(self):
+        return set(getattr(self, "containers", ())) | set(getattr(self, "objects", ()))
 
     def _is_parameter(self, node):
         """Whether `node` names one of the function's parameters (whose kind a
@@ -309,20 +352,29 @@ class Reverse:
         return False
 
     def _simplify_unbroadcast(self, value, atom, target, operands):
-        """Drop unbroadcast(g, x) where the result provably has x's shape.
+        """Resolve unbroadcast(g, x) when generating, where shapes are known.
 
-        Only for elementwise rules: there the result's shape is the operands'
-        broadcast shape, so scalar operands leave `x`'s shape unchanged."""
+        Only for elementwise rules: there `g` has the result's shape, the
+        operands' broadcast shape. Where it provably equals x's shape the call
+        goes; where the shapes are known, it becomes the sum over the
+        broadcast axes (``g.sum(axis=0)``); otherwise it stays, checked at
+        run time."""
         others = [o for o in operands if not (isinstance(o, gast.Name) and o.id == atom.id)]
-        same_shape = all(self._is_scalar(o) for o in others) or (
-            atom.id in self.scalars and target in self.scalars
-        )
-        if not same_shape:
-            return value
+        axes = None
+        if all(self._is_scalar(o) for o in others) or (atom.id in self.scalars and target in self.scalars):
+            axes = ((), False)
+        else:
+            known = getattr(self, "shapes", {})
+            axes = shapes_module.reduction_axes(known.get(target), known.get(atom.id))
 
         def simplify(node):
             if _is_helper_call(node, runtime.unbroadcast) and _same(node.args[1], atom):
-                return node.args[0]
+                if axes is None:
+                    return node
+                summed_axes, keepdims = axes
+                if not summed_axes:
+                    return node.args[0]
+                return _sum_over(node.args[0], summed_axes, keepdims, atom.id in self.scalars)
             return node
 
         return _rewrite(value, simplify)
@@ -387,7 +439,14 @@ class Reverse:
             adj = self.namer.adjoint(base)
             if isinstance(value, gast.Name) and value.id in self.active:
                 slot = gast.Subscript(value=n.name(adj), slice=n.copy_node(index), ctx=gast.Load())
-                taken = _helper_call(runtime.unbroadcast, slot, n.name(value.id))
+                known = getattr(self, "shapes", {})
+                slot_shape = shapes_module.subscript_shape(
+                    known.get(base), index, lambda part: part.id in self.scalars
+                )
+                if slot_shape is not None and slot_shape == known.get(value.id):
+                    taken = slot  # same shape: nothing broadcast into the slot
+                else:
+                    taken = _helper_call(runtime.unbroadcast, slot, n.name(value.id))
                 if value.id not in self.scalars:
                     taken = _helper_call(runtime.copy, taken)
                 code += self.accumulate(value, taken, state, fresh=True)
@@ -473,7 +532,9 @@ class Reverse:
         head = dict(state)
         for _ in range(20):
             end = dict(head)
+            self.loop_depth += 1
             self.block(stmt.body, end)
+            self.loop_depth -= 1
             new = {}
             for name in set(head) | set(end):
                 if end.get(name, ZERO) == LIVE:
@@ -490,7 +551,9 @@ class Reverse:
     def _loop(self, stmt, state, header):
         entry, head = self._loop_states(stmt, state)
         body_state = dict(head)
+        self.loop_depth += 1
         body_code = self.block(stmt.body, body_state)
+        self.loop_depth -= 1
         if not body_code:
             state.clear()
             state.update(head)
@@ -651,6 +714,21 @@ def _is_fresh(value):
         obj = static_value(value.func) if not anno.has(value.func, "inject") else None
         return obj in registry.FRESH_RESULT
     return False
+
+
+def _sum_over(value, axes, keepdims, to_scalar):
+    """``value.sum(axis=...)`` (a fresh array), or ``np.sum(value)`` for a scalar."""
+    if to_scalar:
+        func = n.name("np")
+        import numpy
+
+        anno.set(func, "inject", numpy)
+        return n.call(n.attr(func, "sum"), value)
+    axis = n.const(axes[0]) if len(axes) == 1 else gast.Tuple(elts=[n.const(a) for a in axes], ctx=gast.Load())
+    keywords = [gast.keyword(arg="axis", value=axis)]
+    if keepdims:
+        keywords.append(gast.keyword(arg="keepdims", value=n.const(True)))
+    return gast.Call(func=gast.Attribute(value=value, attr="sum", ctx=gast.Load()), args=[], keywords=keywords)
 
 
 def _same(a, b):

@@ -1,0 +1,345 @@
+"""Symbolic shapes, for derivatives specialised on the arguments' shape pattern.
+
+A call's arguments give each array dimension a symbol: equal extents share
+one (the specialisation key records which are equal), extent 1 is the number
+1. From those, this pass infers the shape of every name it can -- through
+elementwise operations with broadcasting, reductions, matrix products,
+transposes, reshapes to constant shapes and basic indexing -- and leaves the
+others unknown (None). The reverse generator then knows, without looking at
+run time, where a broadcast happened and over which axes to sum
+(``d_b = d_t1.sum(axis=0)``), and where nothing broadcast at all (no
+`unbroadcast`, and no shape to save for it).
+
+A dimension is an int, or a `Dim` (symbol plus offset: ``u[1:-1]`` of a
+length-``s0`` vector has length ``s0 - 2``).
+"""
+
+import numbers
+import operator
+
+import gast
+import numpy
+
+from .. import nodes as n
+from ..rules import registry
+from .dataflow import all_statements
+
+UNKNOWN = None
+
+
+class Dim:
+    """A symbolic extent: the extent called `symbol`, plus `offset`."""
+
+    __slots__ = ("symbol", "offset")
+
+    def __init__(self, symbol, offset=0):
+        self.symbol = symbol
+        self.offset = offset
+
+    def __eq__(self, other):
+        return isinstance(other, Dim) and self.symbol == other.symbol and self.offset == other.offset
+
+    def __hash__(self):
+        return hash((self.symbol, self.offset))
+
+    def __add__(self, k):
+        return Dim(self.symbol, self.offset + k)
+
+    def __repr__(self):
+        if not self.offset:
+            return self.symbol
+        return f"{self.symbol}{self.offset:+d}"
+
+
+def argument_shapes(pattern):
+    """{parameter: shape} from a specialisation's (name, ("shape", classes))
+    pairs: a class is 1, ("=", n) for an extent equal to a literal n of the
+    function's code, or a number naming a symbol."""
+    shapes = {}
+    for name, kind in pattern:
+        if isinstance(kind, tuple) and kind and kind[0] == "shape":
+            shapes[name] = tuple(
+                1 if c == 1 else (c[1] if isinstance(c, tuple) else Dim(f"s{c}")) for c in kind[1]
+            )
+        elif kind == "scalar":
+            shapes[name] = ()
+    return shapes
+
+
+def broadcast(*shapes):
+    """The broadcast shape, or UNKNOWN when it cannot be decided symbolically."""
+    if any(s is UNKNOWN for s in shapes):
+        return UNKNOWN
+    ndim = max(len(s) for s in shapes)
+    out = []
+    for axis in range(ndim):
+        dims = {s[axis - ndim + len(s)] for s in shapes if axis - ndim + len(s) >= 0}
+        dims.discard(1)
+        if len(dims) > 1:
+            return UNKNOWN  # e.g. s0 - 2 against s1: equal only at run time
+        out.append(dims.pop() if dims else 1)
+    return tuple(out)
+
+
+def reduction_axes(result, operand):
+    """(axes, keepdims) summing a `result`-shaped adjoint to `operand`'s shape,
+    or None when unknown; `((), False)` when the shapes agree."""
+    if result is UNKNOWN or operand is UNKNOWN:
+        return None
+    lead = len(result) - len(operand)
+    if lead < 0:
+        return None
+    axes = list(range(lead))
+    kept = []
+    for i, extent in enumerate(operand):
+        if extent == result[lead + i]:
+            continue
+        if extent == 1:
+            kept.append(lead + i)
+        else:
+            return None
+    if kept and axes:
+        return None  # both kinds at once: leave it to the run-time helper
+    if kept:
+        return tuple(kept), True
+    return tuple(axes), False
+
+
+class ShapeInference:
+    def __init__(self, func, arguments, scalars):
+        self.func = func
+        self.shapes = dict(arguments)
+        for name in scalars:
+            self.shapes.setdefault(name, ())
+        self.assigned = {
+            stmt.targets[0].id
+            for stmt in all_statements(func.body)
+            if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)
+        }
+
+    def run(self):
+        """Optimistic fixed point: a name's shape is the one all its
+        definitions agree on, else UNKNOWN."""
+        defs = []
+        for stmt in all_statements(self.func.body):
+            if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
+                defs.append((stmt.targets[0].id, stmt.value))
+            elif isinstance(stmt, gast.For):
+                defs.append((stmt.target.id, n.const(0)))
+        bottom = object()
+        current = dict(self.shapes)
+        for _ in range(50):
+            changed = False
+            for name, value in defs:
+                shape = self.infer(value, current, bottom)
+                if shape is bottom:
+                    continue
+                old = current.get(name, bottom)
+                new = shape if old is bottom or old == shape else UNKNOWN
+                if old is bottom or new != old:
+                    current[name] = new
+                    changed = True
+            if not changed:
+                break
+        return current
+
+    # -- shape functions -------------------------------------------------------
+
+    def infer(self, value, env, bottom):
+        def shape(node):
+            if isinstance(node, gast.Constant):
+                return () if isinstance(node.value, (numbers.Number, bool)) else UNKNOWN
+            if isinstance(node, gast.Name):
+                return env.get(node.id, bottom if node.id in self.assigned else UNKNOWN)
+            return UNKNOWN
+
+        def known(*shapes):
+            return all(s is not bottom for s in shapes)
+
+        if isinstance(value, (gast.Name, gast.Constant)):
+            return shape(value)
+        if isinstance(value, gast.BinOp):
+            left, right = shape(value.left), shape(value.right)
+            if not known(left, right):
+                return bottom
+            key = registry.binop_key(value.op)
+            if key is operator.matmul:
+                return _matmul(left, right)
+            if registry.is_elementwise(key):
+                return broadcast(left, right)
+            return UNKNOWN
+        if isinstance(value, gast.UnaryOp):
+            operand = shape(value.operand)
+            return operand if known(operand) else bottom
+        if isinstance(value, gast.Compare):
+            parts = [shape(value.left)] + [shape(c) for c in value.comparators]
+            return broadcast(*parts) if known(*parts) else bottom
+        if isinstance(value, gast.Attribute):
+            base = shape(value.value)
+            if not known(base):
+                return bottom
+            if value.attr == "T":
+                return None if base is UNKNOWN else tuple(reversed(base))
+            if value.attr in ("real",):
+                return base
+            return UNKNOWN
+        if isinstance(value, gast.Subscript):
+            return self.subscript(value, shape, known, bottom)
+        if isinstance(value, gast.Call):
+            return self.call(value, shape, known, bottom)
+        return UNKNOWN
+
+    def subscript(self, value, shape, known, bottom):
+        base = shape(value.value)
+        if not known(base):
+            return bottom
+        return subscript_shape(base, value.slice, lambda part: shape(part) == ())
+
+
+    def call(self, value, shape, known, bottom):
+        key = registry.call_key(value)
+        args = list(value.args)
+        if isinstance(key, tuple) and key[0] == "method":
+            args = [value.func.value] + args
+        keywords = {kw.arg: kw.value for kw in value.keywords}
+        shapes = [shape(a) for a in args]
+        if not known(*shapes):
+            return bottom
+        if key is None:
+            return UNKNOWN
+        if registry.SCALAR_RESULT.get(key) == "always":
+            return ()
+        if isinstance(key, numpy.ufunc) and not keywords:
+            return broadcast(*shapes) if shapes else UNKNOWN
+        if key in (numpy.matmul, numpy.dot) and len(shapes) == 2:
+            if key is numpy.dot and any(len(s or ()) > 2 for s in shapes):
+                return UNKNOWN
+            return _matmul(*shapes)
+        if key in _REDUCTIONS or (isinstance(key, tuple) and key[1] in _METHOD_REDUCTIONS):
+            return _reduce(shapes[0], args[1:], keywords)
+        if key in (numpy.transpose, ("method", "transpose")) and len(args) == 1 and not keywords:
+            return None if shapes[0] is UNKNOWN else tuple(reversed(shapes[0]))
+        if key in (numpy.copy, ("method", "copy"), numpy.zeros_like, numpy.ones_like) and len(args) == 1:
+            return shapes[0]
+        if key in _CREATION and args:
+            return _literal_shape(args[0])
+        return UNKNOWN
+
+
+def subscript_shape(base, index, is_integer):
+    """The shape of ``x[index]`` for `x` of shape `base`, or UNKNOWN."""
+    if base is UNKNOWN:
+        return UNKNOWN
+    parts = index.elts if isinstance(index, gast.Tuple) else [index]
+    out, axis = [], 0
+    for part in parts:
+        if isinstance(part, gast.Slice):
+            if axis >= len(base):
+                return UNKNOWN
+            extent = _slice_extent(base[axis], part)
+            if extent is UNKNOWN:
+                return UNKNOWN
+            out.append(extent)
+            axis += 1
+        elif isinstance(part, gast.Constant) and part.value is None:
+            out.append(1)
+        elif isinstance(part, gast.Constant) and isinstance(part.value, int):
+            axis += 1
+        elif isinstance(part, gast.Name) and is_integer(part):
+            axis += 1  # an integer index
+        else:
+            return UNKNOWN  # arrays, masks, Ellipsis
+    if axis > len(base):
+        return UNKNOWN
+    return tuple(out) + tuple(base[axis:])
+
+
+_REDUCTIONS = {numpy.sum, numpy.mean, numpy.max, numpy.min, numpy.amax, numpy.amin, numpy.prod}
+_METHOD_REDUCTIONS = {"sum", "mean", "max", "min", "prod"}
+
+
+_CREATION = {numpy.zeros, numpy.ones, numpy.empty, numpy.full}
+
+
+def _literal_shape(node):
+    """The shape `np.zeros(node)` makes, for literal ints and tuples of them."""
+    if isinstance(node, gast.Constant) and isinstance(node.value, int) and not isinstance(node.value, bool):
+        return (node.value,)
+    if isinstance(node, gast.Tuple) and all(
+        isinstance(e, gast.Constant) and isinstance(e.value, int) for e in node.elts
+    ):
+        return tuple(e.value for e in node.elts)
+    return UNKNOWN
+
+
+def shape_literals(func):
+    """Integer literals the function uses as extents (np.zeros(8), reshape(4, 2)):
+    argument extents equal to one are recorded as such in the key."""
+    found = set()
+    for node in gast.walk(func):
+        if isinstance(node, gast.Constant) and isinstance(node.value, int) and not isinstance(node.value, bool):
+            if node.value > 1:
+                found.add(node.value)
+    return frozenset(found)
+
+
+def _reduce(base, rest, keywords):
+    if base is UNKNOWN:
+        return UNKNOWN
+    axis = keywords.get("axis", rest[0] if rest else n.const(None))
+    keep = keywords.get("keepdims", rest[2] if len(rest) > 2 else n.const(False))
+    if not (isinstance(axis, (gast.Constant, gast.Tuple)) and isinstance(keep, gast.Constant)):
+        return UNKNOWN
+    if isinstance(axis, gast.Tuple):
+        if not all(isinstance(e, gast.Constant) for e in axis.elts):
+            return UNKNOWN
+        axes = [e.value for e in axis.elts]
+    elif axis.value is None:
+        axes = list(range(len(base)))
+    else:
+        axes = [axis.value]
+    axes = {a % len(base) for a in axes} if base else set()
+    if keep.value:
+        return tuple(1 if i in axes else d for i, d in enumerate(base))
+    return tuple(d for i, d in enumerate(base) if i not in axes)
+
+
+def _matmul(left, right):
+    if left is UNKNOWN or right is UNKNOWN or not left or not right:
+        return UNKNOWN
+    if len(left) == 1 and len(right) == 1:
+        return ()
+    if len(left) == 1:
+        return tuple(right[:-2]) + (right[-1],)
+    if len(right) == 1:
+        return tuple(left[:-1])
+    batch = broadcast(left[:-2], right[:-2])
+    if batch is UNKNOWN:
+        return UNKNOWN
+    return batch + (left[-2], right[-1])
+
+
+def _slice_extent(extent, part):
+    """Length of ``x[a:b]`` along an axis of length `extent`, or UNKNOWN."""
+    if part.step is not None:
+        return UNKNOWN
+    lower = part.lower.value if isinstance(part.lower, gast.Constant) else (0 if part.lower is None else UNKNOWN)
+    upper = part.upper.value if isinstance(part.upper, gast.Constant) else (None if part.upper is None else UNKNOWN)
+    if lower is UNKNOWN or (upper is UNKNOWN and part.upper is not None) or lower is None:
+        return UNKNOWN
+    if not isinstance(lower, int) or lower < 0:
+        return UNKNOWN
+    if upper is None:
+        stop = extent
+    elif isinstance(upper, int) and upper < 0:
+        stop = extent + upper
+    else:
+        return UNKNOWN  # a positive stop may exceed the extent
+    if isinstance(stop, int):
+        return max(0, stop - lower)
+    return stop + (-lower)
+
+
+def infer(func, arguments, scalars):
+    """{name: shape or None} for the names of `func` (A-normal form)."""
+    return ShapeInference(func, arguments, scalars).run()

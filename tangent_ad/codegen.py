@@ -70,7 +70,7 @@ def to_source(func, filename=None, comments=True):
         func.body = marks.block(func.body)
     tree = gast.gast_to_ast(gast.Module(body=[func], type_ignores=[]))
     ast.fix_missing_locations(tree)
-    source = astor.to_source(tree, indent_with="    ")
+    source = astor.to_source(tree, indent_with="    ", pretty_source=_wrap_at_99)
     lines = []
     for line in source.splitlines():
         match = _MARK_LINE.match(line)
@@ -79,6 +79,13 @@ def to_source(func, filename=None, comments=True):
         else:
             lines.append(line)
     return "\n".join(lines) + "\n"
+
+
+def _wrap_at_99(source):
+    """astor's line wrapping, at 99 columns instead of 79."""
+    from astor.source_repr import split_lines
+
+    return "".join(split_lines(source, maxline=99))
 
 
 def injected_names(func):

@@ -40,6 +40,7 @@ def optimize(func, protected=frozenset(), keep=frozenset()):
         trim_default_arguments(func)
         propagate_copies(func, protected)
         eliminate_dead_code(func, keep)
+        substitute_single_uses(func)
         merge_split_temporaries(func)
         if gast.dump(func) == before:
             break
@@ -222,6 +223,101 @@ def propagate_copies(func, protected):
 
 def _reads_name(node, name):
     return any(isinstance(s, gast.Name) and s.id == name for s in gast.walk(node))
+
+
+# -- single-use temporaries -----------------------------------------------------------
+
+
+def substitute_single_uses(func):
+    """``t = e`` whose only use is a later statement of the same block and the
+    same source line: the use reads `e` itself (the code reads like what a
+    person writes: ``h1 = np.tanh(x @ W1 + b1)``). `e` must be pure and none
+    of its names written in between."""
+    defs, uses = {}, {}
+    for node in gast.walk(func):
+        if isinstance(node, gast.Assign):
+            for target in node.targets:
+                for name in n.store_names(target):
+                    defs[name] = defs.get(name, 0) + 1
+        elif isinstance(node, (gast.For, gast.AugAssign)):
+            for name in n.store_names(node.target):
+                defs[name] = defs.get(name, 0) + 2  # never substitute these
+        elif isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
+            uses[node.id] = uses.get(node.id, 0) + 1
+
+    def block(stmts):
+        i = 0
+        while i < len(stmts):
+            stmt = stmts[i]
+            for field in ("body", "orelse"):
+                if getattr(stmt, field, None):
+                    block(getattr(stmt, field))
+            if _substitutable(stmt, defs, uses) and _substitute_forward(stmts, i):
+                del stmts[i]
+                continue
+            i += 1
+
+    block(func.body)
+
+
+def _substitutable(stmt, defs, uses):
+    if not (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)):
+        return False
+    name = stmt.targets[0].id
+    value = stmt.value
+    if defs.get(name) != 1 or uses.get(name) != 1:
+        return False
+    if isinstance(value, (gast.Name, gast.Constant)):
+        return False  # copies and constants are propagate_copies' job
+    return _pure(value) and not isinstance(value, (gast.Tuple, gast.List, gast.Dict))
+
+
+def _substitute_forward(stmts, i):
+    stmt = stmts[i]
+    name = stmt.targets[0].id
+    reads = set(n.load_names(stmt.value))
+    line = (anno.get(stmt, "lineno"), anno.get(stmt, "filename"))
+    for later in stmts[i + 1:]:
+        if isinstance(later, (gast.If, gast.For, gast.While, gast.Return)):
+            if isinstance(later, gast.Return) and _reads_name(later, name):
+                break
+            return False
+        if _reads_name(later, name):
+            if (anno.get(later, "lineno"), anno.get(later, "filename")) != line:
+                return False
+            if isinstance(later, gast.AugAssign) and _reads_name(later.target, name):
+                return False
+            _replace_load(later, name, stmt.value)
+            return True
+        if _writes(later) & (reads | {name}):
+            return False
+    return False
+
+
+def _writes(stmt):
+    """Names `stmt` may change: assignments, in-place updates, calls' arguments."""
+    written = set(n.store_names(stmt))
+    for node in gast.walk(stmt):
+        if isinstance(node, gast.AugAssign):
+            written |= {s.id for s in gast.walk(node.target) if isinstance(s, gast.Name)}
+        elif isinstance(node, gast.Assign) and isinstance(node.targets[0], gast.Subscript):
+            written |= {s.id for s in gast.walk(node.targets[0]) if isinstance(s, gast.Name)}
+    if isinstance(stmt, gast.Expr) and not _is_push(stmt):
+        written |= {s.id for s in gast.walk(stmt) if isinstance(s, gast.Name)}
+    return written
+
+
+def _replace_load(node, name, value):
+    for sub in gast.walk(node):
+        for field, child in gast.iter_fields(sub):
+            if isinstance(child, gast.Name) and child.id == name and isinstance(child.ctx, gast.Load):
+                setattr(sub, field, n.copy_node(value))
+                return
+            if isinstance(child, list):
+                for k, item in enumerate(child):
+                    if isinstance(item, gast.Name) and item.id == name and isinstance(item.ctx, gast.Load):
+                        child[k] = n.copy_node(value)
+                        return
 
 
 # -- dead code ------------------------------------------------------------------------

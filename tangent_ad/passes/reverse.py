@@ -266,14 +266,74 @@ class Reverse:
                     )
             else:
                 code.append(self._substitute_adjoints(item))
-        if self.loop_depth:
-            code = [self._shape_donors(stmt_) for stmt_ in code]
+        code = [self._shape_donors(self._rematerialize(stmt_, stmt)) for stmt_ in code]
         return code
 
+    def _rematerialize(self, node, stmt):
+        """Scalar temporaries the adjoint reads are recomputed rather than
+        saved: ``_t4 = y ** 3`` read by the adjoint of ``_t5 = b * _t4``
+        becomes ``d_b += d_t5 * y ** 3``, when nothing between the two
+        statements changes `y` (and `y` is then restored anyway)."""
+        candidates = self._remat_candidates()
+        where = self._positions.get(id(stmt))
+        if where is None:
+            return node
+        block, index = where
+
+        def replace(sub):
+            if isinstance(sub, gast.Name) and isinstance(sub.ctx, gast.Load) and not _is_marker(sub):
+                found = candidates.get(sub.id)
+                if found is not None and found[0] is block and found[1] < index:
+                    value = found[2]
+                    written = set()
+                    for between in block[found[1] + 1:index]:
+                        written |= set(n.store_names(between)) | _subscript_bases(between)
+                    written |= set(n.store_names(stmt.targets[0])) if isinstance(stmt, gast.Assign) else set()
+                    if not (set(n.load_names(value)) & written):
+                        return n.copy_node(value)
+            return sub
+
+        return _rewrite(node, replace)
+
+    def _remat_candidates(self):
+        """{temporary: (block, index, value)} for scalar temporaries defined
+        once by one arithmetic operation on names and constants."""
+        if hasattr(self, "_remat"):
+            return self._remat
+        counts, found, positions = {}, {}, {}
+
+        def visit(stmts):
+            for index, stmt in enumerate(stmts):
+                positions[id(stmt)] = (stmts, index)
+                for name in n.store_names(stmt) if isinstance(stmt, gast.Assign) else []:
+                    counts[name] = counts.get(name, 0) + 1
+                if (
+                    isinstance(stmt, gast.Assign)
+                    and isinstance(stmt.targets[0], gast.Name)
+                    and isinstance(stmt.value, (gast.BinOp, gast.UnaryOp))
+                    and not isinstance(getattr(stmt.value, "op", None), gast.MatMult)
+                    and all(n.is_atom(a) for a in gast.iter_child_nodes(stmt.value) if isinstance(a, gast.expr))
+                    and stmt.targets[0].id in self.scalars
+                    and _is_temporary(stmt.targets[0].id)
+                    and all(name in self.scalars for name in n.load_names(stmt.value))
+                ):
+                    found[stmt.targets[0].id] = (stmts, index, stmt.value)
+                for field in ("body", "orelse"):
+                    visit(getattr(stmt, field, []) or [])
+                if isinstance(stmt, gast.For):
+                    counts[stmt.target.id] = counts.get(stmt.target.id, 0) + 1
+
+        visit(self.func.body)
+        self._remat = {name: where for name, where in found.items() if counts.get(name) == 1}
+        self._positions = positions
+        return self._remat
+
     def _shape_donors(self, node):
-        """Inside loops, a shape-only read of a temporary may read instead an
-        argument the function never rebinds whose shape is known to be the
-        same: the temporary then need not be saved each iteration."""
+        """A shape-only read of a temporary reads instead an argument the
+        function never rebinds whose shape is known to be the same: in loops
+        the temporary then need not be saved each iteration, and a temporary
+        computed only for its shape (``h ** 2`` of ``np.sum(h ** 2)``) is not
+        computed at all."""
         known = getattr(self, "shapes", {})
         donors = self._donors()
         for call in gast.walk(node):
@@ -283,7 +343,11 @@ class Reverse:
                 if position >= len(call.args):
                     continue
                 arg = call.args[position]
-                if isinstance(arg, gast.Name) and arg.id not in donors.values():
+                if (
+                    isinstance(arg, gast.Name)
+                    and arg.id not in donors.values()
+                    and (self.loop_depth or _is_temporary(arg.id))
+                ):
                     donor = donors.get(known.get(arg.id))
                     if donor is not None:
                         call.args[position] = n.name(donor)
@@ -714,6 +778,22 @@ def _is_fresh(value):
         obj = static_value(value.func) if not anno.has(value.func, "inject") else None
         return obj in registry.FRESH_RESULT
     return False
+
+
+def _is_temporary(name):
+    prefix = naming.TEMP.split("{")[0]
+    return name.startswith(prefix) and name[len(prefix):].isdigit()
+
+
+def _subscript_bases(stmt):
+    """Names written in place by `stmt` (``u[i] = ...``), recursively."""
+    found = set()
+    for node in gast.walk(stmt):
+        if isinstance(node, gast.Assign) and isinstance(node.targets[0], gast.Subscript):
+            base = node.targets[0].value
+            if isinstance(base, gast.Name):
+                found.add(base.id)
+    return found
 
 
 def _sum_over(value, axes, keepdims, to_scalar):

@@ -40,7 +40,7 @@ def optimize(func, protected=frozenset(), keep=frozenset()):
         trim_default_arguments(func)
         propagate_copies(func, protected)
         eliminate_dead_code(func, keep)
-        substitute_single_uses(func)
+        substitute_single_uses(func, protected)
         merge_split_temporaries(func)
         if gast.dump(func) == before:
             break
@@ -91,14 +91,23 @@ class _Fold(gast.NodeTransformer):
         self.generic_visit(node)
         if isinstance(node.op, gast.USub) and _number(node.operand):
             return n.const(-node.operand.value)
-        if (
-            self.identities
-            and isinstance(node.op, gast.USub)
-            and isinstance(node.operand, gast.UnaryOp)
-            and isinstance(node.operand.op, gast.USub)
-        ):
-            return node.operand.operand
+        if self.identities and isinstance(node.op, gast.USub):
+            stripped = _without_leading_negation(node.operand)
+            if stripped is not None:
+                return stripped  # -(-a * b / c) -> a * b / c
         return node
+
+
+def _without_leading_negation(node):
+    """`node` with the negation at the start of its product removed, or None."""
+    if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub):
+        return node.operand
+    if isinstance(node, gast.BinOp) and isinstance(node.op, (gast.Mult, gast.Div)):
+        left = _without_leading_negation(node.left)
+        if left is not None:
+            node.left = left
+            return node
+    return None
 
 
 def _is_one(node):
@@ -228,11 +237,13 @@ def _reads_name(node, name):
 # -- single-use temporaries -----------------------------------------------------------
 
 
-def substitute_single_uses(func):
+def substitute_single_uses(func, protected=frozenset()):
     """``t = e`` whose only use is a later statement of the same block and the
     same source line: the use reads `e` itself (the code reads like what a
     person writes: ``h1 = np.tanh(x @ W1 + b1)``). `e` must be pure and none
-    of its names written in between."""
+    of its names written in between. Primal temporaries are put back into the
+    expression they came from; adjoint ones only where the result stays
+    short (no helper call nested in another, a few operations at most)."""
     defs, uses = {}, {}
     for node in gast.walk(func):
         if isinstance(node, gast.Assign):
@@ -252,7 +263,7 @@ def substitute_single_uses(func):
             for field in ("body", "orelse"):
                 if getattr(stmt, field, None):
                     block(getattr(stmt, field))
-            if _substitutable(stmt, defs, uses) and _substitute_forward(stmts, i):
+            if _substitutable(stmt, defs, uses) and _substitute_forward(stmts, i, protected):
                 del stmts[i]
                 continue
             i += 1
@@ -272,7 +283,34 @@ def _substitutable(stmt, defs, uses):
     return _pure(value) and not isinstance(value, (gast.Tuple, gast.List, gast.Dict))
 
 
-def _substitute_forward(stmts, i):
+def _size(node):
+    return sum(isinstance(sub, (gast.Call, gast.BinOp, gast.UnaryOp)) for sub in gast.walk(node))
+
+
+def _into_shape_argument(later, name):
+    """Whether `later` reads `name` only for its shape (unreduce(g, name))."""
+    from .reverse import LIKE_ARGS
+
+    for call in gast.walk(later):
+        if isinstance(call, gast.Call) and isinstance(call.func, gast.Name):
+            for position in LIKE_ARGS.get(anno.get(call.func, "inject"), ()):
+                if position < len(call.args) and _reads_name(call.args[position], name):
+                    return True
+    return False
+
+
+def _readable_after(later, name, value):
+    """Whether putting `value` where `later` reads `name` keeps `later` short."""
+    if _size(later) + _size(value) > 5:
+        return False
+    if any(isinstance(sub, gast.Call) for sub in gast.walk(value)):
+        for call in gast.walk(later):
+            if isinstance(call, gast.Call) and any(_reads_name(arg, name) for arg in call.args):
+                return False  # no helper call nested in another
+    return True
+
+
+def _substitute_forward(stmts, i, protected=frozenset()):
     stmt = stmts[i]
     name = stmt.targets[0].id
     reads = set(n.load_names(stmt.value))
@@ -286,6 +324,10 @@ def _substitute_forward(stmts, i):
             if (anno.get(later, "lineno"), anno.get(later, "filename")) != line:
                 return False
             if isinstance(later, gast.AugAssign) and _reads_name(later.target, name):
+                return False
+            if name not in protected and not _readable_after(later, name, stmt.value):
+                return False
+            if _into_shape_argument(later, name):
                 return False
             _replace_load(later, name, stmt.value)
             return True

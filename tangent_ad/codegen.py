@@ -20,6 +20,7 @@ import astor
 import gast
 
 from . import anno
+from . import nodes as n
 
 _MARK = "__tangent_comment_{}__"
 _MARK_LINE = re.compile(r"^(\s*)(?:'''|\"\"\"|'|\")__tangent_comment_(\d+)__(?:'''|\"\"\"|'|\")\s*$")
@@ -62,9 +63,7 @@ class _Comments:
 
 def to_source(func, filename=None, comments=True):
     """Python source of a gast FunctionDef, commented with source lines."""
-    import copy
-
-    func = copy.deepcopy(func)
+    func = n.copy_node(func)
     marks = _Comments(filename)
     if comments:
         func.body = marks.block(func.body)

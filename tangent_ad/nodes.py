@@ -90,12 +90,26 @@ def store_names(node):
 
 
 def copy_node(node):
-    return copy.deepcopy(node)
+    """A deep copy of a gast tree; annotations are shared, not copied (they
+    hold Python objects), and much faster than `copy.deepcopy`."""
+    if isinstance(node, list):
+        return [copy_node(item) for item in node]
+    if not isinstance(node, gast.AST):
+        return node
+    fields = {field: copy_node(getattr(node, field)) for field in node._fields}
+    clone = type(node)(**fields)
+    for attribute in ("lineno", "col_offset", "end_lineno", "end_col_offset"):
+        if hasattr(node, attribute):
+            setattr(clone, attribute, getattr(node, attribute))
+    annos = getattr(node, anno._ATTR, None)
+    if annos is not None:
+        setattr(clone, anno._ATTR, annos.__deepcopy__({}))
+    return clone
 
 
 def set_ctx(node, ctx):
     """Return a copy of a Name/Subscript/Tuple with its context set."""
-    node = copy.deepcopy(node)
+    node = copy_node(node)
     node.ctx = ctx
     return node
 

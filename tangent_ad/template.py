@@ -139,7 +139,7 @@ class Template:
         env[self.result] = result
         renames = {local: fresh() for local in sorted(self.locals)}
         out = []
-        for stmt in copy.deepcopy(self.body):
+        for stmt in n.copy_node(self.body):
             if (
                 isinstance(stmt, gast.Assign)
                 and len(stmt.targets) == 1
@@ -169,7 +169,7 @@ class _Substitute(gast.NodeTransformer):
 
     def visit_Name(self, node):
         if node.id in self.env:
-            return copy.deepcopy(self.env[node.id])
+            return n.copy_node(self.env[node.id])
         if node.id in self.renames:
             return n.name(self.renames[node.id], store=isinstance(node.ctx, gast.Store))
         if isinstance(node.ctx, gast.Load):

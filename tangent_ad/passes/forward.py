@@ -19,12 +19,14 @@ import gast
 from .. import anno
 from .. import nodes as n
 from .. import naming
-from .. import runtime
+from .. import runtime, tangent_helpers
 from ..errors import MissingRuleError, UnsupportedConstructError
 from ..rules import registry
 from ..source import describe
 from ..template import Accumulate
-from .reverse import ZERO, LIVE, OWNED, _helper_call, _index_expr, _is_marker, _state_join
+from . import analysis
+from .dataflow import all_statements
+from .reverse import LIKE_ARGS, ZERO, LIVE, OWNED, _helper_call, _is_marker, _state_join
 
 _ZERO_MARK = "__tangent_zero__"
 
@@ -44,8 +46,15 @@ class Forward:
         self.src = src
         self.func = src.tree
         self.namer = namer
-        self.varied = varied
+        self.params = _parameters(self.func)
+        # only values that depend on the inputs and that the output depends on
+        # need a tangent (varied and useful)
+        edges = _edges(self.func.body)
+        wrt = [name for name in self.params if name in varied]
+        output = self.func.body[-1].value.id
+        self.varied = _closure(edges, wrt, forward=True) & _closure(edges, [output], forward=False)
         self.scalars = scalars
+        self.defined = {}  # id(stmt) -> names certainly bound before it (set by the caller)
 
     def tangent(self, name):
         return self.namer.tangent(name)
@@ -162,17 +171,28 @@ class Forward:
     def apply_rule(self, stmt, key, target, args, keywords, state, call=None):
         if key in registry.NONDIFFERENTIABLE:
             return _zero()
+        if "out" in keywords:
+            raise UnsupportedConstructError(
+                "out= argument", self.src.location(stmt), "assign the result instead"
+            )
         inputs = [a for a in list(args) + list(keywords.values()) if isinstance(a, gast.AST)]
-        if not any(isinstance(a, gast.Name) and a.id in self.varied and state.get(a.id, ZERO) != ZERO for a in _atoms(inputs)):
+        if not any(self.has_tangent(a, state) for a in _atoms(inputs)):
             return _zero()
         template = registry.TANGENTS.get(key) if key is not None else None
         if template is None:
-            raise MissingRuleError(
+            if key in registry.LINEAR and call is not None and not isinstance(key, tuple):
+                return self.linear_rule(stmt, key, call, state)
+            err = MissingRuleError(
                 f"call to {_callee_name(key)} without a forward-mode (tangent) rule",
                 self.src.location(stmt),
                 "register one with @ta.tangent(fn) (see docs/custom-rules.md)",
             )
+            # `model.loss(x)`, `model.W`: resolved once a call shows the object's class
+            receiver = args[0] if isinstance(key, tuple) and args else None
+            err.deferrable = isinstance(receiver, gast.Name) and receiver.id in self.params
+            raise err
         bindings = template.bind(args, keywords)
+        _mark_defaults(template, bindings, args, keywords)
         expanded = template.expand(bindings, n.name(target), lambda: self.namer.fresh(naming.TEMP))
         result = None
         pre = []
@@ -181,17 +201,85 @@ class Forward:
                 result = self._substitute(item.value, state)
             else:
                 pre.append(self._substitute(item, state))
-        if pre:
+        if pre or result is None:
             raise UnsupportedConstructError(
-                f"tangent rule of {_callee_name(key)} with statements", self.src.location(stmt)
+                f"tangent rule of {_callee_name(key)} that is not one line d[result] = ...",
+                self.src.location(stmt),
             )
-        return _simplify(result, self)
+        result = _drop_default_keywords(_simplify(result, self))
+        if registry.is_elementwise(key) and not _is_zero(result):
+            result = self._broadcast(result, target, inputs)
+        return result
+
+    def has_tangent(self, atom, state):
+        """Whether `atom` (a call argument) may carry a non-zero tangent."""
+        if isinstance(atom, gast.Starred):
+            atom = atom.value
+        if isinstance(atom, (gast.Tuple, gast.List)):
+            return any(self.has_tangent(a, state) for a in atom.elts)
+        return isinstance(atom, gast.Name) and atom.id in self.varied and state.get(atom.id, ZERO) != ZERO
+
+    def linear_rule(self, stmt, key, call, state):
+        """The tangent of a call to a function declared ``linear(fn, positions)``
+        (multilinear in those arguments): the sum, over the positions whose
+        argument has a tangent, of the call with that argument replaced by its
+        tangent. Arguments the function reads only for their shape (the
+        runtime's `LIKE_ARGS`) may carry tangents; any other may not."""
+        positions = registry.LINEAR[key]
+        shape_only = LIKE_ARGS.get(key, ())
+        args = list(call.args)
+        for i, arg in enumerate(args):
+            if i not in positions and i not in shape_only and self.has_tangent(arg, state):
+                raise MissingRuleError(
+                    f"call to {_callee_name(key)}, declared linear in arguments {positions}, "
+                    f"with a differentiated argument at position {i}",
+                    self.src.location(stmt),
+                    "register a tangent rule with @ta.tangent(fn)",
+                )
+        for kw in call.keywords:
+            if self.has_tangent(kw.value, state):
+                raise MissingRuleError(
+                    f"call to {_callee_name(key)}, declared linear, with a differentiated "
+                    f"keyword argument {kw.arg}=",
+                    self.src.location(stmt),
+                    "pass it by position, or register a tangent rule with @ta.tangent(fn)",
+                )
+        result = None
+        for p in positions:
+            if p >= len(args) or isinstance(args[p], gast.Starred) or not self.has_tangent(args[p], state):
+                continue
+            term = n.copy_node(call)
+            term.args[p] = n.name(self.tangent(args[p].id))
+            result = term if result is None else gast.BinOp(left=result, op=gast.Add(), right=term)
+        return _zero() if result is None else result
+
+    def _broadcast(self, result, target, operands):
+        """An elementwise rule's tangent has the broadcast shape of the operands
+        its expression reads (as primal values or tangents); where it leaves out
+        a non-scalar operand (``t_x`` for ``x + b``), `broadcast_like` gives it
+        the result's shape."""
+        if target in self.scalars:
+            return result
+        read = set(n.load_names(result))
+        for atom in _atoms(operands):
+            if not isinstance(atom, gast.Name) or atom.id in self.scalars:
+                continue
+            if atom.id not in read and self.tangent(atom.id) not in read:
+                return _helper_call(tangent_helpers.broadcast_like, result, n.name(target))
+        return result
 
     def _substitute(self, node, state):
         def replace(sub):
-            if _is_marker(sub):
-                return self.tangent_atom(anno.get(sub, "adjoint_of"), state)
-            return sub
+            if not _is_marker(sub):
+                return sub
+            bound = anno.get(sub, "adjoint_of")
+            if isinstance(bound, (gast.Tuple, gast.List)):
+                # d[args] of a *args parameter: the tuple of the operands' tangents
+                elts = [self.tangent_atom(elt, state) for elt in bound.elts]
+                if all(_is_zero(e) for e in elts):
+                    return _zero()
+                return gast.Tuple(elts=elts, ctx=gast.Load())
+            return self.tangent_atom(bound, state)
 
         class _Replace(gast.NodeTransformer):
             def visit_Name(self, sub):
@@ -276,17 +364,23 @@ class Forward:
         body = self.block(stmt.body, then_state)
         orelse = self.block(stmt.orelse, else_state)
         joined = _state_join(then_state, else_state)
-        body += self._materialize(then_state, joined)
-        orelse += self._materialize(else_state, joined)
+        # a name this path leaves unbound needs no tangent on it
+        before = self.defined.get(id(stmt), frozenset())
+        body += self._materialize(then_state, joined, _bound_after(stmt.body, before))
+        orelse += self._materialize(else_state, joined, _bound_after(stmt.orelse, before))
         state.clear()
         state.update(joined)
         node = n.if_(stmt.test, body or [gast.Pass()], orelse)
         anno.copy_from(node, stmt)
         return [node]
 
-    def _materialize(self, have, want):
+    def _materialize(self, have, want, bound=None):
+        """Zero tangents for the names `want` has and `have` lacks (of those
+        certainly `bound` at this point, when given)."""
         code = []
         for name in sorted(want):
+            if bound is not None and name not in bound:
+                continue
             if have.get(name, ZERO) == ZERO:
                 code.append(n.assign(self.tangent(name), self._zeros_for(n.name(name))))
         return code
@@ -302,7 +396,7 @@ class Forward:
             if new == head:
                 break
             head = new
-        defined = getattr(self, "defined", {}).get(id(stmt))
+        defined = self.defined.get(id(stmt))
         if defined is not None:
             # names first bound inside the loop get their tangent there
             entry = {k: v for k, v in entry.items()}
@@ -316,7 +410,10 @@ class Forward:
                 before.append(n.assign(t, _helper_call(runtime.copy, n.name(t))))
         body_state = dict(head)
         body = self.block(stmt.body, body_state)
-        body += self._materialize(body_state, head)
+        top = set(self.defined.get(id(stmt), frozenset()))
+        if isinstance(stmt, gast.For) and isinstance(stmt.target, gast.Name):
+            top.add(stmt.target.id)
+        body += self._materialize(body_state, head, _bound_after(stmt.body, top))
         for name in sorted(head):
             if head[name] == OWNED and body_state.get(name) == LIVE:
                 t = self.tangent(name)
@@ -343,6 +440,9 @@ def _simplify(node, fwd):
         right = _simplify(node.right, fwd)
         op = type(node.op)
         lz, rz = _is_zero(left), _is_zero(right)
+        folded = _fold_ones(left, op, right)
+        if folded is not None:
+            return folded
         if op in (gast.Mult, gast.MatMult):
             if lz or rz:
                 return _zero()
@@ -369,6 +469,12 @@ def _simplify(node, fwd):
         node.operand = _materialize_zero(operand)
         return node
     if isinstance(node, gast.Call):
+        if isinstance(node.func, gast.Attribute):
+            # a method of a zero tangent: templates call only linear methods on tangents
+            func = _simplify(node.func, fwd)
+            if _is_zero(func):
+                return func
+            node.func = func
         args = [_simplify(a, fwd) for a in node.args]
         func = registry.call_key(node)
         positions = registry.LINEAR.get(func, ()) if func is not None else ()
@@ -398,8 +504,60 @@ def _simplify(node, fwd):
     return node
 
 
+_ARITHMETIC = {
+    gast.Add: lambda a, b: a + b,
+    gast.Sub: lambda a, b: a - b,
+    gast.Mult: lambda a, b: a * b,
+    gast.Div: lambda a, b: a / b,
+    gast.Pow: lambda a, b: a ** b,
+}
+
+
+def _number(node):
+    return isinstance(node, gast.Constant) and type(node.value) in (int, float)
+
+
+def _fold_ones(left, op, right):
+    """Constant arithmetic and ``e * 1``, ``1 * e``, ``e / 1``, ``e ** 1`` -> ``e``,
+    or None when nothing folds."""
+    if _number(left) and _number(right) and op in _ARITHMETIC:
+        try:
+            return n.const(_ARITHMETIC[op](left.value, right.value))
+        except (ArithmeticError, ValueError, OverflowError):
+            return None
+    one_right = _number(right) and right.value == 1
+    if op in (gast.Mult, gast.Div, gast.Pow) and one_right and not _is_zero(left):
+        return left
+    if op is gast.Mult and _number(left) and left.value == 1 and not _is_zero(right):
+        return right
+    return None
+
+
 def _materialize_zero(node):
     return n.const(0.0) if _is_zero(node) else node
+
+
+# -- arguments left at the template's defaults ----------------------------------
+
+_DEFAULT = "template_default"
+
+
+def _mark_defaults(template, bindings, args, keywords):
+    """Mark the bindings of parameters the call site left at their defaults."""
+    given = template.signature.bind(None, *args, **keywords).arguments
+    for name, node in bindings.items():
+        if name not in given and isinstance(node, gast.Constant):
+            anno.set(node, _DEFAULT, True)
+
+
+def _drop_default_keywords(node):
+    """``np.sum(t_x, axis=None, keepdims=False)`` -> ``np.sum(t_x)``: a keyword
+    argument the template passes on from a parameter the call left at its
+    default is left out (template defaults mirror the function's own)."""
+    for sub in gast.walk(node):
+        if isinstance(sub, gast.Call):
+            sub.keywords = [kw for kw in sub.keywords if not anno.get(kw.value, _DEFAULT, False)]
+    return node
 
 
 # -- helpers -------------------------------------------------------------------------
@@ -416,7 +574,62 @@ def _atoms(nodes):
 
 
 def _fresh(value):
+    """Whether the tangent expression makes a new array (so the tangent may be
+    updated in place). `_simplify` has already folded ``t * 1`` and the like,
+    which the optimizer would otherwise turn into an alias of ``t``."""
     return isinstance(value, (gast.BinOp, gast.UnaryOp))
+
+
+def _edges(body):
+    """(target, names it depends on differentiably) for every assignment: as
+    `analysis.activity` sees them, and also ``add_at(acc, index, g)`` (generated
+    reverse code updates adjoints in place: `acc` then depends on `g`)."""
+    edges = []
+    for stmt in all_statements(body):
+        if isinstance(stmt, gast.Assign):
+            target = stmt.targets[0]
+            if isinstance(target, gast.Name):
+                edges.append((target.id, analysis.differentiable_inputs(stmt.value)))
+            else:  # u[i] = v: the new u depends on v and on the old u
+                edges.append((target.value.id, n.load_names(stmt.value) + [target.value.id]))
+        elif isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Call) and _is_helper(stmt.value, runtime.add_at):
+            acc, _, g = stmt.value.args
+            edges.append((acc.id, n.load_names(g) + [acc.id]))
+    return edges
+
+
+def _closure(edges, start, forward):
+    """Names reachable from `start` along the edges: what depends on `start`
+    (forward) or what `start` depends on (backward)."""
+    found = set(start)
+    changed = True
+    while changed:
+        changed = False
+        for target, inputs in edges:
+            if forward and target not in found and any(i in found for i in inputs):
+                found.add(target)
+                changed = True
+            elif not forward and target in found and not found.issuperset(inputs):
+                found.update(inputs)
+                changed = True
+    return found
+
+
+def _bound_after(stmts, bound):
+    """Names certainly bound after `stmts`, given those bound before."""
+    bound = set(bound)
+    for stmt in stmts:
+        if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
+            bound.add(stmt.targets[0].id)
+        elif isinstance(stmt, gast.If):
+            bound = _bound_after(stmt.body, bound) & _bound_after(stmt.orelse, bound)
+        # a loop may run zero times: it binds nothing for certain
+    return bound
+
+
+def _parameters(func):
+    args = func.args
+    return [a.id for a in args.posonlyargs + args.args + args.kwonlyargs]
 
 
 def _is_push(call):

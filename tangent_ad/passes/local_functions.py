@@ -17,6 +17,7 @@ import copy
 import gast
 
 from .. import anno
+from .. import nodes as n
 from ..errors import UnsupportedConstructError
 
 
@@ -94,7 +95,7 @@ def local_source(src, name):
     """A FunctionSource for the local function `name` of `src`."""
     from ..source import FunctionSource, local_names, resolve
 
-    tree = copy.deepcopy(src.local_functions[name])
+    tree = n.copy_node(src.local_functions[name])
     local = FunctionSource(
         src.fn, tree, src.filename, globals_=src.globals, cells=src.cells, name=name
     )

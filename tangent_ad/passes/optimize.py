@@ -205,6 +205,8 @@ def _is_copy(stmt, protected):
 
 def propagate_copies(func, protected):
     def block(stmts):
+        written = [_assigned_in([stmt]) for stmt in stmts]
+        reads = [_all_names(stmt) for stmt in stmts]
         for i, stmt in enumerate(stmts):
             for field in ("body", "orelse"):
                 if getattr(stmt, field, None):
@@ -213,18 +215,21 @@ def propagate_copies(func, protected):
                 continue
             target = stmt.targets[0].id
             source = stmt.value.id if isinstance(stmt.value, gast.Name) else stmt.value
-            for later in stmts[i + 1:]:
-                written = _assigned_in([later])
+            stops = {target, source} if isinstance(source, str) else {target}
+            for j in range(i + 1, len(stmts)):
+                later, later_written = stmts[j], written[j]
                 is_compound = isinstance(later, (gast.If, gast.For, gast.While))
-                if is_compound and (target in written or source in written):
+                if is_compound and stops & later_written:
                     break
-                if isinstance(later, gast.AugAssign):
-                    _replace_reads(later.value, target, source)
-                    if _reads_name(later.target, target):
-                        break
-                else:
-                    _replace_reads(later, target, source)
-                if target in written or source in written:
+                if target in reads[j]:
+                    if isinstance(later, gast.AugAssign):
+                        _replace_reads(later.value, target, source)
+                        if _reads_name(later.target, target):
+                            break
+                    else:
+                        _replace_reads(later, target, source)
+                    reads[j] = _all_names(later)
+                if stops & later_written:
                     break
 
     block(func.body)

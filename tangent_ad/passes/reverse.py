@@ -354,18 +354,30 @@ class Reverse:
         return node
 
     def _donors(self):
+        """{shape: name} of names whose shape is known and which stay bound to
+        one value: unrebound parameters first, then names assigned once at
+        the top level of the function."""
         if not hasattr(self, "_donor_table"):
             known = getattr(self, "shapes", {})
             args = self.func.args
             params = [a.id for a in args.posonlyargs + args.args + args.kwonlyargs]
-            rebound = set()
+            counts = {}
             for node in gast.walk(self.func):
                 if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
-                    rebound.add(node.id)
+                    counts[node.id] = counts.get(node.id, 0) + 1
+            top_level = [
+                stmt.targets[0].id
+                for stmt in self.func.body
+                if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)
+            ]
+            # the user's names read better than temporaries
+            top_level.sort(key=_is_temporary)
+            excluded = self.containers_or_objects()
             table = {}
-            for name in params:
+            for name in params + top_level:
                 shape = known.get(name)
-                if shape is not None and name not in rebound and name not in self.containers_or_objects():
+                single = counts.get(name, 0) == (0 if name in params else 1)
+                if shape is not None and shape != () and single and name not in excluded:
                     table.setdefault(shape, name)
             self._donor_table = table
         return self._donor_table

@@ -19,6 +19,7 @@ from .api import (
     vjp,
 )
 from .checking import check_grad
+from .export import export
 from .errors import GradientCheckError, TangentADError
 from .rules.registry import adjoint, tangent, nondifferentiable
 
@@ -32,6 +33,7 @@ __all__ = [
     "hessian",
     "differentiate",
     "source",
+    "export",
     "adjoint",
     "tangent",
     "nondifferentiable",

@@ -38,6 +38,7 @@ def optimize(func, protected=frozenset(), keep=frozenset()):
         before = gast.dump(func)
         fold_constants(func, protected)
         trim_default_arguments(func)
+        coalesce_copies(func, protected)
         propagate_copies(func, protected)
         eliminate_dead_code(func, keep)
         substitute_single_uses(func, protected)
@@ -81,6 +82,15 @@ class _Fold(gast.NodeTransformer):
         op = type(node.op)
         if op is gast.Pow and _is_one(node.right):
             return node.left
+        if (
+            op in (gast.Mult, gast.Div)
+            and _number(node.right)
+            and isinstance(node.left, gast.UnaryOp)
+            and isinstance(node.left.op, gast.USub)
+        ):
+            node.left = node.left.operand  # (-a) * 2 -> a * -2: one pass, not two
+            node.right = n.const(-node.right.value)
+            return node
         if op is gast.Mult and _is_one(node.left):
             return node.right
         if op in (gast.Mult, gast.Div) and _is_one(node.right):
@@ -201,6 +211,50 @@ def _is_copy(stmt, protected):
         and (isinstance(stmt.value, gast.Name) or _number(stmt.value))
         and stmt.targets[0].id not in protected
     )
+
+
+def coalesce_copies(func, protected):
+    """``s = e; ...; t = s`` where `s` is a generated name defined once and
+    read only by the copy: `e` is assigned to `t` directly (the copy goes),
+    so values keep the name of what they are the adjoint of."""
+    defs, uses = {}, {}
+    for node in gast.walk(func):
+        if isinstance(node, gast.Name):
+            table = uses if isinstance(node.ctx, gast.Load) else defs
+            table[node.id] = table.get(node.id, 0) + 1
+        elif isinstance(node, gast.AugAssign) and isinstance(node.target, gast.Name):
+            defs[node.target.id] = defs.get(node.target.id, 0) + 1
+
+    def block(stmts):
+        for stmt in stmts:
+            for field in ("body", "orelse"):
+                if getattr(stmt, field, None):
+                    block(getattr(stmt, field))
+        i = 0
+        while i < len(stmts):
+            stmt = stmts[i]
+            if (
+                _is_copy(stmt, protected)
+                and isinstance(stmt.value, gast.Name)
+                and stmt.value.id not in protected
+                and defs.get(stmt.value.id) == 1
+                and uses.get(stmt.value.id) == 1
+                and defs.get(stmt.targets[0].id) == 1
+            ):
+                source, target = stmt.value.id, stmt.targets[0].id
+                for earlier in stmts[:i]:
+                    if isinstance(earlier, gast.Assign) and isinstance(earlier.targets[0], gast.Name):
+                        if earlier.targets[0].id == source:
+                            earlier.targets[0].id = target
+                            del stmts[i]
+                            defs[target] = 1
+                            break
+                else:
+                    i += 1
+                continue
+            i += 1
+
+    block(func.body)
 
 
 def propagate_copies(func, protected):

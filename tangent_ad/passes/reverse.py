@@ -157,7 +157,9 @@ class Reverse:
 
     def _adjoint_of(self, stmt, target, value, state):
         if isinstance(value, gast.Name):
-            return self.accumulate(value, n.name(self.namer.adjoint(target)), state, fresh=False)
+            # the target's adjoint is dead after this: an owned buffer changes hands
+            owned = state.get(target) == OWNED
+            return self.accumulate(value, n.name(self.namer.adjoint(target)), state, fresh=owned)
         if isinstance(value, gast.Subscript):
             return self.getitem(stmt, target, value, state)
         if isinstance(value, gast.BinOp):
@@ -241,6 +243,8 @@ class Reverse:
         expanded = template.expand(bindings, result, lambda: self.namer.fresh(naming.TEMP))
         operands = [node for node in bindings.values() if isinstance(node, gast.AST)]
         code = []
+        d_target = self.namer.adjoint(target)
+        handed_over = self._hand_over(expanded, state.get(target) == OWNED)
         for item in expanded:
             if isinstance(item, Accumulate):
                 atom = item.target
@@ -248,7 +252,8 @@ class Reverse:
                     value = self._substitute_adjoints(item.value)
                     if registry.is_elementwise(key):
                         value = self._simplify_unbroadcast(value, atom, target, operands)
-                    code += self.accumulate(atom, value, state, fresh=_is_fresh(value))
+                    fresh = _is_fresh(value) or (item is handed_over and _same(value, n.name(d_target)))
+                    code += self.accumulate(atom, value, state, fresh=fresh)
                 elif isinstance(atom, (gast.Tuple, gast.List)) and _has_active(atom, self.active):
                     # d[args] for a *args parameter: element i to the i-th operand
                     value = self._substitute_adjoints(item.value)
@@ -268,6 +273,23 @@ class Reverse:
                 code.append(self._substitute_adjoints(item))
         code = [self._shape_donors(self._rematerialize(stmt_, stmt)) for stmt_ in code]
         return code
+
+    def _hand_over(self, expanded, owned):
+        """The one accumulation that receives the result's adjoint unchanged,
+        when the result's adjoint is owned and read nowhere else in the rule
+        (its buffer may then be updated in place by its new owner)."""
+        if not owned:
+            return None
+        readers = [
+            item for item in expanded
+            if isinstance(item, Accumulate)
+            and _has_active(item.target, self.active)
+            and any(_is_marker(sub) for sub in gast.walk(item.value))
+        ]
+        others = [item for item in expanded if not isinstance(item, Accumulate)]
+        if len(readers) == 1 and not others:
+            return readers[0]  # (used only if its value turns out to be d[y] itself)
+        return None
 
     def _rematerialize(self, node, stmt):
         """Scalar temporaries the adjoint reads are recomputed rather than
@@ -511,7 +533,20 @@ class Reverse:
         index = target.slice
         value = stmt.value
         code = []
-        if base in self.active and state.get(base, ZERO) != ZERO:
+        increment = self._increment_of(stmt)
+        if increment is not None and base in self.active and state.get(base, ZERO) != ZERO:
+            # u[s] = u[s] + r: the slot's adjoint flows on unchanged, r gets it too
+            rest, sign = increment
+            if isinstance(rest, gast.Name) and rest.id in self.active:
+                adj = self.namer.adjoint(base)
+                slot = gast.Subscript(value=n.name(adj), slice=n.copy_node(index), ctx=gast.Load())
+                taken = self._slot_to(slot, base, index, rest)
+                if sign < 0:
+                    taken = gast.UnaryOp(op=gast.USub(), operand=taken)
+                elif rest.id not in self.scalars:
+                    taken = _helper_call(runtime.copy, taken)
+                code += self.accumulate(rest, taken, state, fresh=True)
+        elif base in self.active and state.get(base, ZERO) != ZERO:
             adj = self.namer.adjoint(base)
             if isinstance(value, gast.Name) and value.id in self.active:
                 slot = gast.Subscript(value=n.name(adj), slice=n.copy_node(index), ctx=gast.Load())
@@ -537,6 +572,72 @@ class Reverse:
         # Restoring the overwritten elements writes into `base` itself.
         self._record(self.reads_after, stmt, {base})
         return code
+
+    def _slot_to(self, slot, base, index, value):
+        """The adjoint in a slot, summed to `value`'s shape unless equal."""
+        known = getattr(self, "shapes", {})
+        slot_shape = shapes_module.subscript_shape(
+            known.get(base), index, lambda part: part.id in self.scalars
+        )
+        if slot_shape is not None and slot_shape == known.get(value.id):
+            return slot
+        return _helper_call(runtime.unbroadcast, slot, n.name(value.id))
+
+    def _increment_of(self, stmt):
+        """(r, +1 or -1) when `stmt` is ``u[s] = t`` with ``t = u[s] + r`` (or
+        ``r + u[s]``, ``u[s] - r``), the temporaries used nowhere else and
+        nothing writing `u` between the read and the write; else None."""
+        defs, uses, positions = self._definitions()
+        value = stmt.value
+        if not isinstance(value, gast.Name) or uses.get(value.id) != 1:
+            return None
+        total = defs.get(value.id)
+        if total is None or not isinstance(total.value, gast.BinOp):
+            return None
+        op = total.value.op
+        left, right = total.value.left, total.value.right
+        target = stmt.targets[0]
+        for read, rest, sign in ((left, right, 1), (right, left, 1)) if isinstance(op, gast.Add) else (
+            ((left, right, -1),) if isinstance(op, gast.Sub) else ()
+        ):
+            if not (isinstance(read, gast.Name) and uses.get(read.id) == 1):
+                continue
+            loaded = defs.get(read.id)
+            if not (
+                loaded is not None
+                and isinstance(loaded.value, gast.Subscript)
+                and isinstance(loaded.value.value, gast.Name)
+                and loaded.value.value.id == target.value.id
+                and gast.dump(loaded.value.slice) == gast.dump(target.slice)
+            ):
+                continue
+            block, start = positions[id(loaded)]
+            block_s, end = positions.get(id(stmt), (None, None))
+            if block_s is not block or not start < end:
+                continue
+            between = block[start + 1:end]
+            if any(target.value.id in _subscript_bases(b) | set(n.store_names(b)) for b in between):
+                continue
+            if any(name in set(n.store_names(b)) for b in between for name in n.load_names(target.slice)):
+                continue
+            return rest, sign
+        return None
+
+    def _definitions(self):
+        """{name: its only definition}, {name: number of reads}, positions."""
+        if not hasattr(self, "_defs_table"):
+            counts, defs, uses = {}, {}, {}
+            for node in gast.walk(self.func):
+                if isinstance(node, gast.Assign) and isinstance(node.targets[0], gast.Name):
+                    name = node.targets[0].id
+                    counts[name] = counts.get(name, 0) + 1
+                    defs[name] = node
+                elif isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
+                    uses[node.id] = uses.get(node.id, 0) + 1
+            defs = {name: node for name, node in defs.items() if counts[name] == 1}
+            self._remat_candidates()  # fills self._positions
+            self._defs_table = (defs, uses, self._positions)
+        return self._defs_table
 
     def expr(self, stmt):
         """A call whose result is discarded: fine unless it may write into

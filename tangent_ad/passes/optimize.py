@@ -97,6 +97,21 @@ class _Fold(gast.NodeTransformer):
             return node.left
         return node
 
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        func = node.func
+        if (
+            self.identities
+            and isinstance(func, gast.Attribute)
+            and func.attr == "sum"
+            and isinstance(func.value, gast.UnaryOp)
+            and isinstance(func.value.op, gast.USub)
+        ):
+            # (-a).sum(...) -> -(a.sum(...)): negate the small result, not a
+            func.value = func.value.operand
+            return gast.UnaryOp(op=gast.USub(), operand=node)
+        return node
+
     def visit_UnaryOp(self, node):
         self.generic_visit(node)
         if isinstance(node.op, gast.USub) and _number(node.operand):

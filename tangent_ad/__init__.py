@@ -21,7 +21,7 @@ from .api import (
 from .checking import check_grad
 from .export import export
 from .errors import GradientCheckError, TangentADError
-from .rules.registry import adjoint, tangent, nondifferentiable
+from .rules.registry import adjoint, linear, nondifferentiable, tangent
 
 __all__ = [
     "grad",
@@ -37,6 +37,7 @@ __all__ = [
     "adjoint",
     "tangent",
     "nondifferentiable",
+    "linear",
     "TangentADError",
     "GradientCheckError",
     "check_grad",

@@ -155,11 +155,11 @@ class Derivative:
         if self.mode == "jvp":
             return transform.forward(fn, wrt, kinds=kinds, optimize=optimize)
         if self.mode == "hvp":
-            # forward mode over the generated gradient
-            gradient = transform.reverse(fn, wrt, "grad", kinds=kinds, optimize=optimize)
+            # forward mode over the generated gradient (itself cached)
+            gradient = _derivative(fn, wrt, "grad", optimize, 0)._generate(kinds)
             generated = transform.forward(
                 gradient.function, wrt, kinds=kinds, optimize=optimize, trusted=True,
-                name=f"hvp_{fn.__name__.strip('_')}", value=False,
+                name="hvp_" + gradient.name[2:], value=False,
             )
             generated.info["dependencies"] = gradient.info["dependencies"]
             generated.info["gradient"] = gradient
@@ -237,7 +237,13 @@ class Derivative:
                     detail=f"got {len(args)} positional arguments",
                 )
             args, trailing = args[: len(args) - extra], args[len(args) - extra:]
-            bound = self._bind(args, kwargs)
+            try:
+                bound = self._bind(args, kwargs)
+            except TypeError as err:
+                raise TangentADError(
+                    f"{self.mode} takes the function's arguments followed by {self._trailing_what()}",
+                    detail=str(err),
+                ) from None
             key = self._kinds(bound, {})
             function = self._variants.get(key) or self._generate(key).function
             return function(*bound, *trailing)
@@ -288,6 +294,13 @@ class Derivative:
 
 
 def _derivative(fn, wrt, mode, optimize, verbose):
+    if isinstance(fn, Derivative):
+        raise TangentADError(
+            f"{mode} of a derivative made by tangent_ad",
+            detail=f"{fn!r}",
+            hint="second derivatives are forward mode over the generated gradient: use "
+            "ta.hvp(f) for Hessian-vector products or ta.hessian(f)",
+        )
     fn = require_function(fn)
     wrt = tuple(wrt) if isinstance(wrt, list) else wrt
     key = cache.key(fn, "api", wrt, mode, optimize)

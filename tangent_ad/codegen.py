@@ -10,6 +10,7 @@ globals are the user's own module (read live). The source is registered in
 """
 
 import ast
+import hashlib
 import linecache
 import os
 import re
@@ -31,6 +32,7 @@ class _Comments:
         self.filename = filename
         self.basename = os.path.basename(filename or "")
         self.texts = []
+        self.origins = []  # (filename, lineno) of each comment, None for sections
         self.last = None
         self.in_reverse = False
 
@@ -46,12 +48,14 @@ class _Comments:
             if section is not None and not self.in_reverse:
                 self.in_reverse = True
                 self.texts.append(section)
+                self.origins.append(None)
                 out.append(gast.Expr(value=gast.Constant(value=_MARK.format(len(self.texts) - 1), kind=None)))
                 self.last = None
             lineno = anno.get(stmt, "lineno")
             place = (anno.get(stmt, "filename"), lineno)
             if lineno is not None and place != self.last:
                 self.texts.append(self.text(lineno, place[0]))
+                self.origins.append((place[0] or self.filename, lineno))
                 out.append(gast.Expr(value=gast.Constant(value=_MARK.format(len(self.texts) - 1), kind=None)))
                 self.last = place
             for field in ("body", "orelse"):
@@ -59,6 +63,13 @@ class _Comments:
                     setattr(stmt, field, self.block(getattr(stmt, field)))
             out.append(stmt)
         return out
+
+
+class Source(str):
+    """Generated source text; `origins` maps each of its code lines (1-based)
+    to the user's (filename, lineno) the line was generated from."""
+
+    origins = {}
 
 
 def to_source(func, filename=None, comments=True):
@@ -70,14 +81,20 @@ def to_source(func, filename=None, comments=True):
     tree = gast.gast_to_ast(gast.Module(body=[func], type_ignores=[]))
     ast.fix_missing_locations(tree)
     source = astor.to_source(tree, indent_with="    ", pretty_source=_wrap_at_99)
-    lines = []
+    lines, origins, current = [], {}, None
     for line in source.splitlines():
         match = _MARK_LINE.match(line)
         if match:
-            lines.append(f"{match.group(1)}# {marks.texts[int(match.group(2))]}")
+            index = int(match.group(2))
+            lines.append(f"{match.group(1)}# {marks.texts[index]}")
+            current = marks.origins[index] or current
         else:
             lines.append(line)
-    return "\n".join(lines) + "\n"
+            if current is not None:
+                origins[len(lines)] = current
+    text = Source("\n".join(lines) + "\n")
+    text.origins = origins
+    return text
 
 
 def _wrap_at_99(source):
@@ -130,15 +147,15 @@ def rename_injected(func, user_names, user_globals, user_cells=None):
 
 
 _MISSING = object()
-_counter = [0]
 
 
 def compile_function(func, source, src, defaults=True):
     """Compile generated `source` (of gast `func`) into a function object."""
     helpers = injected_names(func)
     free = sorted(set(helpers) | (set(src.cells) & _loaded_names(func)))
-    _counter[0] += 1
-    filename = f"<tangent_ad {func.name} #{_counter[0]}>"
+    # named by content: deterministic, and distinct for distinct code
+    digest = hashlib.sha1(source.encode()).hexdigest()[:8]
+    filename = f"<tangent_ad {func.name} {digest}>"
     factory = "def __tangent_factory__({}):\n{}    return {}\n".format(
         ", ".join(free), textwrap.indent(source, "    "), func.name
     )
@@ -162,6 +179,8 @@ def compile_function(func, source, src, defaults=True):
         result.__kwdefaults__ = dict(fn.__kwdefaults__)
     result.__tangent_source__ = source
     result.__tangent_filename__ = filename
+    # factory line = source line + 1: where each generated line came from
+    result.__tangent_origins__ = {line + 1: origin for line, origin in getattr(source, "origins", {}).items()}
     return result
 
 

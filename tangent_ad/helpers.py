@@ -91,6 +91,19 @@ def cast_adjoint(g, dtype):
 # ----- Reductions -----
 
 
+def sinc_slope(x):
+    """d sinc(x) / dx = (cos(pi x) - sinc(x)) / x, and 0 at x = 0."""
+    safe = numpy.where(x == 0, 1.0, x)
+    return numpy.where(x == 0, 0.0, (numpy.cos(numpy.pi * x) - numpy.sinc(x)) / safe)
+
+
+def sinc_curvature(x):
+    """d^2 sinc(x) / dx^2 = -pi sin(pi x) / x - 2 sinc'(x) / x, and -pi^2/3 at 0."""
+    safe = numpy.where(x == 0, 1.0, x)
+    value = (-numpy.pi * numpy.sin(numpy.pi * x) - 2.0 * sinc_slope(x)) / safe
+    return numpy.where(x == 0, -numpy.pi ** 2 / 3.0, value)
+
+
 def reduced_size(x, axis=None):
     """How many elements each output of a reduction over `axis` combines."""
     shape = shape_of(x)

@@ -1,7 +1,5 @@
 """Small constructors and queries for gast nodes, shared by every pass."""
 
-import copy
-
 import gast
 
 from . import anno

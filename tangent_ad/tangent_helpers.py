@@ -200,7 +200,9 @@ def cumprod_adjoint_tangent(g, a, y, t_g, t_a, t_y, axis=None):
         t_g, t_a, t_y = (v if _is_zero(v) else numpy.reshape(v, (-1,)) for v in (t_g, t_a, t_y))
         axis = 0
     g0, a0, y0 = (numpy.moveaxis(v, axis, 0) for v in (g, a, y))
-    t_g0, t_a0, t_y0 = (None if _is_zero(v) else numpy.moveaxis(v, axis, 0) for v in (t_g, t_a, t_y))
+    t_g0, t_a0, t_y0 = (
+        None if _is_zero(v) else numpy.moveaxis(v, axis, 0) for v in (t_g, t_a, t_y)
+    )
     n = a0.shape[0]
     if n == 0:
         return zeros_like(a) if shape else 0.0
@@ -263,7 +265,8 @@ def norm_slope_tangent(g, x, y, t_x, t_y, ord=None, axis=None, keepdims=False):
             return 0.0 * gx * x
         axes = tuple(int(a) % len(shape_of(x)) for a in (axis if axis is not None else (0, 1)))
         moved = numpy.moveaxis(x, axes, (-2, -1))
-        u, vt, du, dvt = _svd_tangent(moved, numpy.moveaxis(numpy.broadcast_to(t_x, shape_of(x)), axes, (-2, -1)))
+        t_moved = numpy.moveaxis(numpy.broadcast_to(t_x, shape_of(x)), axes, (-2, -1))
+        u, vt, du, dvt = _svd_tangent(moved, t_moved)
         if ord == "nuc":
             d_slope = du @ vt + u @ dvt  # d (U V^T)
         else:

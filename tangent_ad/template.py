@@ -16,7 +16,6 @@ ignored name. Expansion substitutes the call site's operands and returns
 statements plus "accumulate into this adjoint" records.
 """
 
-import copy
 import inspect
 import textwrap
 

@@ -7,7 +7,7 @@
 
 import gast
 
-from . import codegen, fence
+from . import anno, codegen, fence
 from . import nodes as n
 from . import naming
 from .naming import Namer
@@ -56,12 +56,25 @@ def parameter_names(fn):
     return [p.name for p in inspect.signature(fn).parameters.values() if p.kind in kinds]
 
 
+def _point_at_user_lines(src, origins):
+    """Generated code differentiated again: its statements' comments name the
+    user's lines the generated lines came from, not the generated lines."""
+    for node in gast.walk(src.tree):
+        if isinstance(node, gast.stmt):
+            origin = origins.get(anno.get(node, "lineno"))
+            if origin is not None:
+                anno.set(node, "filename", origin[0])
+                anno.set(node, "lineno", origin[1])
+
+
 class _Prepared:
     """A function parsed, normalized, inlined and analysed for one kind signature."""
 
     def __init__(self, fn, wrt, kinds, trusted=False):
         self.trusted = trusted
         src = parse_function(fn)
+        if trusted:
+            _point_at_user_lines(src, getattr(fn, "__tangent_origins__", {}))
         resolve(src)
         self.user_names = naming.all_names(src.tree)
         src.object_kinds = {name: kind for name, kind in kinds if isinstance(kind, type)}
@@ -84,10 +97,10 @@ class _Prepared:
 
     def finish(self, derivative, optimize, defaults, info):
         if optimize:
-            # primal statements keep their form (a copy `x * 1.0` stays a copy);
-            # dead pure ones go: a derivative returns gradients, not the loss
-            protected = set() if self.trusted else set(local_names(self.func))
-            derivative = optimizer.optimize(derivative, protected=protected)
+            # primal statements keep their form (a copy `x * 1.0` stays a copy,
+            # in generated code too); dead pure ones go: a derivative returns
+            # derivatives, not the loss
+            derivative = optimizer.optimize(derivative, protected=set(local_names(self.func)))
         codegen.rename_injected(derivative, self.user_names, self.src.globals, self.src.cells)
         source = codegen.to_source(derivative, self.src.filename)
         function = codegen.compile_function(derivative, source, self.src, defaults=defaults)

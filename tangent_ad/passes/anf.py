@@ -39,10 +39,9 @@ class ANF:
     def block(self, stmts):
         out = []
         for stmt in stmts:
-            line = anno.get(stmt, "lineno")
             method = getattr(self, "visit_" + type(stmt).__name__, None)
             result = method(stmt) if method else [stmt]
-            out.extend(n.with_lineno(result, line))
+            out.extend(n.with_origin(result, stmt))
         return out
 
     def temp(self):
@@ -125,7 +124,6 @@ class ANF:
         return pre + [stmt]
 
     def visit_While(self, stmt):
-        line = anno.get(stmt, "lineno")
         body = self.block(stmt.body)
         cond = self.namer.fresh(naming.COND)
         pre, simple = self.simple(stmt.test)
@@ -133,7 +131,7 @@ class ANF:
         # The same test, recomputed at the end of each iteration (rotation);
         # a copy, so no node is shared between the two places
         again_pre, again = self.simple(n.copy_node(stmt.test))
-        after = n.with_lineno(again_pre + [n.assign(cond, again)], line)
+        after = n.with_origin(again_pre + [n.assign(cond, again)], stmt)
         stmt.test = n.name(cond)
         stmt.body = body + after
         return before + [stmt]

@@ -41,11 +41,10 @@ class LowerComprehensions:
             for field in ("body", "orelse"):
                 if getattr(stmt, field, None):
                     setattr(stmt, field, self.block(getattr(stmt, field)))
-            line = anno.get(stmt, "lineno")
             prelude = []
             if isinstance(stmt, (gast.Assign, gast.AugAssign, gast.Expr, gast.Return, gast.AnnAssign)):
                 stmt = _Hoist(self, prelude).visit(stmt)
-            out.extend(n.with_lineno(prelude, line))
+            out.extend(n.with_origin(prelude, stmt))
             out.append(self.append(stmt))
         return out
 

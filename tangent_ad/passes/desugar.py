@@ -36,10 +36,9 @@ class Desugar:
         return out
 
     def stmt(self, stmt):
-        lineno = anno.get(stmt, "lineno")
         method = getattr(self, "visit_" + type(stmt).__name__, None)
         result = method(stmt) if method else [stmt]
-        return n.with_lineno(result, lineno)
+        return n.with_origin(result, stmt)
 
     # -- statements -------------------------------------------------------
 

@@ -3,14 +3,25 @@
 Each primal statement is followed by its tangent, from the tangent template
 of the function it calls: ``y = np.sin(x)`` then ``t_y = t_x * np.cos(x)``.
 Forward mode needs no stack: the tangent of a value is computed while the
-value is live. Tangents carry a static state like adjoints in reverse mode --
-ZERO (no tangent: the value does not depend on the inputs; terms that
-multiply it vanish), LIVE, or OWNED (may be updated in place) -- and branches
-and loops are joined the same way.
+value is live. Only values that depend on the `wrt` arguments and that the
+output depends on (activity, as in reverse mode) get tangents.
+
+Tangents carry a static state like adjoints in reverse mode -- ZERO (no
+tangent: terms that multiply it vanish, see `tangent_algebra`), LIVE (may
+share memory: copied before an in-place write), or OWNED (made here: may be
+updated in place) -- and branches and loops are joined the same way; a name
+a path leaves unbound gets no zero tangent on it.
+
+A rule's tangent is one expression ``d[y] = ...`` (after the template's own
+temporaries); a function without one but declared ``linear(fn, positions)``
+gets the sum of the call with each such argument replaced by its tangent.
+An elementwise rule's tangent that leaves out an operand that may broadcast
+is given the result's shape by `broadcast_like`.
 
 Generated reverse-mode code is ordinary Python, so this pass also
-differentiates it: ``_stack.push(v)`` pushes ``t_v`` after ``v`` and a pop
-takes them back in the opposite order. Forward over reverse is how
+differentiates it: ``_stack.push(v)`` pushes ``t_v`` after ``v``, a pop takes
+them back in the opposite order, and ``add_at(acc, i, g)`` (an in-place
+update) adds ``t_g`` into ``t_acc``. Forward over reverse is how
 Hessian-vector products are made.
 """
 
@@ -27,18 +38,11 @@ from ..template import Accumulate
 from . import analysis
 from .dataflow import all_statements
 from .reverse import LIKE_ARGS, ZERO, LIVE, OWNED, _helper_call, _is_marker, _state_join
+from .tangent_algebra import (
+    drop_default_keywords, is_zero, mark_defaults, materialize_zero, simplify, zero,
+)
 
-_ZERO_MARK = "__tangent_zero__"
-
-
-def _zero():
-    node = n.name(_ZERO_MARK)
-    anno.set(node, "zero", True)
-    return node
-
-
-def _is_zero(node):
-    return isinstance(node, gast.Name) and anno.get(node, "zero", False)
+_PRE = "tangent_statements"  # on a rule's tangent: the template's temporaries, to emit first
 
 
 class Forward:
@@ -52,7 +56,8 @@ class Forward:
         edges = _edges(self.func.body)
         wrt = [name for name in self.params if name in varied]
         output = self.func.body[-1].value.id
-        self.varied = _closure(edges, wrt, forward=True) & _closure(edges, [output], forward=False)
+        self.dependent = _closure(edges, wrt, forward=True)  # varied
+        self.varied = self.dependent & _closure(edges, [output], forward=False)
         self.scalars = scalars
         self.defined = {}  # id(stmt) -> names certainly bound before it (set by the caller)
 
@@ -94,45 +99,51 @@ class Forward:
             state.pop(target, None)
             return []
         value = self.tangent_of(stmt, target, stmt.value, state)
-        if value is None or _is_zero(value):
+        if value is None or is_zero(value):
             state.pop(target, None)
             return []
         state[target] = OWNED if _fresh(value) else LIVE
-        return [n.assign(self.tangent(target), value)]
+        return anno.get(value, _PRE, []) + [n.assign(self.tangent(target), value)]
 
     def tangent_of(self, stmt, target, value, state):
         """The tangent expression of `target = value`, or a zero marker."""
         if isinstance(value, gast.Name):
             return self.tangent_atom(value, state)
         if isinstance(value, gast.Constant):
-            return _zero()
+            return zero()
         if isinstance(value, gast.Subscript):
             base = self.tangent_atom(value.value, state)
-            if _is_zero(base):
+            if is_zero(base):
                 return base
             return gast.Subscript(value=base, slice=n.copy_node(value.slice), ctx=gast.Load())
         if isinstance(value, (gast.Tuple, gast.List)):
-            elts = [self.materialized(elt, state) for elt in value.elts]
-            if all(_is_zero(e) for e in elts):
-                return _zero()
-            return type(value)(elts=[self._zeros_for(a) if _is_zero(e) else e for a, e in zip(value.elts, elts)], ctx=gast.Load())
+            elts = [self.tangent_atom(elt, state) for elt in value.elts]
+            if all(is_zero(e) for e in elts):
+                return zero()
+            elts = [self._zeros_for(a) if is_zero(e) else e for a, e in zip(value.elts, elts)]
+            return type(value)(elts=elts, ctx=gast.Load())
         if isinstance(value, gast.Dict):
-            values = [self.materialized(v, state) for v in value.values]
-            if all(_is_zero(v) for v in values):
-                return _zero()
-            return gast.Dict(keys=[n.copy_node(k) for k in value.keys],
-                             values=[self._zeros_for(a) if _is_zero(v) else v for a, v in zip(value.values, values)])
+            values = [self.tangent_atom(v, state) for v in value.values]
+            if all(is_zero(v) for v in values):
+                return zero()
+            values = [
+                self._zeros_for(a) if is_zero(v) else v for a, v in zip(value.values, values)
+            ]
+            return gast.Dict(keys=[n.copy_node(k) for k in value.keys], values=values)
         if isinstance(value, gast.BinOp):
-            return self.apply_rule(stmt, registry.binop_key(value.op), target, [value.left, value.right], {}, state)
+            key = registry.binop_key(value.op)
+            return self.apply_rule(stmt, key, target, [value.left, value.right], {}, state)
         if isinstance(value, gast.UnaryOp):
-            return self.apply_rule(stmt, registry.unaryop_key(value.op), target, [value.operand], {}, state)
+            key = registry.unaryop_key(value.op)
+            return self.apply_rule(stmt, key, target, [value.operand], {}, state)
         if isinstance(value, gast.Attribute):
             key = ("attr", value.attr)
             if key in registry.NONDIFFERENTIABLE:
-                return _zero()
-            if isinstance(value.value, gast.Name) and value.value.id in getattr(self, "objects", ()):
+                return zero()
+            objects = getattr(self, "objects", ())
+            if isinstance(value.value, gast.Name) and value.value.id in objects:
                 base = self.tangent_atom(value.value, state)
-                if _is_zero(base):
+                if is_zero(base):
                     return base
                 return gast.Subscript(value=base, slice=n.const(value.attr), ctx=gast.Load())
             return self.apply_rule(stmt, key, target, [value.value], {}, state)
@@ -145,39 +156,40 @@ class Forward:
             return self.apply_rule(stmt, key, target, args, keywords, state, call=value)
         if isinstance(value, (gast.Compare, gast.BoolOp, gast.JoinedStr)):
             if isinstance(value, gast.BoolOp) and any(
-                isinstance(v, gast.Name) and v.id in self.varied for v in value.values
+                isinstance(v, gast.Name) and v.id in self.dependent for v in value.values
             ):
                 raise UnsupportedConstructError(
-                    "and/or on differentiated values", self.src.location(stmt), "use np.where or if"
+                    "and/or on differentiated values", self.src.location(stmt),
+                    "use np.where or if",
                 )
-            return _zero()
+            return zero()
         raise UnsupportedConstructError(
             f"expression {type(value).__name__} in forward mode", self.src.location(stmt)
         )
 
     def tangent_atom(self, atom, state):
-        if isinstance(atom, gast.Name) and atom.id in self.varied and state.get(atom.id, ZERO) != ZERO:
+        """The tangent of a name (or constant) as an expression: its tangent
+        variable, or a zero marker."""
+        if self.has_tangent(atom, state) and isinstance(atom, gast.Name):
             return n.name(self.tangent(atom.id))
-        return _zero()
-
-    def materialized(self, atom, state):
-        return self.tangent_atom(atom, state)
+        return zero()
 
     def _zeros_for(self, atom):
-        if isinstance(atom, gast.Constant) or (isinstance(atom, gast.Name) and atom.id in self.scalars):
+        scalar = isinstance(atom, gast.Name) and atom.id in self.scalars
+        if isinstance(atom, gast.Constant) or scalar:
             return n.const(0.0)
         return _helper_call(runtime.zeros_like, n.copy_node(atom))
 
     def apply_rule(self, stmt, key, target, args, keywords, state, call=None):
         if key in registry.NONDIFFERENTIABLE:
-            return _zero()
+            return zero()
         if "out" in keywords:
             raise UnsupportedConstructError(
                 "out= argument", self.src.location(stmt), "assign the result instead"
             )
         inputs = [a for a in list(args) + list(keywords.values()) if isinstance(a, gast.AST)]
         if not any(self.has_tangent(a, state) for a in _atoms(inputs)):
-            return _zero()
+            return zero()
         template = registry.TANGENTS.get(key) if key is not None else None
         if template is None:
             if key in registry.LINEAR and call is not None and not isinstance(key, tuple):
@@ -192,23 +204,28 @@ class Forward:
             err.deferrable = isinstance(receiver, gast.Name) and receiver.id in self.params
             raise err
         bindings = template.bind(args, keywords)
-        _mark_defaults(template, bindings, args, keywords)
+        mark_defaults(template, bindings, args, keywords)
         expanded = template.expand(bindings, n.name(target), lambda: self.namer.fresh(naming.TEMP))
-        result = None
-        pre = []
-        for item in expanded:
-            if isinstance(item, Accumulate):
-                result = self._substitute(item.value, state)
-            else:
-                pre.append(self._substitute(item, state))
-        if pre or result is None:
+        results = [item for item in expanded if isinstance(item, Accumulate)]
+        if len(results) != 1 or results[0].param != template.result:
             raise UnsupportedConstructError(
-                f"tangent rule of {_callee_name(key)} that is not one line d[result] = ...",
+                f"tangent rule of {_callee_name(key)} without exactly one line "
+                f"d[{template.result}] = ... (the result's tangent)",
                 self.src.location(stmt),
             )
-        result = _drop_default_keywords(_simplify(result, self))
-        if registry.is_elementwise(key) and not _is_zero(result):
+        # the template's own temporaries, zeros made explicit
+        pre = []
+        for item in expanded:
+            if not isinstance(item, Accumulate):
+                item = self._substitute(item, state)
+                if isinstance(item, gast.Assign):
+                    item.value = materialize_zero(drop_default_keywords(simplify(item.value)))
+                pre.append(item)
+        result = drop_default_keywords(simplify(self._substitute(results[0].value, state)))
+        if registry.is_elementwise(key) and not is_zero(result):
             result = self._broadcast(result, target, inputs)
+        if pre and not is_zero(result):
+            anno.set(result, _PRE, pre)
         return result
 
     def has_tangent(self, atom, state):
@@ -217,7 +234,9 @@ class Forward:
             atom = atom.value
         if isinstance(atom, (gast.Tuple, gast.List)):
             return any(self.has_tangent(a, state) for a in atom.elts)
-        return isinstance(atom, gast.Name) and atom.id in self.varied and state.get(atom.id, ZERO) != ZERO
+        if not isinstance(atom, gast.Name):
+            return False
+        return atom.id in self.varied and state.get(atom.id, ZERO) != ZERO
 
     def linear_rule(self, stmt, key, call, state):
         """The tangent of a call to a function declared ``linear(fn, positions)``
@@ -246,12 +265,14 @@ class Forward:
                 )
         result = None
         for p in positions:
-            if p >= len(args) or isinstance(args[p], gast.Starred) or not self.has_tangent(args[p], state):
+            if p >= len(args) or isinstance(args[p], gast.Starred):
+                continue
+            if not self.has_tangent(args[p], state):
                 continue
             term = n.copy_node(call)
             term.args[p] = n.name(self.tangent(args[p].id))
             result = term if result is None else gast.BinOp(left=result, op=gast.Add(), right=term)
-        return _zero() if result is None else result
+        return zero() if result is None else result
 
     def _broadcast(self, result, target, operands):
         """An elementwise rule's tangent has the broadcast shape of the operands
@@ -276,8 +297,8 @@ class Forward:
             if isinstance(bound, (gast.Tuple, gast.List)):
                 # d[args] of a *args parameter: the tuple of the operands' tangents
                 elts = [self.tangent_atom(elt, state) for elt in bound.elts]
-                if all(_is_zero(e) for e in elts):
-                    return _zero()
+                if all(is_zero(e) for e in elts):
+                    return zero()
                 return gast.Tuple(elts=elts, ctx=gast.Load())
             return self.tangent_atom(bound, state)
 
@@ -297,7 +318,7 @@ class Forward:
             return []
         t_value = self.tangent_atom(value, state)
         current = state.get(base, ZERO)
-        if current == ZERO and _is_zero(t_value):
+        if current == ZERO and is_zero(t_value):
             return []
         t_base = self.tangent(base)
         code = []
@@ -306,25 +327,30 @@ class Forward:
         elif current == LIVE:
             code.append(n.assign(t_base, _helper_call(runtime.copy, n.name(t_base))))
         state[base] = OWNED
-        store = gast.Subscript(value=n.name(t_base), slice=n.copy_node(target.slice), ctx=gast.Store())
-        code.append(n.assign(store, n.const(0.0) if _is_zero(t_value) else t_value))
+        slot = n.copy_node(target.slice)
+        store = gast.Subscript(value=n.name(t_base), slice=slot, ctx=gast.Store())
+        code.append(n.assign(store, n.const(0.0) if is_zero(t_value) else t_value))
         return code
 
     # -- statements with effects -------------------------------------------------
 
     def expr(self, stmt, state):
         call = stmt.value
+        if isinstance(call, gast.Call) and any(kw.arg == "out" for kw in call.keywords):
+            raise UnsupportedConstructError(
+                "out= argument", self.src.location(stmt), "assign the result instead"
+            )
         if _is_push(call):
             (value,) = call.args
-            tangent = self.tangent_atom(value, state) if isinstance(value, gast.Name) else _zero()
-            if _is_zero(tangent):
+            tangent = self.tangent_atom(value, state) if isinstance(value, gast.Name) else zero()
+            if is_zero(tangent):
                 tangent = n.const(0.0)
             push = gast.Expr(value=n.call(n.copy_node(call.func), tangent))
             return [stmt, push]
         if isinstance(call, gast.Call) and _is_helper(call, runtime.add_at):
             acc, index, g = call.args
             t_g = self.tangent_atom(g, state)
-            if _is_zero(t_g):
+            if is_zero(t_g):
                 return [stmt]
             t_acc = self.tangent(acc.id)
             code = [stmt]
@@ -333,11 +359,12 @@ class Forward:
             elif state.get(acc.id) == LIVE:
                 code.append(n.assign(t_acc, _helper_call(runtime.copy, n.name(t_acc))))
             state[acc.id] = OWNED
-            code.append(gast.Expr(value=_helper_call(runtime.add_at, n.name(t_acc), n.copy_node(index), t_g)))
+            update = _helper_call(runtime.add_at, n.name(t_acc), n.copy_node(index), t_g)
+            code.append(gast.Expr(value=update))
             return code
         if isinstance(call, gast.Call) and registry.call_key(call) in registry.NONDIFFERENTIABLE:
             return [stmt]
-        if any(name in self.varied for name in n.load_names(call)):
+        if any(name in self.dependent for name in n.load_names(call)):
             raise UnsupportedConstructError(
                 "a call whose result is discarded, on differentiated values",
                 self.src.location(stmt),
@@ -349,12 +376,12 @@ class Forward:
         target = stmt.targets[0].id
         stack = stmt.value.func.value
         t_target = self.tangent(target)
-        pop_tangent = n.assign(t_target, n.call(gast.Attribute(value=n.copy_node(stack), attr="pop", ctx=gast.Load())))
+        pop_tangent = n.assign(t_target, _pop_call(stack))
         if target in self.varied:
             state[target] = LIVE
             return [pop_tangent, stmt]
         state.pop(target, None)
-        discard = gast.Expr(value=n.call(gast.Attribute(value=n.copy_node(stack), attr="pop", ctx=gast.Load())))
+        discard = gast.Expr(value=_pop_call(stack))
         return [discard, stmt]
 
     # -- control flow --------------------------------------------------------------
@@ -392,10 +419,14 @@ class Forward:
             end = dict(head)
             self.block(stmt.body, end)
             new = _state_join(head, end)
-            new = {k: (LIVE if end.get(k, ZERO) == LIVE or head.get(k) == LIVE else OWNED) for k in new}
+            new = {
+                k: LIVE if LIVE in (end.get(k, ZERO), head.get(k)) else OWNED for k in new
+            }
             if new == head:
                 break
             head = new
+        else:
+            head = {name: LIVE for name in head}
         defined = self.defined.get(id(stmt))
         if defined is not None:
             # names first bound inside the loop get their tangent there
@@ -421,143 +452,13 @@ class Forward:
         state.clear()
         state.update(head)
         if isinstance(stmt, gast.For):
-            node = gast.For(target=stmt.target, iter=stmt.iter, body=body, orelse=[], type_comment=None)
+            node = gast.For(
+                target=stmt.target, iter=stmt.iter, body=body, orelse=[], type_comment=None
+            )
         else:
             node = gast.While(test=stmt.test, body=body, orelse=[])
         anno.copy_from(node, stmt)
         return before + [node]
-
-
-# -- zero simplification ---------------------------------------------------------
-
-
-def _simplify(node, fwd):
-    """Fold zero markers: 0*e -> 0, e+0 -> e, linear(0) -> 0; materialise the rest."""
-    if _is_zero(node):
-        return node
-    if isinstance(node, gast.BinOp):
-        left = _simplify(node.left, fwd)
-        right = _simplify(node.right, fwd)
-        op = type(node.op)
-        lz, rz = _is_zero(left), _is_zero(right)
-        folded = _fold_ones(left, op, right)
-        if folded is not None:
-            return folded
-        if op in (gast.Mult, gast.MatMult):
-            if lz or rz:
-                return _zero()
-        elif op is gast.Div:
-            if lz:
-                return _zero()
-        elif op is gast.Add:
-            if lz:
-                return right
-            if rz:
-                return left
-        elif op is gast.Sub:
-            if rz:
-                return left
-            if lz:
-                return _zero() if rz else gast.UnaryOp(op=gast.USub(), operand=right)
-        node.left = _materialize_zero(left)
-        node.right = _materialize_zero(right)
-        return node
-    if isinstance(node, gast.UnaryOp):
-        operand = _simplify(node.operand, fwd)
-        if _is_zero(operand) and isinstance(node.op, (gast.USub, gast.UAdd)):
-            return operand
-        node.operand = _materialize_zero(operand)
-        return node
-    if isinstance(node, gast.Call):
-        if isinstance(node.func, gast.Attribute):
-            # a method of a zero tangent: templates call only linear methods on tangents
-            func = _simplify(node.func, fwd)
-            if _is_zero(func):
-                return func
-            node.func = func
-        args = [_simplify(a, fwd) for a in node.args]
-        func = registry.call_key(node)
-        positions = registry.LINEAR.get(func, ()) if func is not None else ()
-        if any(p < len(args) and _is_zero(args[p]) for p in positions):
-            return _zero()
-        node.args = [_materialize_zero(a) for a in args]
-        for kw in node.keywords:
-            kw.value = _materialize_zero(_simplify(kw.value, fwd))
-        return node
-    if isinstance(node, gast.Subscript):
-        value = _simplify(node.value, fwd)
-        if _is_zero(value):
-            return value
-        node.value = value
-        return node
-    if isinstance(node, gast.Attribute):
-        value = _simplify(node.value, fwd)
-        if _is_zero(value):
-            return value
-        node.value = value
-        return node
-    for field, value in gast.iter_fields(node):
-        if isinstance(value, gast.AST):
-            setattr(node, field, _materialize_zero(_simplify(value, fwd)))
-        elif isinstance(value, list):
-            setattr(node, field, [_materialize_zero(_simplify(v, fwd)) if isinstance(v, gast.AST) else v for v in value])
-    return node
-
-
-_ARITHMETIC = {
-    gast.Add: lambda a, b: a + b,
-    gast.Sub: lambda a, b: a - b,
-    gast.Mult: lambda a, b: a * b,
-    gast.Div: lambda a, b: a / b,
-    gast.Pow: lambda a, b: a ** b,
-}
-
-
-def _number(node):
-    return isinstance(node, gast.Constant) and type(node.value) in (int, float)
-
-
-def _fold_ones(left, op, right):
-    """Constant arithmetic and ``e * 1``, ``1 * e``, ``e / 1``, ``e ** 1`` -> ``e``,
-    or None when nothing folds."""
-    if _number(left) and _number(right) and op in _ARITHMETIC:
-        try:
-            return n.const(_ARITHMETIC[op](left.value, right.value))
-        except (ArithmeticError, ValueError, OverflowError):
-            return None
-    one_right = _number(right) and right.value == 1
-    if op in (gast.Mult, gast.Div, gast.Pow) and one_right and not _is_zero(left):
-        return left
-    if op is gast.Mult and _number(left) and left.value == 1 and not _is_zero(right):
-        return right
-    return None
-
-
-def _materialize_zero(node):
-    return n.const(0.0) if _is_zero(node) else node
-
-
-# -- arguments left at the template's defaults ----------------------------------
-
-_DEFAULT = "template_default"
-
-
-def _mark_defaults(template, bindings, args, keywords):
-    """Mark the bindings of parameters the call site left at their defaults."""
-    given = template.signature.bind(None, *args, **keywords).arguments
-    for name, node in bindings.items():
-        if name not in given and isinstance(node, gast.Constant):
-            anno.set(node, _DEFAULT, True)
-
-
-def _drop_default_keywords(node):
-    """``np.sum(t_x, axis=None, keepdims=False)`` -> ``np.sum(t_x)``: a keyword
-    argument the template passes on from a parameter the call left at its
-    default is left out (template defaults mirror the function's own)."""
-    for sub in gast.walk(node):
-        if isinstance(sub, gast.Call):
-            sub.keywords = [kw for kw in sub.keywords if not anno.get(kw.value, _DEFAULT, False)]
-    return node
 
 
 # -- helpers -------------------------------------------------------------------------
@@ -575,7 +476,7 @@ def _atoms(nodes):
 
 def _fresh(value):
     """Whether the tangent expression makes a new array (so the tangent may be
-    updated in place). `_simplify` has already folded ``t * 1`` and the like,
+    updated in place). `tangent_algebra.simplify` has already folded ``t * 1`` and the like,
     which the optimizer would otherwise turn into an alias of ``t``."""
     return isinstance(value, (gast.BinOp, gast.UnaryOp))
 
@@ -592,7 +493,7 @@ def _edges(body):
                 edges.append((target.id, analysis.differentiable_inputs(stmt.value)))
             else:  # u[i] = v: the new u depends on v and on the old u
                 edges.append((target.value.id, n.load_names(stmt.value) + [target.value.id]))
-        elif isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Call) and _is_helper(stmt.value, runtime.add_at):
+        elif _is_add_at(stmt):
             acc, _, g = stmt.value.args
             edges.append((acc.id, n.load_names(g) + [acc.id]))
     return edges
@@ -652,6 +553,18 @@ def _is_pop(value):
         and value.func.value.id == naming.STACK
         and not value.args
     )
+
+
+def _is_add_at(stmt):
+    return (
+        isinstance(stmt, gast.Expr)
+        and isinstance(stmt.value, gast.Call)
+        and _is_helper(stmt.value, runtime.add_at)
+    )
+
+
+def _pop_call(stack):
+    return n.call(gast.Attribute(value=n.copy_node(stack), attr="pop", ctx=gast.Load()))
 
 
 def _is_helper(call, helper):

@@ -95,7 +95,7 @@ def _function_callee(fn, prefix=(), keywords=None, dependency=None):
 
 
 def _inlinable(fn):
-    if not isinstance(fn, types.FunctionType) or fn in registry.ADJOINTS:
+    if not isinstance(fn, types.FunctionType) or fn in registry.ADJOINTS or fn in registry.TANGENTS:
         return False
     module = (getattr(fn, "__module__", None) or "").split(".")[0]
     return module not in _NOT_INLINED
@@ -119,7 +119,7 @@ def find_callee(src, call):
     if not is_resolved(value):
         return None
     key = registry.call_key(call)
-    if key in registry.ADJOINTS or key in registry.NONDIFFERENTIABLE:
+    if key in registry.ADJOINTS or key in registry.TANGENTS or key in registry.NONDIFFERENTIABLE:
         return None
     prefix, keywords = (), {}
     if isinstance(value, functools.partial):

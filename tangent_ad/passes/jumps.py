@@ -92,15 +92,14 @@ class LowerJumps:
     # -- statements ----------------------------------------------------------
 
     def stmt(self, stmt, loops):
-        line = anno.get(stmt, "lineno")
         if isinstance(stmt, gast.Break):
             loop = loops[-1]
             out = [n.assign(loop.break_flag(), n.const(True)), n.assign(loop.skip_flag(), n.const(True))]
-            return n.with_lineno(out, line), {loop.skip, loop.brk}
+            return n.with_origin(out, stmt), {loop.skip, loop.brk}
         if isinstance(stmt, gast.Continue):
             loop = loops[-1]
             out = [n.assign(loop.skip_flag(), n.const(True))]
-            return n.with_lineno(out, line), {loop.skip}
+            return n.with_origin(out, stmt), {loop.skip}
         if isinstance(stmt, gast.Return) and self.retval is not None:
             return self._return(stmt, loops)
         if isinstance(stmt, gast.If):
@@ -112,14 +111,13 @@ class LowerJumps:
         return [stmt], set()
 
     def _return(self, stmt, loops):
-        line = anno.get(stmt, "lineno")
         value = stmt.value if stmt.value is not None else n.const(None)
         out = [n.assign(self.retval, value), n.assign(self.returned, n.const(True))]
         flags = {self.returned}
         for loop in loops:
             out += [n.assign(loop.break_flag(), n.const(True)), n.assign(loop.skip_flag(), n.const(True))]
             flags |= {loop.skip, loop.brk}
-        return n.with_lineno(out, line), flags
+        return n.with_origin(out, stmt), flags
 
     def _loop(self, stmt, loops):
         line = anno.get(stmt, "lineno")
@@ -127,7 +125,7 @@ class LowerJumps:
         body, flags = self.block(stmt.body, loops + [loop])
         prelude = []
         if loop.skip is not None:
-            body = n.with_lineno([n.assign(loop.skip, n.const(False))], line) + body
+            body = n.with_origin([n.assign(loop.skip, n.const(False))], stmt) + body
         if loop.brk is not None:
             prelude.append(n.assign(loop.brk, n.const(False)))
             exit_ = n.if_(n.name(loop.brk), [gast.Break()], lineno=line)
@@ -136,11 +134,11 @@ class LowerJumps:
             trips = self.namer.fresh(naming.TRIPS)
             prelude.append(n.assign(trips, n.const(0)))
             increment = n.assign(trips, gast.BinOp(left=n.name(trips), op=gast.Add(), right=n.const(1)))
-            body = n.with_lineno([increment], line) + body
+            body = n.with_origin([increment], stmt) + body
             anno.set(stmt, "trips", trips)
         stmt.body = body
         outer = flags - {loop.skip, loop.brk}
-        return n.with_lineno(prelude, line) + [stmt], outer
+        return n.with_origin(prelude, stmt) + [stmt], outer
 
 
 def _is_jump(stmt):

@@ -12,8 +12,6 @@ the body. A local function used other than by calling it raises
 `UnsupportedConstructError` (in the inliner).
 """
 
-import copy
-
 import gast
 
 from .. import anno

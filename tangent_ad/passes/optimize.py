@@ -290,6 +290,11 @@ def propagate_copies(func, protected):
                 is_compound = isinstance(later, (gast.If, gast.For, gast.While))
                 if is_compound and stops & later_written:
                     break
+                if target in _written_in_place(later):
+                    # writes through the copy stay through the copy: reading the
+                    # buffer under its old name too would make code whose meaning
+                    # depends on aliasing (wrong once differentiated again)
+                    break
                 if target in reads[j]:
                     if isinstance(later, gast.AugAssign):
                         _replace_reads(later.value, target, source)
@@ -302,6 +307,25 @@ def propagate_copies(func, protected):
                     break
 
     block(func.body)
+
+
+def _written_in_place(stmt):
+    """Names whose arrays `stmt` updates in place: ``x[i] = ...``, ``x += ...``
+    (arrays), ``add_at(x, ...)``."""
+    names = set()
+    for node in gast.walk(stmt):
+        if isinstance(node, gast.Assign) and isinstance(node.targets[0], gast.Subscript):
+            base = node.targets[0].value
+            if isinstance(base, gast.Name):
+                names.add(base.id)
+        elif isinstance(node, gast.AugAssign):
+            base = node.target.value if isinstance(node.target, gast.Subscript) else node.target
+            if isinstance(base, gast.Name):
+                names.add(base.id)
+        elif isinstance(node, gast.Call) and node.args and isinstance(node.args[0], gast.Name):
+            if getattr(anno.get(node.func, "inject"), "__name__", "") == "add_at":
+                names.add(node.args[0].id)
+    return names
 
 
 def _reads_name(node, name):

@@ -1,13 +1,20 @@
 """Python containers: appending to a list, building a list of items.
 
-The adjoint of a list is a `SeqAdjoint` (see `tangent_ad.containers`).
+The adjoint of a list is a `SeqAdjoint` (see `tangent_ad.containers`); its
+tangent is a list of the items' tangents.
 """
 
 from ..containers import list_append
-from .registry import adjoint
+from ..tangent_helpers import append_tangent
+from .registry import adjoint, tangent
 
 
 @adjoint(list_append)
 def list_append_(y, items, item):
     d[items] = d[y][:-1]
     d[item] = d[y][-1]
+
+
+@tangent(list_append)
+def list_append_tangent(y, items, item):
+    d[y] = append_tangent(d[items], d[item], items, item)

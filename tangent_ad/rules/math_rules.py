@@ -1,12 +1,14 @@
 """The `math` module: scalar functions on Python floats.
 
 Adjoints call `math` too, so derivatives of scalar code stay scalar code.
+Each function's tangent (forward-mode) rule follows its adjoint: ``d[x]`` is
+the tangent of `x` there, and ``d[y] = ...`` gives the result's.
 """
 
 import math
 
 from ..helpers import unsum_sequence
-from .registry import adjoint, nondifferentiable, scalar_result
+from .registry import adjoint, linear, nondifferentiable, scalar_result, tangent
 
 # ----- Exponentials and logarithms -----
 
@@ -16,9 +18,19 @@ def exp(y, x):
     d[x] = d[y] * y
 
 
+@tangent(math.exp)
+def exp_tangent(y, x):
+    d[y] = d[x] * y
+
+
 @adjoint(math.expm1)
 def expm1(y, x):
     d[x] = d[y] * (y + 1.0)
+
+
+@tangent(math.expm1)
+def expm1_tangent(y, x):
+    d[y] = d[x] * (y + 1.0)
 
 
 @adjoint(math.log)
@@ -27,9 +39,19 @@ def log(y, x, base=math.e):
     d[base] = -d[y] * y / (base * math.log(base))
 
 
+@tangent(math.log)
+def log_tangent(y, x, base=math.e):
+    d[y] = d[x] / (x * math.log(base)) - d[base] * y / (base * math.log(base))
+
+
 @adjoint(math.log2)
 def log2(y, x):
     d[x] = d[y] / (x * math.log(2.0))
+
+
+@tangent(math.log2)
+def log2_tangent(y, x):
+    d[y] = d[x] / (x * math.log(2.0))
 
 
 @adjoint(math.log10)
@@ -37,9 +59,19 @@ def log10(y, x):
     d[x] = d[y] / (x * math.log(10.0))
 
 
+@tangent(math.log10)
+def log10_tangent(y, x):
+    d[y] = d[x] / (x * math.log(10.0))
+
+
 @adjoint(math.log1p)
 def log1p(y, x):
     d[x] = d[y] / (1.0 + x)
+
+
+@tangent(math.log1p)
+def log1p_tangent(y, x):
+    d[y] = d[x] / (1.0 + x)
 
 
 if hasattr(math, "exp2"):  # Python 3.11+
@@ -49,6 +81,11 @@ if hasattr(math, "exp2"):  # Python 3.11+
         d[x] = d[y] * y * math.log(2.0)
 
 
+    @tangent(math.exp2)
+    def exp2_tangent(y, x):
+        d[y] = d[x] * y * math.log(2.0)
+
+
 if hasattr(math, "cbrt"):  # Python 3.11+
 
     @adjoint(math.cbrt)
@@ -56,15 +93,30 @@ if hasattr(math, "cbrt"):  # Python 3.11+
         d[x] = d[y] / (3.0 * y * y)
 
 
+    @tangent(math.cbrt)
+    def cbrt_tangent(y, x):
+        d[y] = d[x] / (3.0 * y * y)
+
+
 @adjoint(math.sqrt)
 def sqrt(y, x):
     d[x] = d[y] * 0.5 / y
+
+
+@tangent(math.sqrt)
+def sqrt_tangent(y, x):
+    d[y] = d[x] * 0.5 / y
 
 
 @adjoint(math.pow)
 def pow_(y, x, p):
     d[x] = d[y] * p * math.pow(x, p - 1.0)
     d[p] = d[y] * y * math.log(x)
+
+
+@tangent(math.pow)
+def pow_tangent(y, x, p):
+    d[y] = d[x] * p * math.pow(x, p - 1.0) + d[p] * y * math.log(x)
 
 
 # ----- Trigonometric and hyperbolic -----
@@ -75,9 +127,19 @@ def sin(y, x):
     d[x] = d[y] * math.cos(x)
 
 
+@tangent(math.sin)
+def sin_tangent(y, x):
+    d[y] = d[x] * math.cos(x)
+
+
 @adjoint(math.cos)
 def cos(y, x):
     d[x] = -d[y] * math.sin(x)
+
+
+@tangent(math.cos)
+def cos_tangent(y, x):
+    d[y] = -d[x] * math.sin(x)
 
 
 @adjoint(math.tan)
@@ -85,9 +147,19 @@ def tan(y, x):
     d[x] = d[y] * (1.0 + y * y)
 
 
+@tangent(math.tan)
+def tan_tangent(y, x):
+    d[y] = d[x] * (1.0 + y * y)
+
+
 @adjoint(math.asin)
 def asin(y, x):
     d[x] = d[y] / math.sqrt(1.0 - x * x)
+
+
+@tangent(math.asin)
+def asin_tangent(y, x):
+    d[y] = d[x] / math.sqrt(1.0 - x * x)
 
 
 @adjoint(math.acos)
@@ -95,9 +167,19 @@ def acos(y, x):
     d[x] = -d[y] / math.sqrt(1.0 - x * x)
 
 
+@tangent(math.acos)
+def acos_tangent(y, x):
+    d[y] = -d[x] / math.sqrt(1.0 - x * x)
+
+
 @adjoint(math.atan)
 def atan(y, x):
     d[x] = d[y] / (1.0 + x * x)
+
+
+@tangent(math.atan)
+def atan_tangent(y, x):
+    d[y] = d[x] / (1.0 + x * x)
 
 
 @adjoint(math.atan2)
@@ -107,9 +189,19 @@ def atan2(y_, y, x):
     d[x] = -d[y_] * y / (x * x + y * y)
 
 
+@tangent(math.atan2)
+def atan2_tangent(y_, y, x):
+    d[y_] = (d[y] * x - d[x] * y) / (x * x + y * y)
+
+
 @adjoint(math.degrees)
 def degrees(y, x):
     d[x] = d[y] * (180.0 / math.pi)
+
+
+@tangent(math.degrees)
+def degrees_tangent(y, x):
+    d[y] = d[x] * (180.0 / math.pi)
 
 
 @adjoint(math.radians)
@@ -117,9 +209,19 @@ def radians(y, x):
     d[x] = d[y] * (math.pi / 180.0)
 
 
+@tangent(math.radians)
+def radians_tangent(y, x):
+    d[y] = d[x] * (math.pi / 180.0)
+
+
 @adjoint(math.sinh)
 def sinh(y, x):
     d[x] = d[y] * math.cosh(x)
+
+
+@tangent(math.sinh)
+def sinh_tangent(y, x):
+    d[y] = d[x] * math.cosh(x)
 
 
 @adjoint(math.cosh)
@@ -127,9 +229,19 @@ def cosh(y, x):
     d[x] = d[y] * math.sinh(x)
 
 
+@tangent(math.cosh)
+def cosh_tangent(y, x):
+    d[y] = d[x] * math.sinh(x)
+
+
 @adjoint(math.tanh)
 def tanh(y, x):
     d[x] = d[y] * (1.0 - y * y)
+
+
+@tangent(math.tanh)
+def tanh_tangent(y, x):
+    d[y] = d[x] * (1.0 - y * y)
 
 
 @adjoint(math.asinh)
@@ -137,14 +249,29 @@ def asinh(y, x):
     d[x] = d[y] / math.sqrt(x * x + 1.0)
 
 
+@tangent(math.asinh)
+def asinh_tangent(y, x):
+    d[y] = d[x] / math.sqrt(x * x + 1.0)
+
+
 @adjoint(math.acosh)
 def acosh(y, x):
     d[x] = d[y] / math.sqrt(x * x - 1.0)
 
 
+@tangent(math.acosh)
+def acosh_tangent(y, x):
+    d[y] = d[x] / math.sqrt(x * x - 1.0)
+
+
 @adjoint(math.atanh)
 def atanh(y, x):
     d[x] = d[y] / (1.0 - x * x)
+
+
+@tangent(math.atanh)
+def atanh_tangent(y, x):
+    d[y] = d[x] / (1.0 - x * x)
 
 
 # ----- Other -----
@@ -156,15 +283,30 @@ def hypot(y, x1, x2):
     d[x2] = d[y] * x2 / y
 
 
+@tangent(math.hypot)
+def hypot_tangent(y, x1, x2):
+    d[y] = (d[x1] * x1 + d[x2] * x2) / y
+
+
 @adjoint(math.fabs)
 def fabs(y, x):
     d[x] = d[y] * math.copysign(1.0, x) * (x != 0.0)
+
+
+@tangent(math.fabs)
+def fabs_tangent(y, x):
+    d[y] = d[x] * math.copysign(1.0, x) * (x != 0.0)
 
 
 @adjoint(math.copysign)
 def copysign(y, x1, x2):
     # y = |x1| sign(x2)
     d[x1] = d[y] * math.copysign(1.0, x1) * math.copysign(1.0, x2) * (x1 != 0.0)
+
+
+@tangent(math.copysign)
+def copysign_tangent(y, x1, x2):
+    d[y] = d[x1] * math.copysign(1.0, x1) * math.copysign(1.0, x2) * (x1 != 0.0)
 
 
 @adjoint(math.fmod)
@@ -174,9 +316,19 @@ def fmod(y, x1, x2):
     d[x2] = -d[y] * math.trunc(x1 / x2)
 
 
+@tangent(math.fmod)
+def fmod_tangent(y, x1, x2):
+    d[y] = d[x1] - d[x2] * math.trunc(x1 / x2)
+
+
 @adjoint(math.erf)
 def erf(y, x):
     d[x] = d[y] * 2.0 / math.sqrt(math.pi) * math.exp(-x * x)
+
+
+@tangent(math.erf)
+def erf_tangent(y, x):
+    d[y] = d[x] * 2.0 / math.sqrt(math.pi) * math.exp(-x * x)
 
 
 @adjoint(math.erfc)
@@ -184,11 +336,23 @@ def erfc(y, x):
     d[x] = -d[y] * 2.0 / math.sqrt(math.pi) * math.exp(-x * x)
 
 
+@tangent(math.erfc)
+def erfc_tangent(y, x):
+    d[y] = -d[x] * 2.0 / math.sqrt(math.pi) * math.exp(-x * x)
+
+
 @adjoint(math.fsum)
 def fsum(y, seq):
     # the adjoint of a sequence is a list, one entry per element
     d[seq] = unsum_sequence(d[y], seq)
 
+
+@tangent(math.fsum)
+def fsum_tangent(y, seq):
+    d[y] = math.fsum(d[seq])
+
+
+linear(math.fsum, math.degrees, math.radians)
 
 nondifferentiable(math.floor, math.ceil, math.trunc, math.isnan, math.isinf, math.isfinite,
                   math.isclose)

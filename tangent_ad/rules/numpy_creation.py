@@ -3,14 +3,16 @@
 Most creation functions depend only on shapes (``zeros_like(x)`` reads x's
 shape, not its values), so no derivative flows through them. Two take
 values: ``full`` / ``full_like`` (the fill value) and ``linspace`` (start and
-stop, which every sample depends on linearly).
+stop, which every sample depends on linearly). Their tangent rules follow
+their adjoints.
 """
 
 import numpy as np
 
 from ..helpers import linspace_adjoint
 from ..runtime import unbroadcast
-from .registry import adjoint, fresh, nondifferentiable
+from ..tangent_helpers import fill_tangent
+from .registry import adjoint, fresh, linear, nondifferentiable, tangent
 
 # ----- Values that flow into the new array -----
 
@@ -21,9 +23,19 @@ def full(y, shape, fill_value, dtype=None, order="C"):
     d[fill_value] = unbroadcast(d[y], fill_value)
 
 
+@tangent(np.full)
+def full_tangent(y, shape, fill_value, dtype=None, order="C"):
+    d[y] = fill_tangent(d[fill_value], y)
+
+
 @adjoint(np.full_like)
 def full_like(y, a, fill_value, dtype=None, order="K", subok=True, shape=None):
     d[fill_value] = unbroadcast(d[y], fill_value)
+
+
+@tangent(np.full_like)
+def full_like_tangent(y, a, fill_value, dtype=None, order="K", subok=True, shape=None):
+    d[y] = fill_tangent(d[fill_value], y)
 
 
 @adjoint(np.linspace)
@@ -32,6 +44,16 @@ def linspace(y, start, stop, num=50, endpoint=True, retstep=False, dtype=None, a
     d[start] = linspace_adjoint(d[y], start, stop, num, endpoint, retstep, axis, 0)
     d[stop] = linspace_adjoint(d[y], start, stop, num, endpoint, retstep, axis, 1)
 
+
+@tangent(np.linspace)
+def linspace_tangent(y, start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0):
+    # linspace is linear in (start, stop) together
+    d[y] = np.linspace(d[start], d[stop], num, endpoint, retstep, axis=axis)
+
+
+linear(fill_tangent)
+# linear in the adjoint; start and stop are read for their shape only
+linear(linspace_adjoint)
 
 # ----- Shapes only -----
 

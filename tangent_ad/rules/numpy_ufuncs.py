@@ -2,13 +2,18 @@
 
 Unary ufuncs keep their input's shape, so their adjoints need no
 un-broadcasting; binary ones un-broadcast each operand's adjoint once.
+Each function's tangent (forward-mode) rule follows its adjoint; forward mode
+broadcasts an elementwise tangent to the result's shape where a term with a
+zero tangent has dropped an operand (``t_x`` for ``x + b``).
 """
 
 import numpy as np
 
-from ..helpers import clip_inside, either, sign_of_real
+from ..helpers import clip_inside, either, sign_of_real, sinc_curvature, sinc_slope
 from ..runtime import unbroadcast
-from .registry import adjoint, elementwise, method, nondifferentiable, scalar_result, fresh
+from .registry import (
+    adjoint, elementwise, fresh, linear, method, nondifferentiable, scalar_result, tangent,
+)
 
 # ----- Exponentials and logarithms -----
 
@@ -18,9 +23,19 @@ def exp(y, x):
     d[x] = d[y] * y
 
 
+@tangent(np.exp)
+def exp_tangent(y, x):
+    d[y] = d[x] * y
+
+
 @adjoint(np.exp2)
 def exp2(y, x):
     d[x] = d[y] * y * np.log(2.0)
+
+
+@tangent(np.exp2)
+def exp2_tangent(y, x):
+    d[y] = d[x] * y * np.log(2.0)
 
 
 @adjoint(np.expm1)
@@ -28,9 +43,19 @@ def expm1(y, x):
     d[x] = d[y] * (y + 1.0)
 
 
+@tangent(np.expm1)
+def expm1_tangent(y, x):
+    d[y] = d[x] * (y + 1.0)
+
+
 @adjoint(np.log)
 def log(y, x):
     d[x] = d[y] / x
+
+
+@tangent(np.log)
+def log_tangent(y, x):
+    d[y] = d[x] / x
 
 
 @adjoint(np.log2)
@@ -38,9 +63,19 @@ def log2(y, x):
     d[x] = d[y] / (x * np.log(2.0))
 
 
+@tangent(np.log2)
+def log2_tangent(y, x):
+    d[y] = d[x] / (x * np.log(2.0))
+
+
 @adjoint(np.log10)
 def log10(y, x):
     d[x] = d[y] / (x * np.log(10.0))
+
+
+@tangent(np.log10)
+def log10_tangent(y, x):
+    d[y] = d[x] / (x * np.log(10.0))
 
 
 @adjoint(np.log1p)
@@ -48,9 +83,19 @@ def log1p(y, x):
     d[x] = d[y] / (1.0 + x)
 
 
+@tangent(np.log1p)
+def log1p_tangent(y, x):
+    d[y] = d[x] / (1.0 + x)
+
+
 @adjoint(np.sqrt)
 def sqrt(y, x):
     d[x] = d[y] * 0.5 / y
+
+
+@tangent(np.sqrt)
+def sqrt_tangent(y, x):
+    d[y] = d[x] * 0.5 / y
 
 
 @adjoint(np.cbrt)
@@ -58,9 +103,19 @@ def cbrt(y, x):
     d[x] = d[y] / (3.0 * y * y)
 
 
+@tangent(np.cbrt)
+def cbrt_tangent(y, x):
+    d[y] = d[x] / (3.0 * y * y)
+
+
 @adjoint(np.square)
 def square(y, x):
     d[x] = d[y] * 2.0 * x
+
+
+@tangent(np.square)
+def square_tangent(y, x):
+    d[y] = d[x] * 2.0 * x
 
 
 @adjoint(np.reciprocal)
@@ -68,14 +123,29 @@ def reciprocal(y, x):
     d[x] = -d[y] * y * y
 
 
+@tangent(np.reciprocal)
+def reciprocal_tangent(y, x):
+    d[y] = -d[x] * y * y
+
+
 @adjoint(np.negative)
 def negative(y, x):
     d[x] = -d[y]
 
 
+@tangent(np.negative)
+def negative_tangent(y, x):
+    d[y] = -d[x]
+
+
 @adjoint(np.positive)
 def positive(y, x):
     d[x] = d[y]
+
+
+@tangent(np.positive)
+def positive_tangent(y, x):
+    d[y] = np.positive(d[x])
 
 
 @adjoint(np.abs)
@@ -84,9 +154,19 @@ def abs_(y, x):
     d[x] = d[y] * sign_of_real(x)
 
 
+@tangent(np.abs)
+def abs_tangent(y, x):
+    d[y] = d[x] * sign_of_real(x)
+
+
 @adjoint(np.fabs)
 def fabs(y, x):
     d[x] = d[y] * np.sign(x)
+
+
+@tangent(np.fabs)
+def fabs_tangent(y, x):
+    d[y] = d[x] * np.sign(x)
 
 
 # ----- Trigonometric -----
@@ -97,9 +177,19 @@ def sin(y, x):
     d[x] = d[y] * np.cos(x)
 
 
+@tangent(np.sin)
+def sin_tangent(y, x):
+    d[y] = d[x] * np.cos(x)
+
+
 @adjoint(np.cos)
 def cos(y, x):
     d[x] = -d[y] * np.sin(x)
+
+
+@tangent(np.cos)
+def cos_tangent(y, x):
+    d[y] = -d[x] * np.sin(x)
 
 
 @adjoint(np.tan)
@@ -107,9 +197,19 @@ def tan(y, x):
     d[x] = d[y] * (1.0 + y * y)
 
 
+@tangent(np.tan)
+def tan_tangent(y, x):
+    d[y] = d[x] * (1.0 + y * y)
+
+
 @adjoint(np.arcsin)
 def arcsin(y, x):
     d[x] = d[y] / np.sqrt(1.0 - x * x)
+
+
+@tangent(np.arcsin)
+def arcsin_tangent(y, x):
+    d[y] = d[x] / np.sqrt(1.0 - x * x)
 
 
 @adjoint(np.arccos)
@@ -117,9 +217,19 @@ def arccos(y, x):
     d[x] = -d[y] / np.sqrt(1.0 - x * x)
 
 
+@tangent(np.arccos)
+def arccos_tangent(y, x):
+    d[y] = -d[x] / np.sqrt(1.0 - x * x)
+
+
 @adjoint(np.arctan)
 def arctan(y, x):
     d[x] = d[y] / (1.0 + x * x)
+
+
+@tangent(np.arctan)
+def arctan_tangent(y, x):
+    d[y] = d[x] / (1.0 + x * x)
 
 
 @adjoint(np.deg2rad, np.radians)
@@ -127,15 +237,36 @@ def deg2rad(y, x):
     d[x] = d[y] * (np.pi / 180.0)
 
 
+@tangent(np.deg2rad, np.radians)
+def deg2rad_tangent(y, x):
+    d[y] = d[x] * (np.pi / 180.0)
+
+
 @adjoint(np.rad2deg, np.degrees)
 def rad2deg(y, x):
     d[x] = d[y] * (180.0 / np.pi)
 
 
+@tangent(np.rad2deg, np.degrees)
+def rad2deg_tangent(y, x):
+    d[y] = d[x] * (180.0 / np.pi)
+
+
 @adjoint(np.sinc)
 def sinc(y, x):
     # sinc(x) = sin(pi x) / (pi x);  d/dx = (cos(pi x) - sinc(x)) / x, 0 at x = 0
-    d[x] = d[y] * np.where(x == 0, 0.0, (np.cos(np.pi * x) - y) / np.where(x == 0, 1.0, x))
+    d[x] = d[y] * sinc_slope(x)
+
+
+@tangent(np.sinc)
+def sinc_tangent(y, x):
+    d[y] = d[x] * sinc_slope(x)
+
+
+@tangent(sinc_slope)
+def sinc_slope_tangent(y, x):
+    # sinc''(x) = -pi sin(pi x) / x - 2 sinc'(x) / x, -pi^2 / 3 at x = 0
+    d[y] = d[x] * sinc_curvature(x)
 
 
 # ----- Hyperbolic -----
@@ -146,9 +277,19 @@ def sinh(y, x):
     d[x] = d[y] * np.cosh(x)
 
 
+@tangent(np.sinh)
+def sinh_tangent(y, x):
+    d[y] = d[x] * np.cosh(x)
+
+
 @adjoint(np.cosh)
 def cosh(y, x):
     d[x] = d[y] * np.sinh(x)
+
+
+@tangent(np.cosh)
+def cosh_tangent(y, x):
+    d[y] = d[x] * np.sinh(x)
 
 
 @adjoint(np.tanh)
@@ -156,9 +297,19 @@ def tanh(y, x):
     d[x] = d[y] * (1.0 - y * y)
 
 
+@tangent(np.tanh)
+def tanh_tangent(y, x):
+    d[y] = d[x] * (1.0 - y * y)
+
+
 @adjoint(np.arcsinh)
 def arcsinh(y, x):
     d[x] = d[y] / np.sqrt(x * x + 1.0)
+
+
+@tangent(np.arcsinh)
+def arcsinh_tangent(y, x):
+    d[y] = d[x] / np.sqrt(x * x + 1.0)
 
 
 @adjoint(np.arccosh)
@@ -166,9 +317,19 @@ def arccosh(y, x):
     d[x] = d[y] / np.sqrt(x * x - 1.0)
 
 
+@tangent(np.arccosh)
+def arccosh_tangent(y, x):
+    d[y] = d[x] / np.sqrt(x * x - 1.0)
+
+
 @adjoint(np.arctanh)
 def arctanh(y, x):
     d[x] = d[y] / (1.0 - x * x)
+
+
+@tangent(np.arctanh)
+def arctanh_tangent(y, x):
+    d[y] = d[x] / (1.0 - x * x)
 
 
 # ----- Binary ufuncs -----
@@ -180,10 +341,20 @@ def add(y, x1, x2):
     d[x2] = unbroadcast(d[y], x2)
 
 
+@tangent(np.add)
+def add_tangent(y, x1, x2):
+    d[y] = d[x1] + d[x2]
+
+
 @adjoint(np.subtract)
 def subtract(y, x1, x2):
     d[x1] = unbroadcast(d[y], x1)
     d[x2] = unbroadcast(-d[y], x2)
+
+
+@tangent(np.subtract)
+def subtract_tangent(y, x1, x2):
+    d[y] = d[x1] - d[x2]
 
 
 @adjoint(np.multiply)
@@ -192,10 +363,20 @@ def multiply(y, x1, x2):
     d[x2] = unbroadcast(d[y] * x1, x2)
 
 
+@tangent(np.multiply)
+def multiply_tangent(y, x1, x2):
+    d[y] = d[x1] * x2 + x1 * d[x2]
+
+
 @adjoint(np.divide, np.true_divide)
 def divide(y, x1, x2):
     d[x1] = unbroadcast(d[y] / x2, x1)
     d[x2] = unbroadcast(-d[y] * y / x2, x2)
+
+
+@tangent(np.divide, np.true_divide)
+def divide_tangent(y, x1, x2):
+    d[y] = (d[x1] - y * d[x2]) / x2
 
 
 @adjoint(np.power)
@@ -205,10 +386,20 @@ def power(y, x1, x2):
     d[x2] = unbroadcast(d[y] * y * np.log(np.where(x1 > 0, x1, 1)), x2)
 
 
+@tangent(np.power)
+def power_tangent(y, x1, x2):
+    d[y] = d[x1] * x2 * x1 ** (x2 - 1) + d[x2] * y * np.log(np.where(x1 > 0, x1, 1))
+
+
 @adjoint(np.float_power)
 def float_power(y, x1, x2):
     d[x1] = unbroadcast(d[y] * x2 * np.float_power(x1, x2 - 1), x1)
     d[x2] = unbroadcast(d[y] * y * np.log(np.where(x1 > 0, x1, 1)), x2)
+
+
+@tangent(np.float_power)
+def float_power_tangent(y, x1, x2):
+    d[y] = d[x1] * x2 * np.float_power(x1, x2 - 1) + d[x2] * y * np.log(np.where(x1 > 0, x1, 1))
 
 
 @adjoint(np.maximum)
@@ -218,10 +409,20 @@ def maximum(y, x1, x2):
     d[x2] = unbroadcast(d[y] * ((x2 > x1) + 0.5 * (x1 == x2)), x2)
 
 
+@tangent(np.maximum)
+def maximum_tangent(y, x1, x2):
+    d[y] = d[x1] * ((x1 > x2) + 0.5 * (x1 == x2)) + d[x2] * ((x2 > x1) + 0.5 * (x1 == x2))
+
+
 @adjoint(np.minimum)
 def minimum(y, x1, x2):
     d[x1] = unbroadcast(d[y] * ((x1 < x2) + 0.5 * (x1 == x2)), x1)
     d[x2] = unbroadcast(d[y] * ((x2 < x1) + 0.5 * (x1 == x2)), x2)
+
+
+@tangent(np.minimum)
+def minimum_tangent(y, x1, x2):
+    d[y] = d[x1] * ((x1 < x2) + 0.5 * (x1 == x2)) + d[x2] * ((x2 < x1) + 0.5 * (x1 == x2))
 
 
 @adjoint(np.fmax)
@@ -230,16 +431,37 @@ def fmax(y, x1, x2):
     d[x2] = unbroadcast(d[y] * ((x2 > x1) + 0.5 * (x1 == x2) + np.isnan(x1)), x2)
 
 
+@tangent(np.fmax)
+def fmax_tangent(y, x1, x2):
+    d[y] = (
+        d[x1] * ((x1 > x2) + 0.5 * (x1 == x2) + np.isnan(x2))
+        + d[x2] * ((x2 > x1) + 0.5 * (x1 == x2) + np.isnan(x1))
+    )
+
+
 @adjoint(np.fmin)
 def fmin(y, x1, x2):
     d[x1] = unbroadcast(d[y] * ((x1 < x2) + 0.5 * (x1 == x2) + np.isnan(x2)), x1)
     d[x2] = unbroadcast(d[y] * ((x2 < x1) + 0.5 * (x1 == x2) + np.isnan(x1)), x2)
 
 
+@tangent(np.fmin)
+def fmin_tangent(y, x1, x2):
+    d[y] = (
+        d[x1] * ((x1 < x2) + 0.5 * (x1 == x2) + np.isnan(x2))
+        + d[x2] * ((x2 < x1) + 0.5 * (x1 == x2) + np.isnan(x1))
+    )
+
+
 @adjoint(np.hypot)
 def hypot(y, x1, x2):
     d[x1] = unbroadcast(d[y] * x1 / y, x1)
     d[x2] = unbroadcast(d[y] * x2 / y, x2)
+
+
+@tangent(np.hypot)
+def hypot_tangent(y, x1, x2):
+    d[y] = (d[x1] * x1 + d[x2] * x2) / y
 
 
 @adjoint(np.arctan2)
@@ -249,16 +471,31 @@ def arctan2(y, x1, x2):
     d[x2] = unbroadcast(-d[y] * x1 / (x1 * x1 + x2 * x2), x2)
 
 
+@tangent(np.arctan2)
+def arctan2_tangent(y, x1, x2):
+    d[y] = (d[x1] * x2 - d[x2] * x1) / (x1 * x1 + x2 * x2)
+
+
 @adjoint(np.logaddexp)
 def logaddexp(y, x1, x2):
     d[x1] = unbroadcast(d[y] * np.exp(x1 - y), x1)
     d[x2] = unbroadcast(d[y] * np.exp(x2 - y), x2)
 
 
+@tangent(np.logaddexp)
+def logaddexp_tangent(y, x1, x2):
+    d[y] = d[x1] * np.exp(x1 - y) + d[x2] * np.exp(x2 - y)
+
+
 @adjoint(np.logaddexp2)
 def logaddexp2(y, x1, x2):
     d[x1] = unbroadcast(d[y] * np.exp2(x1 - y), x1)
     d[x2] = unbroadcast(d[y] * np.exp2(x2 - y), x2)
+
+
+@tangent(np.logaddexp2)
+def logaddexp2_tangent(y, x1, x2):
+    d[y] = d[x1] * np.exp2(x1 - y) + d[x2] * np.exp2(x2 - y)
 
 
 @adjoint(np.mod)
@@ -268,6 +505,11 @@ def mod(y, x1, x2):
     d[x2] = unbroadcast(-d[y] * np.floor_divide(x1, x2), x2)
 
 
+@tangent(np.mod)
+def mod_tangent(y, x1, x2):
+    d[y] = d[x1] - d[x2] * np.floor_divide(x1, x2)
+
+
 @adjoint(np.fmod)
 def fmod(y, x1, x2):
     # y = x1 - x2 * trunc(x1 / x2)
@@ -275,10 +517,20 @@ def fmod(y, x1, x2):
     d[x2] = unbroadcast(-d[y] * np.trunc(x1 / x2), x2)
 
 
+@tangent(np.fmod)
+def fmod_tangent(y, x1, x2):
+    d[y] = d[x1] - d[x2] * np.trunc(x1 / x2)
+
+
 @adjoint(np.copysign)
 def copysign(y, x1, x2):
     # y = |x1| sign(x2): the adjoint of x1 flips where the signs differ
     d[x1] = unbroadcast(d[y] * np.sign(x1) * np.sign(y), x1)
+
+
+@tangent(np.copysign)
+def copysign_tangent(y, x1, x2):
+    d[y] = d[x1] * np.sign(x1) * np.sign(y)
 
 
 # ----- Selection -----
@@ -288,6 +540,11 @@ def copysign(y, x1, x2):
 def where(y, condition, x, y_):
     d[x] = unbroadcast(np.where(condition, d[y], 0.0), x)
     d[y_] = unbroadcast(np.where(condition, 0.0, d[y]), y_)
+
+
+@tangent(np.where)
+def where_tangent(y, condition, x, y_):
+    d[y] = np.where(condition, d[x], d[y_])
 
 
 @adjoint(np.clip)
@@ -304,6 +561,17 @@ def clip(y, a, a_min=None, a_max=None, out=None, *, min=None, max=None):
     d[max] = unbroadcast(d[y] * (a > high), max)
 
 
+@tangent(np.clip)
+def clip_tangent(y, a, a_min=None, a_max=None, out=None, *, min=None, max=None):
+    d[y] = (
+        d[a] * clip_inside(a, either(a_min, min), either(a_max, max))
+        + d[a_min] * (a < either(a_min, min))
+        + d[a_max] * (a > either(a_max, max))
+        + d[min] * (a < either(a_min, min))
+        + d[max] * (a > either(a_max, max))
+    )
+
+
 # ----- Zero derivative -----
 
 nondifferentiable(
@@ -314,6 +582,15 @@ nondifferentiable(
     np.heaviside, ("method", "round"),
 )
 method("clip", np.clip)
+linear(np.negative, np.positive, np.deg2rad, np.rad2deg)
+linear(np.multiply, positions=(0, 1))
+
+# ----- Helpers the adjoints above call (forward over reverse: Hessians) -----
+
+
+@tangent(either)
+def either_tangent(y, first, second):
+    d[y] = d[first] if first is not None else d[second]
 
 _UNARY = [
     np.exp, np.exp2, np.expm1, np.log, np.log2, np.log10, np.log1p, np.sqrt, np.cbrt,

@@ -95,10 +95,14 @@ def scalar_result(kind, *fns):
 
 
 def linear(*fns, positions=(0,)):
-    """Declare `fns` linear in the arguments at `positions` (zero there makes
-    the result zero), so forward mode drops a term whose tangent is zero."""
+    """Declare `fns` linear in the arguments at `positions` (multilinear when
+    several: zero at any of them makes the result zero), so forward mode drops
+    a call whose argument there has a zero tangent. A function without a
+    tangent rule gets one from this: the sum over `positions` of the call with
+    that argument replaced by its tangent."""
     for fn in fns:
         LINEAR[fn] = tuple(positions)
+    _version[0] += 1
 
 
 ELEMENTWISE = set()

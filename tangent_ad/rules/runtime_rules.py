@@ -54,11 +54,6 @@ def structure_like_(y, g, x):
     d[y] = containers.structure_like(d[g], x)
 
 
-@tangent(containers.list_append)
-def list_append_(y, items, item):
-    d[y] = containers.list_append(d[items], d[item])
-
-
 linear(unbroadcast, unreduce, copy, unindex, zero_at, untranspose, containers.structure_like)
 
 # ----- Bilinear: the adjoint and the other operand -----

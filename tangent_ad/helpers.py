@@ -91,6 +91,11 @@ def cast_adjoint(g, dtype):
 # ----- Reductions -----
 
 
+def logistic(t):
+    """1 / (1 + exp(-t)), computed stably as (1 + tanh(t / 2)) / 2."""
+    return 0.5 + 0.5 * numpy.tanh(0.5 * t)
+
+
 def sinc_slope(x):
     """d sinc(x) / dx = (cos(pi x) - sinc(x)) / x, and 0 at x = 0."""
     safe = numpy.where(x == 0, 1.0, x)

@@ -39,6 +39,7 @@ def optimize(func, protected=frozenset(), keep=frozenset()):
         fold_constants(func, protected)
         trim_default_arguments(func)
         coalesce_copies(func, protected)
+        elide_array_copies(func, protected)
         propagate_copies(func, protected)
         eliminate_dead_code(func, keep)
         substitute_single_uses(func, protected)
@@ -226,6 +227,54 @@ def _is_copy(stmt, protected):
         and (isinstance(stmt.value, gast.Name) or _number(stmt.value))
         and stmt.targets[0].id not in protected
     )
+
+
+def elide_array_copies(func, protected):
+    """``t = copy(a[s])`` -> ``t = a[s]`` (a view) when every read of `t`
+    comes before anything writes into `a` in place, and `t` is only read
+    inside expressions (never handed on as itself)."""
+    from .. import runtime
+
+    uses = {}
+    for node in gast.walk(func):
+        if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
+            uses[node.id] = uses.get(node.id, 0) + 1
+
+    def block(stmts):
+        for i, stmt in enumerate(stmts):
+            for field in ("body", "orelse"):
+                if getattr(stmt, field, None):
+                    block(getattr(stmt, field))
+            if not (
+                isinstance(stmt, gast.Assign)
+                and isinstance(stmt.targets[0], gast.Name)
+                and stmt.targets[0].id not in protected
+                and isinstance(stmt.value, gast.Call)
+                and anno.get(stmt.value.func, "inject") is runtime.copy
+                and len(stmt.value.args) == 1
+                and isinstance(stmt.value.args[0], gast.Subscript)
+                and isinstance(stmt.value.args[0].value, gast.Name)
+            ):
+                continue
+            name, base = stmt.targets[0].id, stmt.value.args[0].value.id
+            seen = 0
+            for later in stmts[i + 1:]:
+                if isinstance(later, (gast.If, gast.For, gast.While, gast.Return)):
+                    break
+                if _reads_name(later, name):
+                    if isinstance(later, gast.Assign) and _is_bare(later.value, name):
+                        break  # handed on: its later readers are not checked
+                    seen += sum(1 for sub in gast.walk(later) if isinstance(sub, gast.Name) and sub.id == name)
+                if base in _written_in_place(later) or name in _written_in_place(later):
+                    break
+            if seen and seen == uses.get(name):
+                stmt.value = stmt.value.args[0]
+
+    block(func.body)
+
+
+def _is_bare(value, name):
+    return isinstance(value, gast.Name) and value.id == name
 
 
 def coalesce_copies(func, protected):

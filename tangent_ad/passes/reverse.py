@@ -271,8 +271,29 @@ class Reverse:
                     )
             else:
                 code.append(self._substitute_adjoints(item))
-        code = [self._shape_donors(self._rematerialize(stmt_, stmt)) for stmt_ in code]
+        code = [self._shape_donors(self._rematerialize(self._static_products(stmt_), stmt)) for stmt_ in code]
         return code
+
+    def _static_products(self, node):
+        """matmul_lhs(g, a, b) -> g @ b.T and matmul_rhs(g, a, b) -> a.T @ g
+        when a and b are known to be matrices: the product a person writes."""
+        known = getattr(self, "shapes", {})
+
+        def matrix(arg):
+            shape = known.get(arg.id) if isinstance(arg, gast.Name) else None
+            return shape is not None and len(shape) == 2
+
+        def rewrite(sub):
+            for helper, side in ((helpers.matmul_lhs, "lhs"), (helpers.matmul_rhs, "rhs")):
+                if _is_helper_call(sub, helper) and len(sub.args) == 3:
+                    g, a, b = sub.args
+                    if matrix(a) and matrix(b):
+                        if side == "lhs":
+                            return gast.BinOp(left=g, op=gast.MatMult(), right=n.attr(n.copy_node(b), "T"))
+                        return gast.BinOp(left=n.attr(n.copy_node(a), "T"), op=gast.MatMult(), right=g)
+            return sub
+
+        return _rewrite(node, rewrite)
 
     def _hand_over(self, expanded, owned):
         """The one accumulation that receives the result's adjoint unchanged,

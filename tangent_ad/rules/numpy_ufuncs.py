@@ -9,7 +9,7 @@ zero tangent has dropped an operand (``t_x`` for ``x + b``).
 
 import numpy as np
 
-from ..helpers import clip_inside, either, sign_of_real, sinc_curvature, sinc_slope
+from ..helpers import clip_inside, either, logistic, sign_of_real, sinc_curvature, sinc_slope
 from ..runtime import unbroadcast
 from .registry import (
     adjoint, elementwise, fresh, linear, method, nondifferentiable, scalar_result, tangent,
@@ -478,13 +478,19 @@ def arctan2_tangent(y, x1, x2):
 
 @adjoint(np.logaddexp)
 def logaddexp(y, x1, x2):
-    d[x1] = unbroadcast(d[y] * np.exp(x1 - y), x1)
-    d[x2] = unbroadcast(d[y] * np.exp(x2 - y), x2)
+    # d/dx1 log(e^x1 + e^x2) = e^x1 / (e^x1 + e^x2) = logistic(x1 - x2): no need of y
+    d[x1] = unbroadcast(d[y] * logistic(x1 - x2), x1)
+    d[x2] = unbroadcast(d[y] * logistic(x2 - x1), x2)
 
 
 @tangent(np.logaddexp)
 def logaddexp_tangent(y, x1, x2):
-    d[y] = d[x1] * np.exp(x1 - y) + d[x2] * np.exp(x2 - y)
+    d[y] = d[x1] * logistic(x1 - x2) + d[x2] * logistic(x2 - x1)
+
+
+@tangent(logistic)
+def logistic_tangent(y, t):
+    d[y] = d[t] * y * (1.0 - y)
 
 
 @adjoint(np.logaddexp2)

@@ -101,6 +101,30 @@ def insert_pushes(stmts, saves, elements, modes, scalars):
     return out
 
 
+def increments_in_place(stmts, rev):
+    """``u[s] = u[s] + r`` on an array becomes ``u[s] += r`` in the primal:
+    the same values, without a temporary and a copy back."""
+    known = getattr(rev, "shapes", {})
+    out = []
+    for stmt in stmts:
+        for field in ("body", "orelse"):
+            if getattr(stmt, field, None):
+                setattr(stmt, field, increments_in_place(getattr(stmt, field), rev))
+        if (
+            isinstance(stmt, gast.Assign)
+            and isinstance(stmt.targets[0], gast.Subscript)
+            and known.get(stmt.targets[0].value.id)  # an array of known shape
+        ):
+            found = rev._increment_of(stmt)
+            if found is not None:
+                rest, sign = found
+                op = gast.Add() if sign > 0 else gast.Sub()
+                target = n.copy_node(stmt.targets[0])
+                stmt = anno.copy_from(gast.AugAssign(target=target, op=op, value=n.copy_node(rest)), stmt)
+        out.append(stmt)
+    return out
+
+
 def _push(value):
     return gast.Expr(value=n.call(n.attr(naming.STACK, "push"), value))
 
@@ -120,6 +144,7 @@ def assemble(rev, primal, adjoint, returns, mode, name):
     primal_by_id = {id(stmt): stmt for stmt in all_statements(func.body)}
     adjoint = resolve(adjoint, primal_by_id, saves, elements, dead)
     primal = insert_pushes(primal, saves, elements, rev.modes, rev.scalars)
+    primal = increments_in_place(primal, rev)
 
     prologue = []
     if saves or elements:

@@ -493,10 +493,40 @@ class Reverse:
                 summed_axes, keepdims = axes
                 if not summed_axes:
                     return node.args[0]
+                if atom.id in self.scalars:
+                    dot = self._as_dot(node.args[0], target)
+                    if dot is not None:
+                        return dot
                 return _sum_over(node.args[0], summed_axes, keepdims, atom.id in self.scalars)
             return node
 
         return _rewrite(value, simplify)
+
+    def _as_dot(self, product, target):
+        """sum(g * x) of two arrays shaped like the result: one dot product
+        (``g @ x`` for vectors, ``np.vdot(g, x)`` otherwise)."""
+        known = getattr(self, "shapes", {})
+        shape = known.get(target)
+        if not (
+            shape
+            and isinstance(product, gast.BinOp)
+            and isinstance(product.op, gast.Mult)
+            and isinstance(product.left, gast.Name)
+            and isinstance(product.right, gast.Name)
+        ):
+            return None
+        factors = [product.left, product.right]
+        for factor in factors:
+            is_adjoint = factor.id == self.namer.adjoint(target)
+            if not is_adjoint and known.get(factor.id) != shape:
+                return None
+        if len(shape) == 1:
+            return gast.BinOp(left=factors[0], op=gast.MatMult(), right=factors[1])
+        func = n.name("np")
+        import numpy
+
+        anno.set(func, "inject", numpy)
+        return n.call(n.attr(func, "vdot"), *factors)
 
     def accumulate(self, atom, value, state, fresh):
         """Code adding `value` into the adjoint of `atom`."""
@@ -931,13 +961,9 @@ def _subscript_bases(stmt):
 
 
 def _sum_over(value, axes, keepdims, to_scalar):
-    """``value.sum(axis=...)`` (a fresh array), or ``np.sum(value)`` for a scalar."""
+    """``value.sum(axis=...)`` (a fresh array), or ``value.sum()`` for a scalar."""
     if to_scalar:
-        func = n.name("np")
-        import numpy
-
-        anno.set(func, "inject", numpy)
-        return n.call(n.attr(func, "sum"), value)
+        return gast.Call(func=gast.Attribute(value=value, attr="sum", ctx=gast.Load()), args=[], keywords=[])
     axis = n.const(axes[0]) if len(axes) == 1 else gast.Tuple(elts=[n.const(a) for a in axes], ctx=gast.Load())
     keywords = [gast.keyword(arg="axis", value=axis)]
     if keepdims:

@@ -83,6 +83,10 @@ class _Fold(gast.NodeTransformer):
         op = type(node.op)
         if op is gast.Pow and _is_one(node.right):
             return node.left
+        if op in (gast.Add, gast.Sub) and _is_zero(node.right):
+            return node.left  # x - 0.0 -> x
+        if op is gast.Add and _is_zero(node.left):
+            return node.right
         if (
             op in (gast.Mult, gast.Div)
             and _number(node.right)
@@ -134,6 +138,10 @@ def _without_leading_negation(node):
             node.left = left
             return node
     return None
+
+
+def _is_zero(node):
+    return _number(node) and node.value == 0
 
 
 def _is_one(node):

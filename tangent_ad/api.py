@@ -101,6 +101,17 @@ def _kind(value):
         return found
 
 
+def _plain_key(args):
+    """The look-up key of a call without arrays: its argument types (the
+    short forms for one and two arguments are several times cheaper)."""
+    n = len(args)
+    if n == 1:
+        return type(args[0])
+    if n == 2:
+        return (type(args[0]), type(args[1]))
+    return tuple(map(type, args))
+
+
 def _located(err, fn):
     """The same error, pointing at `fn`'s definition."""
     code = fn.__code__
@@ -118,7 +129,8 @@ class Derivative:
         self.optimize = optimize
         self.verbose = verbose
         self._variants = {}
-        self._by_types = {}
+        self._by_types = {}  # argument shapes / types -> generated function
+        self._by_plain_types = {}  # the same for calls without array arguments
         self._literals = frozenset()
         self._extra = self._trailing()
         self._dependencies = ()
@@ -174,6 +186,7 @@ class Derivative:
         """Regenerate after a callee changed: a stale derivative is never run."""
         self._variants.clear()
         self._by_types.clear()
+        self._by_plain_types.clear()
         if self.generic is not None:
             self.generic = self._generate(frozenset())
 
@@ -210,6 +223,10 @@ class Derivative:
             kinds = self._kinds(args, {})
             function = self._variants.get(kinds) or self._generate(kinds).function
             self._by_types[key] = function
+        if not any(hasattr(a, "shape") for a in args):
+            # scalars and containers: the types alone are the key (cheaper
+            # than asking each argument for a shape it does not have)
+            self._by_plain_types[_plain_key(args)] = function
         return function
 
     def __call__(self, *args, **kwargs):
@@ -217,7 +234,9 @@ class Derivative:
             self._refresh()
         if self._extra:
             return self._call_with_trailing(args, kwargs)
-        function = None if kwargs else self._by_types.get(tuple([getattr(a, "shape", type(a)) for a in args]))
+        n = len(args)  # _plain_key, written out: this is the per-call cost
+        key = type(args[0]) if n == 1 else (type(args[0]), type(args[1])) if n == 2 else tuple(map(type, args))
+        function = None if kwargs else self._by_plain_types.get(key)
         if function is None:
             function = self._function(args, kwargs)
         try:
@@ -288,6 +307,21 @@ class Derivative:
             args = args[: len(args) - extra]
         key = self._kinds(args, kwargs)
         return self._generate(key).source
+
+    def specialize(self, *args, **kwargs):
+        """The plain generated function for arguments like these, with no
+        wrapper: for tight loops of calls on same-kind arguments. It takes the
+        function's own arguments in order (then the seed or tangents, as the
+        derivative does), checks nothing, and is not regenerated when a
+        callee changes: call `specialize` again after editing code."""
+        if self._dependencies and not self.is_current():
+            self._refresh()
+        extra = self._trailing()
+        if extra:
+            args = args[: len(args) - extra]
+        if kwargs or extra:
+            args, kwargs = self._bind(args, kwargs), {}
+        return self._function(tuple(args), kwargs)
 
     def __repr__(self):
         return f"<tangent_ad derivative {self.generic.name} of {self.fn.__qualname__}>"

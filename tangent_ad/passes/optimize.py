@@ -1,11 +1,20 @@
 """Clean the generated derivative with small passes run to a fixed point.
 
-* constant folding: arithmetic on numeric constants, ``x ** 1`` -> ``x``;
+* constant folding: arithmetic on numeric constants, ``x ** 1`` -> ``x``, and
+  (in generated statements only) ``-(-a)``, ``a + 0``, ``a * 1``;
 * helper calls lose trailing arguments equal to the helper's defaults
   (``unreduce(g, x, None, False)`` -> ``unreduce(g, x)``);
+* copy coalescing and elision: ``d_a = d_b`` where ``d_b`` dies there becomes
+  one name, and ``copy(x)`` is dropped when nothing writes in place after it;
 * copy propagation: after ``d_a = d_b`` later reads of ``d_a`` read ``d_b``
-  (while neither is reassigned);
-* dead code elimination: assignments to generated names that nothing reads.
+  (while neither is reassigned, and never into an in-place write);
+* dead code elimination: assignments to generated names that nothing reads
+  (strong liveness, so chains of dead temporaries go at once);
+* single-use substitution: a temporary read once, by a later statement of the
+  same source line, is written into that use (within a size limit, so lines
+  stay readable);
+* merging updates A-normal form split (``_t3 = s + x; s = _t3`` ->
+  ``s = s + x``) where the reverse sweep needs neither name.
 
 Only generated names (adjoints and template temporaries) are ever removed or
 renamed; the user's variables and the primal temporaries (`protected`) keep

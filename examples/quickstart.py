@@ -30,11 +30,12 @@ def main():
     rng = np.random.default_rng(0)
     X, y = make_data(rng)
     d_loss = ta.grad(loss, wrt=("w", "b"))
-
-    print("The gradient tangent_ad generated for `loss`:\n")
-    print(ta.source(d_loss))
-
     w, b = np.zeros(X.shape[1]), 0.0
+
+    print("The gradient tangent_ad generated for `loss`, specialised to these")
+    print("arguments (a vector w, a float b, a matrix X, a vector y):\n")
+    print(ta.source(d_loss, w, b, X, y))
+
     for step in range(201):
         d_w, d_b = d_loss(w, b, X, y)
         w -= 0.5 * d_w
@@ -44,7 +45,8 @@ def main():
 
     accuracy = np.mean(((X @ w + b) > 0) == (y > 0.5))
     print(f"\ntraining accuracy {accuracy:.3f}")
-    print("gradient check:", ta.check_grad(loss, w, b, X, y, wrt=("w", "b")).splitlines()[0].strip())
+    print("gradient check against central finite differences:")
+    print(ta.check_grad(loss, w, b, X, y, wrt=("w", "b")))
 
 
 if __name__ == "__main__":

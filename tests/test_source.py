@@ -81,3 +81,33 @@ def test_no_dead_statements_in_simple_gradient():
     assigned = {t.id for node in ast.walk(tree) if isinstance(node, ast.Assign) for t in node.targets if isinstance(t, ast.Name)}
     loaded = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)}
     assert assigned <= loaded | {"d_x"}
+
+
+@pytest.mark.parametrize("shapes, d_a, d_b", [
+    (((4, 3), (3, 2)), "d_a = d_t0 @ b.T", "d_b = a.T @ d_t0"),
+    (((4, 3), (3,)), "d_a = d_t0[:, None] * b", "d_b = a.T @ d_t0"),
+    (((4,), (4, 3)), "d_a = d_t0 @ b.T", "d_b = a[:, None] * d_t0"),
+])
+def test_specialised_matrix_products_are_written_out(shapes, d_a, d_b):
+    def f(a, b):
+        return np.sum(np.sin(a @ b))
+
+    rng = np.random.default_rng(3)
+    a, b = (rng.standard_normal(shape) for shape in shapes)
+    df = ta.grad(f, wrt=(0, 1))
+    source = ta.source(df, a, b)
+    assert d_a in source and d_b in source and "matmul_" not in source
+    g = np.cos(a @ b)
+    np.testing.assert_allclose(df(a, b)[0], g @ b.T if b.ndim == 2 else np.outer(g, b), rtol=1e-12)
+    np.testing.assert_allclose(df(a, b)[1], a.T @ g if a.ndim == 2 else np.outer(a, g), rtol=1e-12)
+
+
+def test_batched_matrix_products_keep_the_helper():
+    def f(a, b):
+        return np.sum(np.sin(a @ b))
+
+    rng = np.random.default_rng(4)
+    a, b = rng.standard_normal((2, 4, 3)), rng.standard_normal((3, 2))
+    source = ta.source(ta.grad(f, wrt=(0, 1)), a, b)
+    assert "matmul_lhs(" in source and "matmul_rhs(" in source
+    ta.check_grad(f, a, b, wrt=(0, 1))

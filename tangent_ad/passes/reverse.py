@@ -276,21 +276,37 @@ class Reverse:
 
     def _static_products(self, node):
         """matmul_lhs(g, a, b) -> g @ b.T and matmul_rhs(g, a, b) -> a.T @ g
-        when a and b are known to be matrices: the product a person writes."""
+        when the operands are known matrices or vectors (no batch axes): the
+        product a person writes. A matrix times a vector gives the matrix an
+        outer product, ``g[:, None] * b``."""
         known = getattr(self, "shapes", {})
 
-        def matrix(arg):
+        def rank(arg):
             shape = known.get(arg.id) if isinstance(arg, gast.Name) else None
-            return shape is not None and len(shape) == 2
+            return None if shape is None else len(shape)
+
+        def column(vector):
+            index = gast.Tuple(elts=[gast.Slice(None, None, None), n.const(None)], ctx=gast.Load())
+            return gast.Subscript(value=vector, slice=index, ctx=gast.Load())
+
+        def product(side, g, a, b):
+            ranks = (rank(a), rank(b))
+            if side == "lhs":
+                if ranks in ((2, 2), (1, 2)):
+                    return gast.BinOp(left=g, op=gast.MatMult(), right=n.attr(n.copy_node(b), "T"))
+                if ranks == (2, 1):
+                    return gast.BinOp(left=column(g), op=gast.Mult(), right=n.copy_node(b))
+            else:
+                if ranks in ((2, 2), (2, 1)):
+                    return gast.BinOp(left=n.attr(n.copy_node(a), "T"), op=gast.MatMult(), right=g)
+                if ranks == (1, 2):
+                    return gast.BinOp(left=column(n.copy_node(a)), op=gast.Mult(), right=g)
+            return None
 
         def rewrite(sub):
             for helper, side in ((helpers.matmul_lhs, "lhs"), (helpers.matmul_rhs, "rhs")):
                 if _is_helper_call(sub, helper) and len(sub.args) == 3:
-                    g, a, b = sub.args
-                    if matrix(a) and matrix(b):
-                        if side == "lhs":
-                            return gast.BinOp(left=g, op=gast.MatMult(), right=n.attr(n.copy_node(b), "T"))
-                        return gast.BinOp(left=n.attr(n.copy_node(a), "T"), op=gast.MatMult(), right=g)
+                    return product(side, *sub.args) or sub
             return sub
 
         return _rewrite(node, rewrite)

@@ -111,3 +111,16 @@ def test_batched_matrix_products_keep_the_helper():
     source = ta.source(ta.grad(f, wrt=(0, 1)), a, b)
     assert "matmul_lhs(" in source and "matmul_rhs(" in source
     ta.check_grad(f, a, b, wrt=(0, 1))
+
+
+def test_a_square_gives_one_adjoint_term_not_two():
+    def f(w):
+        return 0.5 * np.sum(w * w)
+
+    w = np.array([0.5, -1.5, 2.0])
+    df = ta.grad(f)
+    source = ta.source(df, w)
+    assert source.count("d_w") == 2, source  # d_w = ... * w * 2; return d_w
+    assert "* w * 2" in source
+    np.testing.assert_allclose(df(w), w, rtol=1e-15)
+    assert ta.grad(lambda x: x * x)(3.0) == 6.0

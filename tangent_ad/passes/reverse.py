@@ -240,7 +240,7 @@ class Reverse:
             raise err
         bindings = template.bind(args, keywords)
         result = n.name(target)
-        expanded = template.expand(bindings, result, lambda: self.namer.fresh(naming.TEMP))
+        expanded = _merge_repeated(template.expand(bindings, result, lambda: self.namer.fresh(naming.TEMP)))
         operands = [node for node in bindings.values() if isinstance(node, gast.AST)]
         code = []
         d_target = self.namer.adjoint(target)
@@ -942,6 +942,35 @@ def _helper_call(helper, *args):
     func = n.name(helper.__name__)
     anno.set(func, "inject", helper)
     return n.call(func, *args)
+
+
+def _merge_repeated(expanded):
+    """Equal contributions to one name become one: ``x * x`` gives
+    ``d_x = g * x * 2``, not ``d_x = g * x; d_x += g * x`` (placed where the
+    last of them was, so every temporary they read is defined)."""
+    def key(item):
+        if isinstance(item, Accumulate) and isinstance(item.target, gast.Name):
+            return item.target.id, gast.dump(item.value)
+        return None
+
+    counts = {}
+    for item in expanded:
+        if key(item) is not None:
+            counts[key(item)] = counts.get(key(item), 0) + 1
+    if all(count == 1 for count in counts.values()):
+        return expanded
+    seen = {}
+    out = []
+    for item in expanded:
+        k = key(item)
+        if k is None or counts[k] == 1:
+            out.append(item)
+            continue
+        seen[k] = seen.get(k, 0) + 1
+        if seen[k] == counts[k]:  # the last one carries them all
+            total = gast.BinOp(left=item.value, op=gast.Mult(), right=n.const(counts[k]))
+            out.append(Accumulate(item.param, item.target, total))
+    return out
 
 
 def _is_fresh(value):

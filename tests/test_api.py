@@ -159,3 +159,44 @@ def test_specialize_returns_the_plain_generated_function(rng):
     value, tangent = jv.specialize(x, w, x, w)(x, w, 2.0, x, w)
     np.testing.assert_allclose(value, f(x, w), rtol=1e-12)
     np.testing.assert_allclose(tangent, jv(x, w, x, w)[1], rtol=1e-12)
+
+
+class _Affine:
+    def __init__(self, W, b):
+        self.W, self.b = W, b
+
+    def loss(self, x):
+        return np.sum(np.tanh(x @ self.W + self.b) ** 2)
+
+
+def _object_loss(model, x):
+    return model.loss(x)
+
+
+def test_check_grad_walks_containers_and_objects(rng):
+    def list_loss(params, x):
+        W, b = params
+        return np.sum(np.sin(x @ W + b))
+
+    def dict_loss(p, x):
+        return np.sum((x @ p["W"]) ** 2) * p["s"]
+
+    x = rng.standard_normal((3, 4))
+    W, b = rng.standard_normal((4, 2)), rng.standard_normal(2)
+    report = ta.check_grad(list_loss, [W, b], x)
+    assert report.splitlines()[0].startswith("  params[0]: ok") and "params[1]: ok" in report
+    assert "params[0]: ok" in ta.check_grad(list_loss, (W, b), x)
+    report = ta.check_grad(dict_loss, {"W": W, "s": 0.7}, x)
+    assert "p['W']: ok" in report and "p['s']: ok" in report
+    report = ta.check_grad(_object_loss, _Affine(W, b), x)
+    assert "model.W: ok" in report and "model.b: ok" in report
+
+
+def test_check_grad_finds_a_mismatch_inside_a_container():
+    def f(params):
+        return np.sum(np.floor(params[1]) * params[1]) + np.sum(params[0] ** 2)
+
+    with pytest.raises(ta.GradientCheckError) as info:
+        ta.check_grad(f, [np.array([0.5, 2.0]), np.array([0.5, 1.0])])  # floor jumps at 1.0
+    message = str(info.value)
+    assert "params[0]: ok" in message and "params[1]: MISMATCH" in message and "index (1,)" in message

@@ -94,7 +94,7 @@ def _leaves(grad, value, path=()):
     elif isinstance(grad, dict) and isinstance(value, dict):
         for k, g in grad.items():
             yield from _leaves(g, value[k], path + (k,))
-    elif isinstance(grad, dict) and not isinstance(value, dict) and not hasattr(value, "shape"):
+    elif isinstance(grad, dict) and not hasattr(value, "shape"):  # an object: by attribute
         for k, g in grad.items():
             yield from _leaves(g, getattr(value, k), path + (_Attr(k),))
     elif grad is not None:

@@ -14,6 +14,8 @@ pops are put in their slots. Values only needed for their shape are saved as
 `like(x)` (shape, dtype, array module), not as the array.
 """
 
+import collections
+
 import gast
 
 from .. import anno
@@ -953,20 +955,17 @@ def _merge_repeated(expanded):
             return item.target.id, gast.dump(item.value)
         return None
 
-    counts = {}
-    for item in expanded:
-        if key(item) is not None:
-            counts[key(item)] = counts.get(key(item), 0) + 1
+    keys = [key(item) for item in expanded]
+    counts = collections.Counter(k for k in keys if k is not None)
     if all(count == 1 for count in counts.values()):
         return expanded
-    seen = {}
+    seen = collections.Counter()
     out = []
-    for item in expanded:
-        k = key(item)
+    for item, k in zip(expanded, keys):
         if k is None or counts[k] == 1:
             out.append(item)
             continue
-        seen[k] = seen.get(k, 0) + 1
+        seen[k] += 1
         if seen[k] == counts[k]:  # the last one carries them all
             total = gast.BinOp(left=item.value, op=gast.Mult(), right=n.const(counts[k]))
             out.append(Accumulate(item.param, item.target, total))

@@ -168,7 +168,7 @@ class Derivative:
             return transform.forward(fn, wrt, kinds=kinds, optimize=optimize)
         if self.mode == "hvp":
             # forward mode over the generated gradient (itself cached)
-            gradient = _derivative(fn, wrt, "grad", optimize, 0)._generate(kinds)
+            gradient = _derivative(fn, wrt, "hvp_gradient", optimize, 0)._generate(kinds)
             generated = transform.forward(
                 gradient.function, wrt, kinds=kinds, optimize=optimize, trusted=True,
                 name="hvp_" + gradient.name[2:], value=False,
@@ -176,6 +176,8 @@ class Derivative:
             generated.info["dependencies"] = gradient.info["dependencies"]
             generated.info["gradient"] = gradient
             return generated
+        if self.mode == "hvp_gradient":  # what hvp's forward mode runs over
+            return transform.reverse(fn, wrt, "grad", kinds=kinds, optimize=optimize, loop_stacks=False)
         return transform.reverse(fn, wrt, self.mode, kinds=kinds, optimize=optimize)
 
     def is_current(self):

@@ -18,6 +18,7 @@ from .passes.forward import Forward
 from .passes.reverse import LIVE, ZERO, Reverse
 from .passes.saves import assemble
 from .passes import optimize as optimizer
+from .passes.loop_stacks import give_loops_stacks
 from .source import local_names, parse_function, resolve
 
 
@@ -95,12 +96,14 @@ class _Prepared:
         if not trusted:  # generated code keeps its own discipline of in-place updates
             analysis.check_index_assignments(src, func, self.scalars)
 
-    def finish(self, derivative, optimize, defaults, info):
+    def finish(self, derivative, optimize, defaults, info, loop_stacks=False):
         if optimize:
             # primal statements keep their form (a copy `x * 1.0` stays a copy,
             # in generated code too); dead pure ones go: a derivative returns
             # derivatives, not the loss
             derivative = optimizer.optimize(derivative, protected=set(local_names(self.func)))
+            if loop_stacks:
+                derivative = give_loops_stacks(derivative)
         codegen.rename_injected(derivative, self.user_names, self.src.globals, self.src.cells)
         source = codegen.to_source(derivative, self.src.filename)
         function = codegen.compile_function(derivative, source, self.src, defaults=defaults)
@@ -109,12 +112,15 @@ class _Prepared:
         return Generated(function, source, derivative.name, info)
 
 
-def reverse(fn, wrt, mode, kinds=frozenset(), optimize=True):
+def reverse(fn, wrt, mode, kinds=frozenset(), optimize=True, loop_stacks=True):
     """Generate and compile a reverse-mode derivative of `fn`.
 
     `wrt`: parameter names; `mode`: "grad", "value_and_grad",
     "grad_and_value" or "vjp"; `kinds`: (parameter, kind) pairs this
-    specialization may assume (see `api._kind`).
+    specialization may assume (see `api._kind`); `loop_stacks`: give loops
+    that save one value per step a list of their own (see
+    `passes/loop_stacks.py`; off for a gradient that forward mode
+    differentiates again, which knows only the shared stack).
     """
     prep = _Prepared(fn, wrt, kinds)
     src, func = prep.src, prep.func
@@ -128,7 +134,7 @@ def reverse(fn, wrt, mode, kinds=frozenset(), optimize=True):
     name = prep.namer.unique(prefix + src.name.strip("_"))
     derivative, info = assemble(rev, primal, adjoint, returns, mode, name)
     info.update(active=active, scalars=prep.scalars)
-    return prep.finish(derivative, optimize, mode != "vjp", info)
+    return prep.finish(derivative, optimize, mode != "vjp", info, loop_stacks)
 
 
 def forward(fn, wrt, kinds=frozenset(), optimize=True, trusted=False, name=None, value=True):

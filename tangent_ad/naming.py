@@ -67,6 +67,14 @@ class Namer:
         """The adjoint variable of `name` (`x` -> `d_x`, `_t3` -> `d_t3`)."""
         return self._derived(name, ADJOINT, self._adjoints)
 
+    def derived(self):
+        """{name: [its adjoint and tangent variables]} named so far."""
+        found = {}
+        for memo in (self._adjoints, self._tangents):
+            for name, derived in memo.items():
+                found.setdefault(name, []).append(derived)
+        return found
+
     def tangent(self, name):
         """The tangent variable of `name` (`x` -> `t_x`, `_t3` -> `t_t3`)."""
         return self._derived(name, TANGENT, self._tangents)

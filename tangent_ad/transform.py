@@ -96,12 +96,22 @@ class _Prepared:
         if not trusted:  # generated code keeps its own discipline of in-place updates
             analysis.check_index_assignments(src, func, self.scalars)
 
+    def known_shapes(self):
+        """{name: shape} of every name whose shape is known, adjoints and
+        tangents included (they have their value's shape)."""
+        known = {name: shape for name, shape in self.shapes.items() if shape is not None}
+        for name, derived in self.namer.derived().items():
+            if name in known:
+                known.update(dict.fromkeys(derived, known[name]))
+        return known
+
     def finish(self, derivative, optimize, defaults, info, loop_stacks=False):
         if optimize:
             # primal statements keep their form (a copy `x * 1.0` stays a copy,
             # in generated code too); dead pure ones go: a derivative returns
             # derivatives, not the loss
-            derivative = optimizer.optimize(derivative, protected=set(local_names(self.func)))
+            derivative = optimizer.optimize(
+                derivative, protected=set(local_names(self.func)), shapes=self.known_shapes())
             if loop_stacks:
                 derivative = give_loops_stacks(derivative)
         codegen.rename_injected(derivative, self.user_names, self.src.globals, self.src.cells)

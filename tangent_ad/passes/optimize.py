@@ -29,6 +29,7 @@ import gast
 
 from .. import anno
 from .. import nodes as n
+from .broadcasts import keep_scalars_scalar
 
 _FOLD = {
     gast.Add: operator.add,
@@ -39,12 +40,15 @@ _FOLD = {
 }
 
 
-def optimize(func, protected=frozenset(), keep=frozenset()):
+def optimize(func, protected=frozenset(), keep=frozenset(), shapes=None):
     """`protected`: primal names, whose statements keep their exact form (no
     identity folding, no copy propagation into them); `keep`: names whose
-    dead pure assignments must stay anyway."""
+    dead pure assignments must stay anyway; `shapes`: {name: shape} known
+    when the derivative is specialised."""
     for _ in range(10):
         before = gast.dump(func)
+        if shapes:
+            keep_scalars_scalar(func, shapes, protected)
         fold_constants(func, protected)
         propagate_negations(func, protected)
         trim_default_arguments(func)

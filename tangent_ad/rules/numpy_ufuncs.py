@@ -614,3 +614,5 @@ scalar_result("if-args", *_UNARY, *_BINARY, np.where, np.clip)
 fresh(*_UNARY, *_BINARY, np.where, np.clip, ("method", "clip"))
 
 elementwise(np.where, np.clip, ("method", "clip"))
+# helpers the adjoints above call, element-wise like the ufuncs they serve
+elementwise(logistic, sign_of_real, sinc_slope, sinc_curvature)

@@ -1,0 +1,153 @@
+"""Leave a scalar adjoint scalar where broadcasting spreads it anyway.
+
+The adjoint of ``np.sum(x)`` is its scalar adjoint spread over x's shape,
+``unreduce(g, x)``. Where that spread value is only ever combined,
+element-wise, with an array of x's shape (``unreduce(0.5, u) * 2 * (u - t)``)
+the spreading is implicit: ``0.5 * 2 * (u - t)``, which constant folding
+makes ``u - t``. Needs the shapes of a specialised derivative; a spread value
+read anywhere else (returned, indexed, a matrix product, updated in place)
+keeps its ``unreduce``.
+"""
+
+import gast
+
+from .. import runtime
+from ..rules import registry
+from ..source import static_value
+from . import shapes as shapes_module
+
+_ELEMENTWISE = (gast.Add, gast.Sub, gast.Mult, gast.Div, gast.Pow)
+
+
+def keep_scalars_scalar(func, shapes, protected=frozenset()):
+    """Rewrite `func` in place: `shapes` maps names (adjoints included) to
+    shapes known at generation."""
+    parents = {}
+    for node in gast.walk(func):
+        for child in gast.iter_child_nodes(node):
+            parents[child] = node
+    spread = _Spread(shapes)
+    reads, defs, written = _name_counts(func)
+    for node in list(gast.walk(func)):
+        if not spread.is_scalar_spread(node):
+            continue
+        parent = parents.get(node)
+        target_shape = spread.shape_of(node.args[1])
+        if (
+            isinstance(parent, gast.Assign)
+            and len(parent.targets) == 1
+            and isinstance(parent.targets[0], gast.Name)
+        ):
+            name = parent.targets[0].id
+            uses = [
+                sub for sub in gast.walk(func)
+                if isinstance(sub, gast.Name) and sub.id == name and isinstance(sub.ctx, gast.Load)
+            ]
+            if (
+                name not in protected
+                and defs.get(name) == 1
+                and name not in written
+                and uses
+                and len(uses) == reads.get(name)
+                and all(spread.meets_full_array(use, target_shape, parents) for use in uses)
+            ):
+                parent.value = node.args[0]
+        elif spread.meets_full_array(node, target_shape, parents):
+            _replace_child(parents[node], node, node.args[0])
+    return func
+
+
+class _Spread:
+    def __init__(self, shapes):
+        self.shapes = shapes
+
+    def is_scalar_spread(self, node):
+        """``unreduce(g, x)`` (a full reduction's adjoint) with g a scalar and
+        x of a known shape."""
+        return (
+            isinstance(node, gast.Call)
+            and isinstance(node.func, gast.Name)
+            and static_value(node.func) is runtime.unreduce
+            and len(node.args) == 2
+            and not node.keywords
+            and self.shape_of(node.args[0]) == ()
+            and self.shape_of(node.args[1]) not in (None, ())
+        )
+
+    def meets_full_array(self, node, shape, parents):
+        """Whether `node`'s value, through element-wise operations with
+        scalars, meets an operand of exactly `shape` element-wise."""
+        while True:
+            parent = parents.get(node)
+            if isinstance(parent, gast.UnaryOp) and isinstance(parent.op, (gast.USub, gast.UAdd)):
+                node = parent
+                continue
+            if not (isinstance(parent, gast.BinOp) and isinstance(parent.op, _ELEMENTWISE)):
+                return False
+            other = parent.right if parent.left is node else parent.left
+            found = self.shape_of(other)
+            if found == shape:
+                return True
+            if found != ():
+                return False
+            node = parent
+
+    def shape_of(self, node):
+        """The shape of an expression, or None when it is not known."""
+        if isinstance(node, gast.Constant):
+            return () if isinstance(node.value, (int, float)) and not isinstance(node.value, bool) else None
+        if isinstance(node, gast.Name):
+            return self.shapes.get(node.id)
+        if isinstance(node, gast.UnaryOp):
+            return self.shape_of(node.operand)
+        if isinstance(node, gast.BinOp) and isinstance(node.op, _ELEMENTWISE):
+            left, right = self.shape_of(node.left), self.shape_of(node.right)
+            if left is None or right is None:
+                return None
+            return shapes_module.broadcast(left, right)
+        if (
+            isinstance(node, gast.Subscript)
+            and isinstance(node.value, gast.Attribute)
+            and node.value.attr == "shape"
+            and isinstance(node.slice, gast.Constant)
+        ):
+            return ()  # x.shape[0]
+        if isinstance(node, gast.Call):
+            callee = static_value(node.func)
+            if callee is runtime.unreduce and len(node.args) == 2:
+                return self.shape_of(node.args[1])
+            if getattr(callee, "__name__", "") == "reduced_size":
+                return ()
+            if registry.is_elementwise(callee) and not node.keywords:
+                found = [self.shape_of(arg) for arg in node.args]
+                if found and all(s is not None for s in found):
+                    return shapes_module.broadcast(*found)
+        return None
+
+
+def _name_counts(func):
+    """(reads, assignments, names written in place) of every name."""
+    from .optimize import _written_in_place
+
+    reads, defs, written = {}, {}, set()
+    for node in gast.walk(func):
+        if isinstance(node, gast.Name):
+            table = reads if isinstance(node.ctx, gast.Load) else defs
+            table[node.id] = table.get(node.id, 0) + 1
+        elif isinstance(node, gast.AugAssign) and isinstance(node.target, gast.Name):
+            defs[node.target.id] = defs.get(node.target.id, 0) + 1
+        if isinstance(node, gast.stmt):
+            written |= _written_in_place(node)
+    return reads, defs, written
+
+
+def _replace_child(parent, old, new):
+    for field, value in gast.iter_fields(parent):
+        if value is old:
+            setattr(parent, field, new)
+            return
+        if isinstance(value, list):
+            for i, item in enumerate(value):
+                if item is old:
+                    value[i] = new
+                    return

@@ -1,0 +1,103 @@
+"""A scalar adjoint stays scalar where broadcasting spreads it anyway
+(`passes/broadcasts.py`): ``unreduce(0.5, u) * 2 * (u - t)`` is ``u - t``.
+
+Every case checks values against central finite differences and autograd,
+and the gradient's shape; the rewrite must never leave a scalar where an
+array is needed (returned, indexed, a matrix product, a smaller operand).
+"""
+
+import numpy as np
+import pytest
+
+import tangent_ad as ta
+from tangent_ad.checking import numerical_gradient
+
+from support import autograd_gradient
+
+
+def squared_error(u, t):
+    return 0.5 * np.sum((u - t) ** 2)
+
+
+def plain_sum(x):
+    return np.sum(x)
+
+
+def sum_of_product(A, x):
+    return np.sum(A @ x)
+
+
+def sum_against_row(x, w):
+    return np.sum(x * w)
+
+
+def sum_of_every_other(x):
+    return np.sum(x[::2] * 3.0)
+
+
+def mean_of_scaled(x, s):
+    return np.mean(s * np.tanh(x))
+
+
+def _check(fn, args, wrt):
+    got = ta.grad(fn, wrt=wrt)(*args)
+    got = got if len(wrt) > 1 else (got,)
+    for value, position, expected in zip(got, wrt, autograd_gradient(fn, args, wrt)):
+        reference = numerical_gradient(fn, args, {}, position)
+        assert np.shape(value) == np.shape(args[position])
+        np.testing.assert_allclose(value, reference, rtol=1e-6, atol=1e-9)
+        np.testing.assert_allclose(value, expected, rtol=1e-12, atol=1e-14)
+    return got
+
+
+def _reverse_sweep(fn, args, wrt):
+    source = ta.source(ta.grad(fn, wrt=wrt), *args)
+    return source.split("# reverse sweep")[1]
+
+
+def test_squared_error_reads_like_hand_code(rng):
+    args = (rng.standard_normal(7), rng.standard_normal(7))
+    assert "d_u = u - t\n" in _reverse_sweep(squared_error, args, (0,))
+    _check(squared_error, args, (0, 1))
+
+
+def test_a_returned_spread_stays_an_array(rng):
+    x = rng.standard_normal((3, 4))
+    assert "unreduce(1.0, x)" in _reverse_sweep(plain_sum, (x,), (0,))
+    (got,) = _check(plain_sum, (x,), (0,))
+    np.testing.assert_array_equal(got, np.ones((3, 4)))
+
+
+def test_a_spread_into_a_matrix_product_stays_an_array(rng):
+    args = (rng.standard_normal((3, 4)), rng.standard_normal(4))
+    assert "unreduce" in _reverse_sweep(sum_of_product, args, (0, 1))
+    _check(sum_of_product, args, (0, 1))
+
+
+def test_a_spread_meeting_a_smaller_operand_stays_an_array(rng):
+    args = (rng.standard_normal((3, 4)), rng.standard_normal(4))
+    assert "unreduce" in _reverse_sweep(sum_against_row, args, (0, 1))
+    _check(sum_against_row, args, (0, 1))
+
+
+def test_a_spread_into_a_strided_slice(rng):
+    _check(sum_of_every_other, (rng.standard_normal(9),), (0,))
+
+
+def test_mean_of_a_scaled_array(rng):
+    args = (rng.standard_normal((2, 5)), 1.7)
+    # wrt x alone the spread only meets x-shaped arrays; wrt s too it feeds
+    # a dot product (np.vdot) and stays an array
+    assert "unreduce" not in _reverse_sweep(mean_of_scaled, args, (0,))
+    assert "unreduce" in _reverse_sweep(mean_of_scaled, args, (0, 1))
+    _check(mean_of_scaled, args, (0,))
+    _check(mean_of_scaled, args, (0, 1))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_the_gradient_keeps_the_argument_dtype(rng, dtype):
+    u = rng.standard_normal(6).astype(dtype)
+    t = rng.standard_normal(6).astype(dtype)
+    got = ta.grad(squared_error)(u, t)
+    assert got.dtype == dtype
+    np.testing.assert_allclose(got, (u - t).astype(np.float64), rtol=1e-6)

@@ -4,9 +4,11 @@ The adjoint of ``np.sum(x)`` is its scalar adjoint spread over x's shape,
 ``unreduce(g, x)``. Where that spread value is only ever combined,
 element-wise, with an array of x's shape (``unreduce(0.5, u) * 2 * (u - t)``)
 the spreading is implicit: ``0.5 * 2 * (u - t)``, which constant folding
-makes ``u - t``. Needs the shapes of a specialised derivative; a spread value
-read anywhere else (returned, indexed, a matrix product, updated in place)
-keeps its ``unreduce``.
+makes ``u - t``. The same holds for a name assigned such a value
+(``d_t2 = unreduce(1.0 / n, y) * s``) when every read of it meets an array
+of that shape. Needs the shapes of a specialised derivative; a spread value
+read anywhere else (returned, indexed, a matrix product, a smaller operand,
+updated in place) keeps its ``unreduce``.
 """
 
 import gast
@@ -28,32 +30,37 @@ def keep_scalars_scalar(func, shapes, protected=frozenset()):
             parents[child] = node
     spread = _Spread(shapes)
     reads, defs, written = _name_counts(func)
+
+    def spread_name_is_safe(name, shape):
+        uses = [
+            sub for sub in gast.walk(func)
+            if isinstance(sub, gast.Name) and sub.id == name and isinstance(sub.ctx, gast.Load)
+        ]
+        return (
+            name not in protected
+            and defs.get(name) == 1
+            and name not in written
+            and uses
+            and len(uses) == reads.get(name)
+            and all(spread.climb(use, shape, parents)[0] for use in uses)
+        )
+
     for node in list(gast.walk(func)):
         if not spread.is_scalar_spread(node):
             continue
-        parent = parents.get(node)
-        target_shape = spread.shape_of(node.args[1])
-        if (
-            isinstance(parent, gast.Assign)
-            and len(parent.targets) == 1
-            and isinstance(parent.targets[0], gast.Name)
+        shape = spread.shape_of(node.args[1])
+        met, top = spread.climb(node, shape, parents)
+        holder = parents.get(top)
+        if not met and not (
+            isinstance(holder, gast.Assign)
+            and len(holder.targets) == 1
+            and isinstance(holder.targets[0], gast.Name)
+            and spread_name_is_safe(holder.targets[0].id, shape)
         ):
-            name = parent.targets[0].id
-            uses = [
-                sub for sub in gast.walk(func)
-                if isinstance(sub, gast.Name) and sub.id == name and isinstance(sub.ctx, gast.Load)
-            ]
-            if (
-                name not in protected
-                and defs.get(name) == 1
-                and name not in written
-                and uses
-                and len(uses) == reads.get(name)
-                and all(spread.meets_full_array(use, target_shape, parents) for use in uses)
-            ):
-                parent.value = node.args[0]
-        elif spread.meets_full_array(node, target_shape, parents):
-            _replace_child(parents[node], node, node.args[0])
+            continue
+        # the scalar itself: broadcasting does the spreading
+        _replace_child(parents[node], node, node.args[0])
+        parents[node.args[0]] = parents[node]
     return func
 
 
@@ -74,22 +81,23 @@ class _Spread:
             and self.shape_of(node.args[1]) not in (None, ())
         )
 
-    def meets_full_array(self, node, shape, parents):
-        """Whether `node`'s value, through element-wise operations with
-        scalars, meets an operand of exactly `shape` element-wise."""
+    def climb(self, node, shape, parents):
+        """(met, top): whether `node`'s value, through element-wise
+        operations with scalars, meets an operand of exactly `shape`
+        element-wise; `top` is the last such operation reached."""
         while True:
             parent = parents.get(node)
             if isinstance(parent, gast.UnaryOp) and isinstance(parent.op, (gast.USub, gast.UAdd)):
                 node = parent
                 continue
             if not (isinstance(parent, gast.BinOp) and isinstance(parent.op, _ELEMENTWISE)):
-                return False
+                return False, node
             other = parent.right if parent.left is node else parent.left
             found = self.shape_of(other)
             if found == shape:
-                return True
+                return True, parent
             if found != ():
-                return False
+                return False, node
             node = parent
 
     def shape_of(self, node):

@@ -21,6 +21,8 @@ import numbers
 import numpy
 
 from . import helpers
+from .helpers._util import _dtype, _refuse_complex
+from .helpers.linalg import _solved_vectors
 from .errors import TangentADError
 from .runtime import namespace, shape_of, unreduce, zeros_like
 
@@ -37,7 +39,7 @@ def _mT(x):
 
 
 def _eye(x):
-    return namespace(x).eye(shape_of(x)[-1], dtype=helpers._dtype(x))
+    return namespace(x).eye(shape_of(x)[-1], dtype=_dtype(x))
 
 
 def _normalize_axes(axis, ndim):
@@ -250,7 +252,7 @@ def norm_slope_tangent(g, x, y, t_x, t_y, ord=None, axis=None, keepdims=False):
     the 1, inf, -inf and 0 norms is piecewise constant (derivative zero); the
     2-norm, the Frobenius norm and p-norms are differentiated, and the matrix
     norms computed through the SVD ('nuc', 2, -2) through its derivative."""
-    helpers._refuse_complex(x, "numpy.linalg.norm")
+    _refuse_complex(x, "numpy.linalg.norm")
     matrix = _norm_is_matrix(x, ord, axis)
     gx = unreduce(g, x, axis, keepdims)
     yx = unreduce(y, x, axis, keepdims)
@@ -401,7 +403,7 @@ def _solve_vectors(a, rhs, vectors):
 
 def solve_tangent(t_a, t_b, a, y):
     """The tangent of ``y = solve(a, b)``: a^-1 (t_b - t_a y)."""
-    vectors = helpers._solved_vectors(y, a)
+    vectors = _solved_vectors(y, a)
     rhs = 0.0 if _is_zero(t_b) else t_b
     if not _is_zero(t_a):
         product = (t_a @ numpy.expand_dims(y, -1))[..., 0] if vectors else t_a @ y
@@ -412,7 +414,7 @@ def solve_tangent(t_a, t_b, a, y):
 
 def solve_back_tangent(g, x, a, t_g, t_a):
     """The tangent of ``solve_back(g, x, a)`` = a^-T g: a^-T (t_g - t_a^T a^-T g)."""
-    vectors = helpers._solved_vectors(x, a)
+    vectors = _solved_vectors(x, a)
     rhs = 0.0 if _is_zero(t_g) else t_g
     if not _is_zero(t_a):
         back = helpers.solve_back(g, x, a)

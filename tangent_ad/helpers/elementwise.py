@@ -1,0 +1,54 @@
+"""Element-wise helpers: masks, signs, stable logistic, sinc slopes."""
+
+import numpy
+
+from ._util import _refuse_complex
+
+
+# ----- Elementwise -----
+
+
+def clip_inside(a, a_min, a_max):
+    """1 where `a` lies within [a_min, a_max] (None means unbounded), else 0."""
+    mask = True
+    if a_min is not None:
+        mask = mask & (a >= a_min)
+    if a_max is not None:
+        mask = mask & (a <= a_max)
+    return mask
+
+
+def sign_of_real(x, function="abs"):
+    """sign(x), the slope of |x|; complex `x` is refused (|z| is not holomorphic)."""
+    _refuse_complex(x, function)
+    return numpy.sign(x)
+
+
+def real_part_adjoint(g, x):
+    """The adjoint of ``x.real`` for real `x` (complex `x` is refused)."""
+    _refuse_complex(x, "the real part")
+    return g
+
+
+def cast_adjoint(g, dtype):
+    """The adjoint of ``x.astype(dtype)``: `g`, or zero for a cast to integers."""
+    kind = numpy.dtype(dtype).kind if dtype is not None else "f"
+    return g if kind in "fc" else g * 0.0
+
+
+def logistic(t):
+    """1 / (1 + exp(-t)), computed stably as (1 + tanh(t / 2)) / 2."""
+    return 0.5 + 0.5 * numpy.tanh(0.5 * t)
+
+
+def sinc_slope(x):
+    """d sinc(x) / dx = (cos(pi x) - sinc(x)) / x, and 0 at x = 0."""
+    safe = numpy.where(x == 0, 1.0, x)
+    return numpy.where(x == 0, 0.0, (numpy.cos(numpy.pi * x) - numpy.sinc(x)) / safe)
+
+
+def sinc_curvature(x):
+    """d^2 sinc(x) / dx^2 = -pi sin(pi x) / x - 2 sinc'(x) / x, and -pi^2/3 at 0."""
+    safe = numpy.where(x == 0, 1.0, x)
+    value = (-numpy.pi * numpy.sin(numpy.pi * x) - 2.0 * sinc_slope(x)) / safe
+    return numpy.where(x == 0, -numpy.pi ** 2 / 3.0, value)

@@ -225,10 +225,10 @@ class Derivative:
             kinds = self._kinds(args, {})
             function = self._variants.get(kinds) or self._generate(kinds).function
             self._by_types[key] = function
-        if not any(hasattr(a, "shape") for a in args):
-            # scalars and containers: the types alone are the key (cheaper
-            # than asking each argument for a shape it does not have)
-            self._by_plain_types[_plain_key(args)] = function
+            if not any(hasattr(a, "shape") for a in args):
+                # scalars and containers: the types alone are the key (cheaper
+                # than asking each argument for a shape it does not have)
+                self._by_plain_types[_plain_key(args)] = function
         return function
 
     def __call__(self, *args, **kwargs):

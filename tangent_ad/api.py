@@ -101,6 +101,54 @@ def _kind(value):
         return found
 
 
+def _array_kind(value, classes, literals):
+    """An array's shape pattern: ("shape", classes) where a class is 1, ("=",
+    n) for an extent equal to a literal n of the code, or a number shared by
+    equal extents (across all arguments); None when it has no integer shape."""
+    shape = getattr(value, "shape", None)
+    if not (isinstance(shape, tuple) and all(isinstance(d, int) for d in shape)):
+        return None
+    return ("shape", tuple(
+        1 if d == 1 else ("=", d) if d in literals else classes.setdefault(d, len(classes) + 2)
+        for d in shape
+    ))
+
+
+# at most this many items of a list/tuple/dict argument enter the key
+_MAX_ITEMS = 64
+_HOLDERS = frozenset({list, tuple, dict})
+
+
+def _container_kind(kind, value, classes, literals):
+    """("container", leaf kinds) or ("dict", ((key, leaf kind), ...)) when every
+    item is an array or a number (so `params[0]` has a known shape when
+    generating); else just `kind`."""
+    pairs = list(value.items()) if kind == "dict" else list(enumerate(value))
+    if len(pairs) > _MAX_ITEMS:
+        return kind
+    leaves = []
+    for key, item in pairs:
+        leaf = _kind(item)
+        if leaf is None:
+            leaf = _array_kind(item, classes, literals)
+        if leaf is None or (leaf != "scalar" and not isinstance(leaf, tuple)):
+            return kind
+        leaves.append((key, leaf) if kind == "dict" else leaf)
+    return (kind, tuple(leaves))
+
+
+def _items_key(value):
+    """The fast-path key of a list, tuple or dict argument: its items' shapes
+    (or types)."""
+    if type(value) is dict:
+        if len(value) > _MAX_ITEMS:
+            return dict
+        return (dict,) + tuple([(k, getattr(v, "shape", type(v))) for k, v in value.items()])
+    if len(value) > _MAX_ITEMS:
+        return type(value)
+    return (type(value),) + tuple([getattr(v, "shape", type(v)) for v in value])
+
+
 def _plain_key(args):
     """The look-up key of a call without arrays: its argument types (the
     short forms for one and two arguments are several times cheaper)."""
@@ -195,38 +243,38 @@ class Derivative:
     def _kinds(self, args, kwargs):
         """The specialisation key of a call: (parameter, kind) pairs. Arrays
         are described by their shape pattern (which extents are equal, which
-        are 1), so shapes can be reasoned about when generating."""
+        are 1), so shapes can be reasoned about when generating; so are the
+        arrays held by a list, tuple or dict argument."""
         found = []
         classes = {}
         items = list(zip(self.params, args)) + list(kwargs.items())
         for name, value in items:
             kind = _kind(value)
             if kind is None:
-                shape = getattr(value, "shape", None)
-                if isinstance(shape, tuple) and all(isinstance(d, int) for d in shape):
-                    literals = self._literals
-                    kind = ("shape", tuple(
-                        1 if d == 1 else ("=", d) if d in literals else classes.setdefault(d, len(classes) + 2)
-                        for d in shape
-                    ))
+                kind = _array_kind(value, classes, self._literals)
+            elif type(value) in _HOLDERS:  # (the fast path's key knows their items)
+                kind = _container_kind(kind, value, classes, self._literals)
             if kind is not None:
                 found.append((name, kind))
         return frozenset(found)
 
     def _function(self, args, kwargs):
         """The generated function for these arguments (positional fast path:
-        one dictionary look-up keyed by the argument types and shapes)."""
+        one dictionary look-up keyed by the argument types and shapes, and
+        the shapes of what lists, tuples and dicts hold)."""
         if kwargs:
             key = self._kinds(args, kwargs)
             return self._variants.get(key) or self._generate(key).function
-        key = tuple([getattr(a, "shape", type(a)) for a in args])
+        key = tuple([
+            _items_key(a) if type(a) in _HOLDERS else getattr(a, "shape", type(a)) for a in args
+        ])
         function = self._by_types.get(key)
         if function is None:
             kinds = self._kinds(args, {})
             function = self._variants.get(kinds) or self._generate(kinds).function
             self._by_types[key] = function
-            if not any(hasattr(a, "shape") for a in args):
-                # scalars and containers: the types alone are the key (cheaper
+            if not any(hasattr(a, "shape") or type(a) in _HOLDERS for a in args):
+                # scalars and objects: the types alone are the key (cheaper
                 # than asking each argument for a shape it does not have)
                 self._by_plain_types[_plain_key(args)] = function
         return function

@@ -68,6 +68,14 @@ def _point_at_user_lines(src, origins):
                 anno.set(node, "lineno", origin[1])
 
 
+def _container_kind(kind):
+    """"container" or "dict" for a list/tuple or dict argument's kind (with or
+    without its items' kinds), else `kind`."""
+    if isinstance(kind, tuple) and kind and kind[0] in ("container", "dict"):
+        return kind[0]
+    return kind
+
+
 class _Prepared:
     """A function parsed, normalized, inlined and analysed for one kind signature."""
 
@@ -79,7 +87,7 @@ class _Prepared:
         resolve(src)
         self.user_names = naming.all_names(src.tree)
         src.object_kinds = {name: kind for name, kind in kinds if isinstance(kind, type)}
-        src.dict_params = {name for name, kind in kinds if kind == "dict"}
+        src.dict_params = {name for name, kind in kinds if _container_kind(kind) == "dict"}
         src, namer = normalize(src)
         inlined = inline(src, namer)
         src.cells.update(inlined.cells)
@@ -89,9 +97,10 @@ class _Prepared:
         self.output = func.body[-1].value.id
         self.varied = analysis.varied_names(func, wrt)
         scalar_args = {name for name, kind in kinds if kind == "scalar"}
-        self.containers = {name for name, kind in kinds if kind in ("container", "dict")}
+        self.containers = {name for name, kind in kinds if _container_kind(kind) in ("container", "dict")}
         self.scalars = analysis.scalar_names(func, scalar_args)
-        self.shapes = shapes.infer(func, shapes.argument_shapes(kinds), self.scalars)
+        self.shapes = shapes.infer(
+            func, shapes.argument_shapes(kinds), self.scalars, shapes.container_items(kinds))
         self.scalars |= {name for name, shape in self.shapes.items() if shape == ()}
         if not trusted:  # generated code keeps its own discipline of in-place updates
             analysis.check_index_assignments(src, func, self.scalars)

@@ -57,13 +57,30 @@ def argument_shapes(pattern):
     function's code, or a number naming a symbol."""
     shapes = {}
     for name, kind in pattern:
-        if isinstance(kind, tuple) and kind and kind[0] == "shape":
-            shapes[name] = tuple(
-                1 if c == 1 else (c[1] if isinstance(c, tuple) else Dim(f"s{c}")) for c in kind[1]
-            )
-        elif kind == "scalar":
-            shapes[name] = ()
+        shape = _leaf_shape(kind)
+        if shape is not UNKNOWN:
+            shapes[name] = shape
     return shapes
+
+
+def container_items(pattern):
+    """{parameter: {index or key: shape}} for list, tuple and dict arguments
+    whose items' kinds are in the specialisation, ("container", leaves) or
+    ("dict", ((key, leaf), ...))."""
+    items = {}
+    for name, kind in pattern:
+        if isinstance(kind, tuple) and len(kind) == 2 and kind[0] in ("container", "dict"):
+            pairs = kind[1] if kind[0] == "dict" else enumerate(kind[1])
+            items[name] = {key: _leaf_shape(leaf) for key, leaf in pairs}
+    return items
+
+
+def _leaf_shape(kind):
+    if isinstance(kind, tuple) and kind and kind[0] == "shape":
+        return tuple(1 if c == 1 else (c[1] if isinstance(c, tuple) else Dim(f"s{c}")) for c in kind[1])
+    if kind == "scalar":
+        return ()
+    return UNKNOWN
 
 
 def broadcast(*shapes):
@@ -106,9 +123,10 @@ def reduction_axes(result, operand):
 
 
 class ShapeInference:
-    def __init__(self, func, arguments, scalars):
+    def __init__(self, func, arguments, scalars, items=None):
         self.func = func
         self.shapes = dict(arguments)
+        self.items = items or {}
         for name in scalars:
             self.shapes.setdefault(name, ())
         self.assigned = {
@@ -190,6 +208,16 @@ class ShapeInference:
         return UNKNOWN
 
     def subscript(self, value, shape, known, bottom):
+        container = value.value.id if isinstance(value.value, gast.Name) else None
+        if container in self.items and container not in self.assigned:
+            # an item of a list/dict argument whose items' shapes are known
+            index = value.slice
+            if isinstance(index, gast.Constant) and not isinstance(index.value, bool):
+                try:
+                    return self.items[container].get(index.value, UNKNOWN)
+                except TypeError:
+                    return UNKNOWN
+            return UNKNOWN
         base = shape(value.value)
         if not known(base):
             return bottom
@@ -340,6 +368,7 @@ def _slice_extent(extent, part):
     return stop + (-lower)
 
 
-def infer(func, arguments, scalars):
-    """{name: shape or None} for the names of `func` (A-normal form)."""
-    return ShapeInference(func, arguments, scalars).run()
+def infer(func, arguments, scalars, items=None):
+    """{name: shape or None} for the names of `func` (A-normal form);
+    `items`: {container parameter: {index or key: shape}}."""
+    return ShapeInference(func, arguments, scalars, items).run()

@@ -107,7 +107,7 @@ def _wrap_at_99(source):
 def injected_names(func):
     """{name: object} for every helper name the generated code uses."""
     names = {}
-    for node in gast.walk(func):
+    for node in n.walk(func):
         if isinstance(node, gast.Name) and anno.has(node, "inject"):
             names[node.id] = anno.get(node, "inject")
     return names
@@ -127,7 +127,7 @@ def rename_injected(func, user_names, user_globals, user_cells=None):
             pass
     chosen = {}
     owners = {}
-    for node in gast.walk(func):
+    for node in n.walk(func):
         if not (isinstance(node, gast.Name) and anno.has(node, "inject")):
             continue
         obj = anno.get(node, "inject")
@@ -187,6 +187,6 @@ def compile_function(func, source, src, defaults=True):
 def _loaded_names(func):
     return {
         node.id
-        for node in gast.walk(func)
+        for node in n.walk(func)
         if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load)
     }

@@ -69,11 +69,26 @@ def is_name(node, id_=None):
     return isinstance(node, gast.Name) and (id_ is None or node.id == id_)
 
 
+def walk(node):
+    """Every node under `node` (itself first), breadth first: the order of
+    `gast.walk`, in about half its time. Children are taken when their
+    parent is reached, so a caller may replace the node it was given."""
+    todo = [node]
+    for node in todo:
+        for field in node._fields:
+            child = getattr(node, field, None)
+            if isinstance(child, gast.AST):
+                todo.append(child)
+            elif isinstance(child, list):
+                todo.extend([item for item in child if isinstance(item, gast.AST)])
+        yield node
+
+
 def load_names(node):
     """Names read in `node` (including inside nested expressions)."""
     return [
         n.id
-        for n in gast.walk(node)
+        for n in walk(node)
         if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)
     ]
 
@@ -82,7 +97,7 @@ def store_names(node):
     """Names bound by `node` (assignment targets, loop targets)."""
     return [
         n.id
-        for n in gast.walk(node)
+        for n in walk(node)
         if isinstance(n, gast.Name) and isinstance(n.ctx, (gast.Store, gast.Param))
     ]
 
@@ -116,7 +131,7 @@ def with_lineno(stmts, lineno, filename=None):
     """Stamp every statement (recursively) lacking a line with `lineno`
     (and `filename`, for code that came from another function)."""
     for stmt in stmts:
-        for node in gast.walk(stmt):
+        for node in walk(stmt):
             if isinstance(node, gast.stmt) and anno.get(node, "lineno") is None:
                 anno.set(node, "lineno", lineno)
                 if filename is not None:

@@ -77,14 +77,14 @@ class Template:
     def _assigned_names(self):
         names = set()
         for stmt in self.body:
-            for node in gast.walk(stmt):
+            for node in n.walk(stmt):
                 if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
                     names.add(node.id)
         return names
 
     def _check(self):
         for stmt in self.body:
-            for node in gast.walk(stmt):
+            for node in n.walk(stmt):
                 if _is_adjoint_ref(node):
                     key = node.slice
                     if not (isinstance(key, gast.Name) and key.id in self.params):

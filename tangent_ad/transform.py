@@ -60,7 +60,7 @@ def parameter_names(fn):
 def _point_at_user_lines(src, origins):
     """Generated code differentiated again: its statements' comments name the
     user's lines the generated lines came from, not the generated lines."""
-    for node in gast.walk(src.tree):
+    for node in n.walk(src.tree):
         if isinstance(node, gast.stmt):
             origin = origins.get(anno.get(node, "lineno"))
             if origin is not None:

@@ -22,6 +22,7 @@ every assignment, so the primal sweep runs exactly as written. Every pass
 keeps the code correct on its own; the unoptimised output is correct too.
 """
 
+import bisect
 import inspect
 import operator
 
@@ -42,19 +43,24 @@ _FOLD = {
 def optimize(func, protected=frozenset(), keep=frozenset()):
     """`protected`: primal names, whose statements keep their exact form (no
     identity folding, no copy propagation into them); `keep`: names whose
-    dead pure assignments must stay anyway."""
+    dead pure assignments must stay anyway.
+
+    Every pass says whether it changed the tree; the passes run in rounds
+    until a round changes nothing (at most 10 rounds)."""
+    passes = (
+        lambda: fold_constants(func, protected),
+        lambda: propagate_negations(func, protected),
+        lambda: trim_default_arguments(func),
+        lambda: coalesce_copies(func, protected),
+        lambda: elide_array_copies(func, protected),
+        lambda: propagate_copies(func, protected),
+        lambda: eliminate_dead_code(func, keep),
+        lambda: substitute_single_uses(func, protected),
+        lambda: merge_split_temporaries(func),
+    )
     for _ in range(10):
-        before = gast.dump(func)
-        fold_constants(func, protected)
-        propagate_negations(func, protected)
-        trim_default_arguments(func)
-        coalesce_copies(func, protected)
-        elide_array_copies(func, protected)
-        propagate_copies(func, protected)
-        eliminate_dead_code(func, keep)
-        substitute_single_uses(func, protected)
-        merge_split_temporaries(func)
-        if gast.dump(func) == before:
+        changed = [run() for run in passes]
+        if not any(changed):
             break
     return func
 
@@ -70,16 +76,41 @@ def _number(node):
     )
 
 
-class _Fold(gast.NodeTransformer):
+class _Fold:
     """Arithmetic on constants; with `identities`, also x ** 1, 1 * x, x * 1,
     x / 1, -(-x) -- only in generated statements, since in the user's code
-    `y = x * 1.0` makes a copy that may later be written in place."""
+    `y = x * 1.0` makes a copy that may later be written in place.
+
+    `visit` rewrites bottom-up and returns the node to use; `changed` says
+    whether anything was rewritten."""
 
     def __init__(self, identities):
         self.identities = identities
+        self.changed = False
 
-    def visit_BinOp(self, node):
-        self.generic_visit(node)
+    def visit(self, node):
+        if isinstance(node, (gast.Name, gast.Constant)):
+            return node
+        for field in node._fields:
+            child = getattr(node, field, None)
+            if isinstance(child, gast.AST):
+                new = self.visit(child)
+                if new is not child:
+                    setattr(node, field, new)
+            elif isinstance(child, list):
+                child[:] = [self.visit(item) if isinstance(item, gast.AST) else item for item in child]
+        method = self._methods.get(type(node))
+        return node if method is None else method(self, node)
+
+    def fold_BinOp(self, node):
+        out = self._binop(node)
+        if out is not node:
+            self.changed = True
+        return node if out is None else out
+
+    def _binop(self, node):
+        """The replacement of BinOp `node`: another node, `node` unchanged,
+        or None for `node` changed in place."""
         fold = _FOLD.get(type(node.op))
         if fold and _number(node.left) and _number(node.right):
             try:
@@ -104,7 +135,7 @@ class _Fold(gast.NodeTransformer):
             # a + (-x) * b -> a - x * b: the same value, one operation fewer
             node.right = _without_leading_negation(node.right)
             node.op = gast.Sub() if op is gast.Add else gast.Add()
-            return node
+            return None
         if op in (gast.Add, gast.Sub) and _is_zero(node.right):
             return node.left  # x - 0.0 -> x
         if op is gast.Add and _is_zero(node.left):
@@ -117,15 +148,14 @@ class _Fold(gast.NodeTransformer):
         ):
             node.left = node.left.operand  # (-a) * 2 -> a * -2: one pass, not two
             node.right = n.const(-node.right.value)
-            return node
+            return None
         if op is gast.Mult and _is_one(node.left):
             return node.right
         if op in (gast.Mult, gast.Div) and _is_one(node.right):
             return node.left
         return node
 
-    def visit_Call(self, node):
-        self.generic_visit(node)
+    def fold_Call(self, node):
         func = node.func
         if (
             self.identities
@@ -136,25 +166,34 @@ class _Fold(gast.NodeTransformer):
         ):
             # (-a).sum(...) -> -(a.sum(...)): negate the small result, not a
             func.value = func.value.operand
+            self.changed = True
             return gast.UnaryOp(op=gast.USub(), operand=node)
         return node
 
-    def visit_AugAssign(self, node):
-        self.generic_visit(node)
+    def fold_AugAssign(self, node):
         if self.identities and isinstance(node.op, (gast.Add, gast.Sub)) and _leads_with_negation(node.value):
             node.value = _without_leading_negation(node.value)  # d += -a * b -> d -= a * b
             node.op = gast.Sub() if isinstance(node.op, gast.Add) else gast.Add()
+            self.changed = True
         return node
 
-    def visit_UnaryOp(self, node):
-        self.generic_visit(node)
+    def fold_UnaryOp(self, node):
         if isinstance(node.op, gast.USub) and _number(node.operand):
+            self.changed = True
             return n.const(-node.operand.value)
         if self.identities and isinstance(node.op, gast.USub):
             stripped = _without_leading_negation(node.operand)
             if stripped is not None:
+                self.changed = True
                 return stripped  # -(-a * b / c) -> a * b / c
         return node
+
+    _methods = {
+        gast.BinOp: fold_BinOp,
+        gast.Call: fold_Call,
+        gast.AugAssign: fold_AugAssign,
+        gast.UnaryOp: fold_UnaryOp,
+    }
 
 
 def _leads_with_negation(node):
@@ -192,8 +231,12 @@ def _generated_target(stmt, protected):
 
 
 def fold_constants(func, protected=frozenset()):
+    changed = False
     for stmt in _simple_statements(func.body):
-        _Fold(_generated_target(stmt, protected)).visit(stmt)
+        folder = _Fold(_generated_target(stmt, protected))
+        folder.visit(stmt)
+        changed = changed or folder.changed
+    return changed
 
 
 def _simple_statements(stmts):
@@ -214,12 +257,12 @@ def propagate_negations(func, protected=frozenset()):
     which folding turns into a subtraction: ``d -= a * x``. The negation,
     an extra pass over an array or an extra float operation per loop step,
     is gone."""
-    reads = {}
-    for node in gast.walk(func):
-        if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
-            reads[node.id] = reads.get(node.id, 0) + 1
+    reads = None
+    changed = False
 
     def block(stmts):
+        nonlocal reads, changed
+        written = mentions = None
         for i, stmt in enumerate(stmts):
             for field in ("body", "orelse"):
                 if getattr(stmt, field, None):
@@ -228,19 +271,26 @@ def propagate_negations(func, protected=frozenset()):
             if negated is None:
                 continue
             name, operand = negated
-            window = []
-            for later in stmts[i + 1:]:
-                written = _assigned_in([later]) | _written_in_place(later)
-                if name in written or operand in written:
-                    break
-                window.append(later)
-            sites = [site for later in window for site in _additive_reads(later, name)]
+            if reads is None:
+                reads = _reads(func)  # the first candidate: nothing has changed yet
+            if written is None:  # what follows is as it was when the block began
+                facts = [_statement_facts(stmt) for stmt in stmts]
+                written = Positions(bound | in_place for bound, in_place, _ in facts)
+                mentions = Positions(names for _, _, names in facts)
+            # the window: up to the first statement writing `name` or `operand`
+            last = written.next((name, operand), i, len(stmts))
+            window = [j for j in mentions.within(name, i, last) if j < last]
+            sites = [site for j in window for site in _additive_reads(stmts[j], name)]
             if sites and len(sites) == reads.get(name, 0):
                 for holder, field in sites:
                     chain = getattr(holder, field)
-                    _replace_reads(chain, name, gast.UnaryOp(op=gast.USub(), operand=n.name(operand)))
+                    negation = gast.UnaryOp(op=gast.USub(), operand=n.name(operand))
+                    changed = _replace_reads(chain, name, negation) > 0 or changed
+                for j in window:
+                    mentions.update(j, _all_names(stmts[j]))
 
     block(func.body)
+    return changed
 
 
 def _negation_of_name(stmt, protected):
@@ -262,7 +312,7 @@ def _additive_reads(stmt, name):
     added or subtracted; a read anywhere else gives a site that is not
     counted, so the caller's count check fails."""
     sites = []
-    for node in gast.walk(stmt):
+    for node in n.walk(stmt):
         if isinstance(node, gast.BinOp) and isinstance(node.op, (gast.Add, gast.Sub)):
             field = "right"
         elif isinstance(node, gast.AugAssign) and isinstance(node.op, (gast.Add, gast.Sub)):
@@ -274,7 +324,7 @@ def _additive_reads(stmt, name):
         while isinstance(head, gast.BinOp) and isinstance(head.op, (gast.Mult, gast.Div)):
             head = head.left
         if isinstance(head, gast.Name) and head.id == name:
-            if sum(isinstance(s, gast.Name) and s.id == name for s in gast.walk(term)) == 1:
+            if sum(isinstance(s, gast.Name) and s.id == name for s in n.walk(term)) == 1:
                 sites.append((node, field))
     return sites
 
@@ -283,15 +333,18 @@ def _additive_reads(stmt, name):
 
 
 def trim_default_arguments(func):
-    for node in gast.walk(func):
+    changed = False
+    signatures = {}
+    for node in n.walk(func):
         if not (isinstance(node, gast.Call) and isinstance(node.func, gast.Name)):
             continue
         helper = anno.get(node.func, "inject")
         if helper is None or not callable(helper):
             continue
-        try:
-            params = list(inspect.signature(helper).parameters.values())
-        except (TypeError, ValueError):
+        if id(helper) not in signatures:
+            signatures[id(helper)] = _parameters(helper)
+        params = signatures[id(helper)]
+        if params is None:
             continue
         while node.args and len(node.args) <= len(params):
             param = params[len(node.args) - 1]
@@ -302,8 +355,18 @@ def trim_default_arguments(func):
                 and last.value is param.default
             ):
                 node.args.pop()
+                changed = True
             else:
                 break
+    return changed
+
+
+def _parameters(helper):
+    """The parameters of `helper`, or None when it has no signature."""
+    try:
+        return list(inspect.signature(helper).parameters.values())
+    except (TypeError, ValueError):
+        return None
 
 
 # -- copy propagation ---------------------------------------------------------------
@@ -312,7 +375,7 @@ def trim_default_arguments(func):
 def _assigned_in(stmts):
     names = set()
     for stmt in stmts:
-        for node in gast.walk(stmt):
+        for node in n.walk(stmt):
             if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
                 names.add(node.id)
             elif isinstance(node, gast.AugAssign) and isinstance(node.target, gast.Name):
@@ -321,20 +384,91 @@ def _assigned_in(stmts):
 
 
 def _replace_reads(node, old, new):
-    """Reads of `old` become `new` (a name, or a constant node)."""
+    """Reads of `old` become `new` (a name, or a constant node); returns how
+    many were replaced."""
+    count = 0
     if isinstance(new, str):
-        for sub in gast.walk(node):
+        for sub in n.walk(node):
             if isinstance(sub, gast.Name) and sub.id == old and isinstance(sub.ctx, gast.Load):
                 sub.id = new
-        return
-    for sub in gast.walk(node):
+                count += 1
+        return count
+    for sub in n.walk(node):
         for field, value in gast.iter_fields(sub):
             if isinstance(value, gast.Name) and value.id == old and isinstance(value.ctx, gast.Load):
                 setattr(sub, field, n.copy_node(new))
+                count += 1
             elif isinstance(value, list):
                 for i, item in enumerate(value):
                     if isinstance(item, gast.Name) and item.id == old and isinstance(item.ctx, gast.Load):
                         value[i] = n.copy_node(new)
+                        count += 1
+    return count
+
+
+class Positions:
+    """Where names occur in one fact of a block's statements (the names each
+    binds, say): the next statement after a position with a given name is
+    found without scanning the statements between, so passes that look
+    forward from every statement stay linear."""
+
+    def __init__(self, facts):
+        self.facts = list(facts)
+        self.at = {}
+        for position, names in enumerate(self.facts):
+            for name in names:
+                self.at.setdefault(name, []).append(position)
+
+    def next(self, names, after, default):
+        """The first position after `after` whose fact holds one of `names`
+        (`default` when there is none)."""
+        best = default
+        for name in names:
+            positions = self.at.get(name)
+            if positions:
+                k = bisect.bisect_right(positions, after)
+                if k < len(positions) and positions[k] < best:
+                    best = positions[k]
+        return best
+
+    def within(self, name, after, last):
+        """Positions in (after, last] whose fact holds `name`, in order."""
+        positions = self.at.get(name, ())
+        return positions[bisect.bisect_right(positions, after):bisect.bisect_right(positions, last)]
+
+    def update(self, position, names):
+        """The statement at `position` changed: its fact is now `names`."""
+        old = self.facts[position]
+        for name in old - names:
+            positions = self.at[name]
+            del positions[bisect.bisect_left(positions, position)]
+        for name in names - old:
+            bisect.insort(self.at.setdefault(name, []), position)
+        self.facts[position] = names
+
+
+def _statement_facts(stmt):
+    """(names bound, names written in place, every name) in `stmt`, in one
+    walk: `_assigned_in`, `_written_in_place` and `_all_names` together."""
+    bound, in_place, names = set(), set(), set()
+    for node in n.walk(stmt):
+        if isinstance(node, gast.Name):
+            names.add(node.id)
+            if isinstance(node.ctx, gast.Store):
+                bound.add(node.id)
+        elif isinstance(node, gast.Assign):
+            if isinstance(node.targets[0], gast.Subscript) and isinstance(node.targets[0].value, gast.Name):
+                in_place.add(node.targets[0].value.id)
+        elif isinstance(node, gast.AugAssign):
+            base = node.target.value if isinstance(node.target, gast.Subscript) else node.target
+            if isinstance(base, gast.Name):
+                in_place.add(base.id)
+            if isinstance(node.target, gast.Name):
+                bound.add(node.target.id)
+        elif isinstance(node, gast.Call) and node.args and isinstance(node.args[0], gast.Name):
+            if getattr(anno.get(node.func, "inject"), "__name__", "") == "add_at":
+                in_place.add(node.args[0].id)
+    return bound, in_place, names
 
 
 def _is_copy(stmt, protected):
@@ -353,12 +487,12 @@ def elide_array_copies(func, protected):
     inside expressions (never handed on as itself)."""
     from .. import runtime
 
-    uses = {}
-    for node in gast.walk(func):
-        if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
-            uses[node.id] = uses.get(node.id, 0) + 1
+    uses = None
+    changed = False
 
     def block(stmts):
+        nonlocal uses, changed
+        in_place = mentions = None
         for i, stmt in enumerate(stmts):
             for field in ("body", "orelse"):
                 if getattr(stmt, field, None):
@@ -374,21 +508,39 @@ def elide_array_copies(func, protected):
                 and isinstance(stmt.value.args[0].value, gast.Name)
             ):
                 continue
+            if uses is None:
+                uses = _reads(func)  # the first candidate: nothing has changed yet
+            if in_place is None:  # this pass changes no statement after a candidate
+                facts = [_statement_facts(stmt) for stmt in stmts]
+                in_place = Positions(fact[1] for fact in facts)
+                mentions = Positions(fact[2] for fact in facts)
+                ends = [j for j, later in enumerate(stmts) if isinstance(later, _ENDS_WINDOW)]
             name, base = stmt.targets[0].id, stmt.value.args[0].value.id
+            end = ends[bisect.bisect_right(ends, i)] if ends and ends[-1] > i else len(stmts)
+            last = in_place.next((base, name), i, end)
+            visits = mentions.within(name, i, last)
+            if last < len(stmts) and last not in visits:
+                visits.append(last)
             seen = 0
-            for later in stmts[i + 1:]:
-                if isinstance(later, (gast.If, gast.For, gast.While, gast.Return)):
+            for j in visits:
+                later = stmts[j]
+                if isinstance(later, _ENDS_WINDOW):
                     break
                 if _reads_name(later, name):
                     if isinstance(later, gast.Assign) and _is_bare(later.value, name):
                         break  # handed on: its later readers are not checked
-                    seen += sum(1 for sub in gast.walk(later) if isinstance(sub, gast.Name) and sub.id == name)
-                if base in _written_in_place(later) or name in _written_in_place(later):
+                    seen += sum(1 for sub in n.walk(later) if isinstance(sub, gast.Name) and sub.id == name)
+                if base in in_place.facts[j] or name in in_place.facts[j]:
                     break
             if seen and seen == uses.get(name):
                 stmt.value = stmt.value.args[0]
+                changed = True
 
     block(func.body)
+    return changed
+
+
+_ENDS_WINDOW = (gast.If, gast.For, gast.While, gast.Return)
 
 
 def _is_bare(value, name):
@@ -399,50 +551,77 @@ def coalesce_copies(func, protected):
     """``s = e; ...; t = s`` where `s` is a generated name defined once and
     read only by the copy: `e` is assigned to `t` directly (the copy goes),
     so values keep the name of what they are the adjoint of."""
+    counts = None
+    changed = False
+
+    def block(stmts):
+        nonlocal counts, changed
+        for stmt in stmts:
+            for field in ("body", "orelse"):
+                if getattr(stmt, field, None):
+                    block(getattr(stmt, field))
+        first = None  # name -> position of the first assignment to it in `stmts`
+        removed = set()
+        for i, stmt in enumerate(stmts):
+            if not (
+                _is_copy(stmt, protected)
+                and isinstance(stmt.value, gast.Name)
+                and stmt.value.id not in protected
+            ):
+                continue
+            if counts is None:
+                counts = _definitions_and_uses(func)  # the first candidate: nothing has changed yet
+            defs, uses = counts
+            if not (
+                defs.get(stmt.value.id) == 1
+                and uses.get(stmt.value.id) == 1
+                and defs.get(stmt.targets[0].id) == 1
+            ):
+                continue
+            if first is None:
+                first = {}
+                for j, earlier in enumerate(stmts):
+                    if isinstance(earlier, gast.Assign) and isinstance(earlier.targets[0], gast.Name):
+                        first.setdefault(earlier.targets[0].id, j)
+            source, target = stmt.value.id, stmt.targets[0].id
+            j = first.get(source)
+            if j is not None and j < i:
+                stmts[j].targets[0].id = target
+                del first[source]
+                first[target] = min(j, first.get(target, j))
+                removed.add(i)
+                defs[target] = 1
+                changed = True
+        if removed:
+            stmts[:] = [stmt for i, stmt in enumerate(stmts) if i not in removed]
+
+    block(func.body)
+    return changed
+
+
+def _definitions_and_uses(func):
+    """({name: bindings}, {name: reads}); ``x += v`` counts as two bindings."""
     defs, uses = {}, {}
-    for node in gast.walk(func):
+    for node in n.walk(func):
         if isinstance(node, gast.Name):
             table = uses if isinstance(node.ctx, gast.Load) else defs
             table[node.id] = table.get(node.id, 0) + 1
         elif isinstance(node, gast.AugAssign) and isinstance(node.target, gast.Name):
             defs[node.target.id] = defs.get(node.target.id, 0) + 1
-
-    def block(stmts):
-        for stmt in stmts:
-            for field in ("body", "orelse"):
-                if getattr(stmt, field, None):
-                    block(getattr(stmt, field))
-        i = 0
-        while i < len(stmts):
-            stmt = stmts[i]
-            if (
-                _is_copy(stmt, protected)
-                and isinstance(stmt.value, gast.Name)
-                and stmt.value.id not in protected
-                and defs.get(stmt.value.id) == 1
-                and uses.get(stmt.value.id) == 1
-                and defs.get(stmt.targets[0].id) == 1
-            ):
-                source, target = stmt.value.id, stmt.targets[0].id
-                for earlier in stmts[:i]:
-                    if isinstance(earlier, gast.Assign) and isinstance(earlier.targets[0], gast.Name):
-                        if earlier.targets[0].id == source:
-                            earlier.targets[0].id = target
-                            del stmts[i]
-                            defs[target] = 1
-                            break
-                else:
-                    i += 1
-                continue
-            i += 1
-
-    block(func.body)
+    return defs, uses
 
 
 def propagate_copies(func, protected):
+    """After a copy ``t = s``, reads of `t` read `s` until either is bound
+    again or `t` is written in place; returns whether anything changed."""
+    changed = False
+
     def block(stmts):
-        written = [_assigned_in([stmt]) for stmt in stmts]
-        reads = [_all_names(stmt) for stmt in stmts]
+        nonlocal changed
+        facts = [_statement_facts(stmt) for stmt in stmts]
+        written = Positions(fact[0] for fact in facts)
+        in_place = Positions(fact[1] for fact in facts)
+        reads = Positions(fact[2] for fact in facts)
         for i, stmt in enumerate(stmts):
             for field in ("body", "orelse"):
                 if getattr(stmt, field, None):
@@ -452,35 +631,42 @@ def propagate_copies(func, protected):
             target = stmt.targets[0].id
             source = stmt.value.id if isinstance(stmt.value, gast.Name) else stmt.value
             stops = {target, source} if isinstance(source, str) else {target}
-            for j in range(i + 1, len(stmts)):
-                later, later_written = stmts[j], written[j]
+            # only statements reading `target` and the one that ends the
+            # propagation (binds `t` or `s`, writes `t` in place) need a look
+            last = min(written.next(stops, i, len(stmts)), in_place.next((target,), i, len(stmts)))
+            visits = reads.within(target, i, last)
+            if last < len(stmts) and last not in visits:
+                visits.append(last)
+            for j in visits:
+                later = stmts[j]
                 is_compound = isinstance(later, (gast.If, gast.For, gast.While))
-                if is_compound and stops & later_written:
+                if is_compound and stops & written.facts[j]:
                     break
-                if target in _written_in_place(later):
+                if target in in_place.facts[j]:
                     # writes through the copy stay through the copy: reading the
                     # buffer under its old name too would make code whose meaning
                     # depends on aliasing (wrong once differentiated again)
                     break
-                if target in reads[j]:
+                if target in reads.facts[j]:
                     if isinstance(later, gast.AugAssign):
-                        _replace_reads(later.value, target, source)
+                        changed = _replace_reads(later.value, target, source) > 0 or changed
                         if _reads_name(later.target, target):
                             break
                     else:
-                        _replace_reads(later, target, source)
-                    reads[j] = _all_names(later)
-                if stops & later_written:
+                        changed = _replace_reads(later, target, source) > 0 or changed
+                    reads.update(j, _all_names(later))
+                if stops & written.facts[j]:
                     break
 
     block(func.body)
+    return changed
 
 
 def _written_in_place(stmt):
     """Names whose arrays `stmt` updates in place: ``x[i] = ...``, ``x += ...``
     (arrays), ``add_at(x, ...)``."""
     names = set()
-    for node in gast.walk(stmt):
+    for node in n.walk(stmt):
         if isinstance(node, gast.Assign) and isinstance(node.targets[0], gast.Subscript):
             base = node.targets[0].value
             if isinstance(base, gast.Name):
@@ -496,7 +682,7 @@ def _written_in_place(stmt):
 
 
 def _reads_name(node, name):
-    return any(isinstance(s, gast.Name) and s.id == name for s in gast.walk(node))
+    return any(isinstance(s, gast.Name) and s.id == name for s in n.walk(node))
 
 
 # -- single-use temporaries -----------------------------------------------------------
@@ -509,8 +695,36 @@ def substitute_single_uses(func, protected=frozenset()):
     of its names written in between. Primal temporaries are put back into the
     expression they came from; adjoint ones only where the result stays
     short (no helper call nested in another, a few operations at most)."""
+    defs, uses = _substitution_counts(func)
+    changed = False
+
+    def block(stmts):
+        nonlocal changed
+        window = None
+        removed = set()
+        for i, stmt in enumerate(stmts):
+            for field in ("body", "orelse"):
+                if getattr(stmt, field, None):
+                    block(getattr(stmt, field))
+            if not _substitutable(stmt, defs, uses):
+                continue
+            if window is None:  # what follows is as it was when the block began
+                window = _Window(stmts)
+            if _substitute_forward(stmts, i, window, protected):
+                removed.add(i)
+                changed = True
+        if removed:
+            stmts[:] = [stmt for i, stmt in enumerate(stmts) if i not in removed]
+
+    block(func.body)
+    return changed
+
+
+def _substitution_counts(func):
+    """({name: bindings}, {name: reads}); a loop or augmented target counts
+    as two bindings (never substituted)."""
     defs, uses = {}, {}
-    for node in gast.walk(func):
+    for node in n.walk(func):
         if isinstance(node, gast.Assign):
             for target in node.targets:
                 for name in n.store_names(target):
@@ -520,20 +734,50 @@ def substitute_single_uses(func, protected=frozenset()):
                 defs[name] = defs.get(name, 0) + 2  # never substitute these
         elif isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
             uses[node.id] = uses.get(node.id, 0) + 1
+    return defs, uses
 
-    def block(stmts):
-        i = 0
-        while i < len(stmts):
-            stmt = stmts[i]
-            for field in ("body", "orelse"):
-                if getattr(stmt, field, None):
-                    block(getattr(stmt, field))
-            if _substitutable(stmt, defs, uses) and _substitute_forward(stmts, i, protected):
-                del stmts[i]
-                continue
-            i += 1
 
-    block(func.body)
+class _Window:
+    """For one block: the statements that end a substitution's search
+    (control flow, returns), and where each name is mentioned or written."""
+
+    def __init__(self, stmts):
+        facts = [_substitution_facts(stmt) for stmt in stmts]
+        self.mentions = Positions(names for names, _ in facts)
+        self.writes = Positions(written for _, written in facts)
+        self.ends = [j for j, stmt in enumerate(stmts) if isinstance(stmt, _ENDS_WINDOW)]
+        self.size = len(stmts)
+
+    def first_stop(self, i, name, reads):
+        """The first statement after `i` that mentions `name`, writes it or
+        one of `reads`, or ends the block's straight line."""
+        k = bisect.bisect_right(self.ends, i)
+        last = self.ends[k] if k < len(self.ends) else self.size
+        last = self.mentions.next((name,), i, last)
+        return self.writes.next(reads | {name}, i, last)
+
+    def changed(self, j, stmt):
+        names, written = _substitution_facts(stmt)
+        self.mentions.update(j, names)
+        self.writes.update(j, written)
+
+
+def _substitution_facts(stmt):
+    """(every name in `stmt`, the names it may change: assignments, in-place
+    updates, the arguments of a call whose result is discarded), in one walk."""
+    names, written = set(), set()
+    for node in n.walk(stmt):
+        if isinstance(node, gast.Name):
+            names.add(node.id)
+            if isinstance(node.ctx, (gast.Store, gast.Param)):
+                written.add(node.id)
+        elif isinstance(node, gast.AugAssign):
+            written |= {s.id for s in n.walk(node.target) if isinstance(s, gast.Name)}
+        elif isinstance(node, gast.Assign) and isinstance(node.targets[0], gast.Subscript):
+            written |= {s.id for s in n.walk(node.targets[0]) if isinstance(s, gast.Name)}
+    if isinstance(stmt, gast.Expr) and not _is_push(stmt):
+        written |= names
+    return names, written
 
 
 def _substitutable(stmt, defs, uses):
@@ -549,14 +793,14 @@ def _substitutable(stmt, defs, uses):
 
 
 def _size(node):
-    return sum(isinstance(sub, (gast.Call, gast.BinOp, gast.UnaryOp)) for sub in gast.walk(node))
+    return sum(isinstance(sub, (gast.Call, gast.BinOp, gast.UnaryOp)) for sub in n.walk(node))
 
 
 def _into_shape_argument(later, name):
     """Whether `later` reads `name` only for its shape (unreduce(g, name))."""
     from .reverse import LIKE_ARGS
 
-    for call in gast.walk(later):
+    for call in n.walk(later):
         if isinstance(call, gast.Call) and isinstance(call.func, gast.Name):
             for position in LIKE_ARGS.get(anno.get(call.func, "inject"), ()):
                 if position < len(call.args) and _reads_name(call.args[position], name):
@@ -568,54 +812,41 @@ def _readable_after(later, name, value):
     """Whether putting `value` where `later` reads `name` keeps `later` short."""
     if _size(later) + _size(value) > 5:
         return False
-    if any(isinstance(sub, gast.Call) for sub in gast.walk(value)):
-        for call in gast.walk(later):
+    if any(isinstance(sub, gast.Call) for sub in n.walk(value)):
+        for call in n.walk(later):
             if isinstance(call, gast.Call) and any(_reads_name(arg, name) for arg in call.args):
                 return False  # no helper call nested in another
     return True
 
 
-def _substitute_forward(stmts, i, protected=frozenset()):
+def _substitute_forward(stmts, i, window, protected=frozenset()):
     stmt = stmts[i]
     name = stmt.targets[0].id
     reads = set(n.load_names(stmt.value))
     line = (anno.get(stmt, "lineno"), anno.get(stmt, "filename"))
-    for later in stmts[i + 1:]:
-        if isinstance(later, (gast.If, gast.For, gast.While, gast.Return)):
-            if isinstance(later, gast.Return) and _reads_name(later, name):
-                break
+    j = window.first_stop(i, name, reads)
+    if j == len(stmts):
+        return False
+    later = stmts[j]
+    if isinstance(later, _ENDS_WINDOW):
+        return False  # (a return reading `name` too)
+    if _reads_name(later, name):
+        if (anno.get(later, "lineno"), anno.get(later, "filename")) != line:
             return False
-        if _reads_name(later, name):
-            if (anno.get(later, "lineno"), anno.get(later, "filename")) != line:
-                return False
-            if isinstance(later, gast.AugAssign) and _reads_name(later.target, name):
-                return False
-            if name not in protected and not _readable_after(later, name, stmt.value):
-                return False
-            if _into_shape_argument(later, name):
-                return False
-            _replace_load(later, name, stmt.value)
-            return True
-        if _writes(later) & (reads | {name}):
+        if isinstance(later, gast.AugAssign) and _reads_name(later.target, name):
             return False
-    return False
-
-
-def _writes(stmt):
-    """Names `stmt` may change: assignments, in-place updates, calls' arguments."""
-    written = set(n.store_names(stmt))
-    for node in gast.walk(stmt):
-        if isinstance(node, gast.AugAssign):
-            written |= {s.id for s in gast.walk(node.target) if isinstance(s, gast.Name)}
-        elif isinstance(node, gast.Assign) and isinstance(node.targets[0], gast.Subscript):
-            written |= {s.id for s in gast.walk(node.targets[0]) if isinstance(s, gast.Name)}
-    if isinstance(stmt, gast.Expr) and not _is_push(stmt):
-        written |= {s.id for s in gast.walk(stmt) if isinstance(s, gast.Name)}
-    return written
+        if name not in protected and not _readable_after(later, name, stmt.value):
+            return False
+        if _into_shape_argument(later, name):
+            return False
+        _replace_load(later, name, stmt.value)
+        window.changed(j, later)
+        return True
+    return False  # `later` writes `name` or what `stmt` reads
 
 
 def _replace_load(node, name, value):
-    for sub in gast.walk(node):
+    for sub in n.walk(node):
         for field, child in gast.iter_fields(sub):
             if isinstance(child, gast.Name) and child.id == name and isinstance(child.ctx, gast.Load):
                 setattr(sub, field, n.copy_node(value))
@@ -632,7 +863,7 @@ def _replace_load(node, name, value):
 
 def _reads(func):
     counts = {}
-    for node in gast.walk(func):
+    for node in n.walk(func):
         if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
             counts[node.id] = counts.get(node.id, 0) + 1
         elif isinstance(node, gast.AugAssign):
@@ -645,27 +876,30 @@ def eliminate_dead_code(func, protected):
     """Remove assignments whose value is never used (liveness, so values that
     only feed each other around a loop go too); the user's names keep every
     assignment except constants and copies nobody reads."""
-    live_after = _liveness(func.body, protected)
+    pure = _PureValues()
+    live_targets = _live_targets(func.body, protected, pure)
     counts = _reads(func)
+    removed = 0
 
     def dead(stmt):
-        live = live_after.get(id(stmt), frozenset())
         if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
             name = stmt.targets[0].id
             if isinstance(stmt.value, gast.Name) and stmt.value.id == name:
                 return True  # x = x
             if counts.get(name, 0) == 0 and isinstance(stmt.value, (gast.Constant, gast.Name)):
                 return True  # a constant or a copy nobody reads, even in the primal
-            return name not in protected and name not in live and _pure(stmt.value)
+            return name not in protected and id(stmt) not in live_targets and pure(stmt.value)
         if isinstance(stmt, gast.AugAssign) and isinstance(stmt.target, gast.Name):
             name = stmt.target.id
-            return name not in protected and name not in live and _pure(stmt.value)
+            return name not in protected and id(stmt) not in live_targets and pure(stmt.value)
         return False
 
     def block(stmts):
+        nonlocal removed
         out = []
         for stmt in stmts:
             if dead(stmt):
+                removed += 1
                 continue
             for field in ("body", "orelse"):
                 if getattr(stmt, field, None):
@@ -674,13 +908,16 @@ def eliminate_dead_code(func, protected):
                         kept = [gast.Pass()]
                     setattr(stmt, field, kept)
             if isinstance(stmt, gast.If) and _only_pass(stmt.body) and not stmt.orelse:
+                removed += 1
                 continue
             if isinstance(stmt, gast.For) and anno.has(stmt, "primal") and _only_pass(stmt.body):
+                removed += 1
                 continue
             out.append(stmt)
         return out
 
     func.body = block(func.body)
+    return removed > 0
 
 
 def _uses_defs(stmt):
@@ -711,56 +948,88 @@ def _uses_defs(stmt):
 
 
 def _all_names(node):
-    return {sub.id for sub in gast.walk(node) if isinstance(sub, gast.Name)}
+    return {sub.id for sub in n.walk(node) if isinstance(sub, gast.Name)}
 
 
-def _liveness(body, protected=frozenset()):
-    """{id(stmt): names live just after it}, for any statement tree.
+def _live_targets(body, protected, pure):
+    """{id(stmt)} of the assignments whose target is live just after them.
 
     Strong liveness: a removable assignment (generated name, pure value)
     makes its operands live only if its own target is, so values that only
-    feed each other around a loop are dead too.
+    feed each other around a loop are dead too. The live set is updated in
+    place along straight-line code (copied only at branches and loops), so
+    a long function costs time in proportion to its length.
     """
-    after = {}
+    live_after = set()
+    facts = {}
 
     def block(stmts, live):
         for stmt in reversed(stmts):
-            live = one(stmt, live)
-        return live
+            one(stmt, live)
 
-    def one(stmt, live_out):
-        after[id(stmt)] = after.get(id(stmt), frozenset()) | live_out
-        uses, defs = _uses_defs(stmt)
+    def one(stmt, live):
+        """Turn `live` (after `stmt`) into the names live before it."""
+        if id(stmt) not in facts:
+            facts[id(stmt)] = _uses_defs(stmt) + (_removable_target(stmt, protected, pure),)
+        uses, defs, target = facts[id(stmt)]
         if isinstance(stmt, gast.If):
-            return frozenset(uses) | block(stmt.body, live_out) | block(stmt.orelse, live_out)
-        if isinstance(stmt, (gast.For, gast.While)):
-            head = frozenset(live_out) | uses
+            then = set(live)
+            block(stmt.body, then)
+            block(stmt.orelse, live)
+            live |= then
+            live |= uses
+        elif isinstance(stmt, (gast.For, gast.While)):
+            head = live | uses
             while True:
-                body_in = block(stmt.body, head)
-                new = frozenset(live_out) | uses | (body_in - defs)
+                body_in = set(head)
+                block(stmt.body, body_in)
+                new = live | uses | (body_in - defs)
                 if new == head:
                     break
                 head = new
-            return head
-        target = _removable_target(stmt, protected)
-        if target is not None and target not in live_out:
-            return live_out - defs
-        return frozenset(uses) | (live_out - defs)
+            live |= head
+        else:
+            target_name = _assigned_name(stmt)
+            if target_name is not None and target_name in live:
+                live_after.add(id(stmt))
+            if target is not None and target not in live:
+                live -= defs
+            else:
+                live -= defs
+                live |= uses
 
-    block(body, frozenset())
-    return after
+    block(body, set())
+    return live_after
 
 
-def _removable_target(stmt, protected):
+def _assigned_name(stmt):
     if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
-        name, value = stmt.targets[0].id, stmt.value
-    elif isinstance(stmt, gast.AugAssign) and isinstance(stmt.target, gast.Name):
-        name, value = stmt.target.id, stmt.value
-    else:
+        return stmt.targets[0].id
+    if isinstance(stmt, gast.AugAssign) and isinstance(stmt.target, gast.Name):
+        return stmt.target.id
+    return None
+
+
+def _removable_target(stmt, protected, pure):
+    name = _assigned_name(stmt)
+    if name is None:
         return None
-    if name in protected or not _pure(value):
+    value = stmt.value
+    if name in protected or not pure(value):
         return None
     return name
+
+
+class _PureValues:
+    """`_pure`, computed once per value node during one pass."""
+
+    def __init__(self):
+        self.known = {}
+
+    def __call__(self, value):
+        if id(value) not in self.known:
+            self.known[id(value)] = _pure(value)
+        return self.known[id(value)]
 
 
 def _only_pass(stmts):
@@ -774,7 +1043,7 @@ def _pure(value):
     from ..rules import registry
     from ..source import static_value
 
-    for node in gast.walk(value):
+    for node in n.walk(value):
         if not isinstance(node, gast.Call):
             continue
         func = static_value(node.func)
@@ -837,9 +1106,11 @@ def merge_split_temporaries(func):
     "after" have different names; where the reverse sweep ended up needing
     neither (no push, no rule reading them), the split is undone.
     """
-    counts = _reads(func)
+    counts = None
+    changed = False
 
     def block(stmts):
+        nonlocal counts, changed
         out = []
         i = 0
         while i < len(stmts):
@@ -859,16 +1130,20 @@ def merge_split_temporaries(func):
                 and nxt.value.id == stmt.targets[0].id
                 and isinstance(nxt.targets[0], gast.Name)
                 and nxt.targets[0].id == anno.get(stmt, "split_for")
-                and counts.get(stmt.targets[0].id, 0) == 1
             ):
-                merged = n.assign(nxt.targets[0].id, stmt.value)
-                anno.copy_from(merged, stmt, keys=("lineno",))
-                out.extend(pushes)
-                out.append(merged)
-                i += 2 + len(pushes)
-                continue
+                if counts is None:
+                    counts = _reads(func)  # the first candidate: nothing has changed yet
+                if counts.get(stmt.targets[0].id, 0) == 1:
+                    merged = n.assign(nxt.targets[0].id, stmt.value)
+                    anno.copy_from(merged, stmt, keys=("lineno",))
+                    out.extend(pushes)
+                    out.append(merged)
+                    i += 2 + len(pushes)
+                    changed = True
+                    continue
             out.append(stmt)
             i += 1
         return out
 
     func.body = block(func.body)
+    return changed

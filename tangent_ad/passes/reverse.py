@@ -323,7 +323,7 @@ class Reverse:
             item for item in expanded
             if isinstance(item, Accumulate)
             and _has_active(item.target, self.active)
-            and any(_is_marker(sub) for sub in gast.walk(item.value))
+            and any(_is_marker(sub) for sub in n.walk(item.value))
         ]
         others = [item for item in expanded if not isinstance(item, Accumulate)]
         if len(readers) == 1 and not others:
@@ -397,7 +397,7 @@ class Reverse:
         computed at all."""
         known = getattr(self, "shapes", {})
         donors = self._donors()
-        for call in gast.walk(node):
+        for call in n.walk(node):
             if not (isinstance(call, gast.Call) and isinstance(call.func, gast.Name)):
                 continue
             for position in LIKE_ARGS.get(anno.get(call.func, "inject"), ()):
@@ -423,7 +423,7 @@ class Reverse:
             args = self.func.args
             params = [a.id for a in args.posonlyargs + args.args + args.kwonlyargs]
             counts = {}
-            for node in gast.walk(self.func):
+            for node in n.walk(self.func):
                 if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
                     counts[node.id] = counts.get(node.id, 0) + 1
             top_level = [
@@ -463,7 +463,7 @@ class Reverse:
         return describe(key)
 
     def _substitute_adjoints(self, node):
-        for sub in gast.walk(node):
+        for sub in n.walk(node):
             for field, value in gast.iter_fields(sub):
                 if isinstance(value, list):
                     for i, item in enumerate(value):
@@ -696,7 +696,7 @@ class Reverse:
         """{name: its only definition}, {name: number of reads}, positions."""
         if not hasattr(self, "_defs_table"):
             counts, defs, uses = {}, {}, {}
-            for node in gast.walk(self.func):
+            for node in n.walk(self.func):
                 if isinstance(node, gast.Assign) and isinstance(node.targets[0], gast.Name):
                     name = node.targets[0].id
                     counts[name] = counts.get(name, 0) + 1
@@ -880,7 +880,7 @@ def _local_names(func):
 
 def _primal_names(func):
     names = set()
-    for node in gast.walk(func):
+    for node in n.walk(func):
         if isinstance(node, gast.Name):
             names.add(node.id)
     return names
@@ -902,7 +902,7 @@ def is_pop_slot(node):
 
 def _updates_in_place(code, adj):
     """Whether `code` writes into the value held by `adj` (+=, [i] =, add_at)."""
-    for node in (sub for stmt in code for sub in gast.walk(stmt)):
+    for node in (sub for stmt in code for sub in n.walk(stmt)):
         target = None
         if isinstance(node, gast.AugAssign):
             target = node.target
@@ -996,7 +996,7 @@ def _is_temporary(name):
 def _subscript_bases(stmt):
     """Names written in place by `stmt` (``u[i] = ...``), recursively."""
     found = set()
-    for node in gast.walk(stmt):
+    for node in n.walk(stmt):
         if isinstance(node, gast.Assign) and isinstance(node.targets[0], gast.Subscript):
             base = node.targets[0].value
             if isinstance(base, gast.Name):

@@ -9,7 +9,6 @@ globals are the user's own module (read live). The source is registered in
 `linecache`, so tracebacks and pdb show the generated lines.
 """
 
-import ast
 import hashlib
 import linecache
 import os
@@ -58,11 +57,20 @@ class _Comments:
                 self.origins.append((place[0] or self.filename, lineno))
                 out.append(gast.Expr(value=gast.Constant(value=_MARK.format(len(self.texts) - 1), kind=None)))
                 self.last = place
-            for field in ("body", "orelse"):
-                if getattr(stmt, field, None):
-                    setattr(stmt, field, self.block(getattr(stmt, field)))
-            out.append(stmt)
+            out.append(self._with_comments(stmt))
         return out
+
+    def _with_comments(self, stmt):
+        """`stmt`, or a copy of it whose blocks have their comments (the
+        tree being printed is not changed)."""
+        blocks = {field: getattr(stmt, field, None) for field in ("body", "orelse")}
+        blocks = {field: self.block(stmts) for field, stmts in blocks.items() if stmts}
+        if not blocks:
+            return stmt
+        stmt = n.copy_node(stmt, shallow=True)
+        for field, stmts in blocks.items():
+            setattr(stmt, field, stmts)
+        return stmt
 
 
 class Source(str):
@@ -74,12 +82,11 @@ class Source(str):
 
 def to_source(func, filename=None, comments=True):
     """Python source of a gast FunctionDef, commented with source lines."""
-    func = n.copy_node(func)
     marks = _Comments(filename)
     if comments:
+        func = n.copy_node(func, shallow=True)
         func.body = marks.block(func.body)
-    tree = gast.gast_to_ast(gast.Module(body=[func], type_ignores=[]))
-    ast.fix_missing_locations(tree)
+    tree = gast.gast_to_ast(gast.Module(body=[func], type_ignores=[]))  # (astor needs no locations)
     source = astor.to_source(tree, indent_with="    ", pretty_source=_wrap_at_99)
     lines, origins, current = [], {}, None
     for line in source.splitlines():

@@ -102,14 +102,18 @@ def store_names(node):
     ]
 
 
-def copy_node(node):
+def copy_node(node, shallow=False):
     """A deep copy of a gast tree; annotations are shared, not copied (they
-    hold Python objects), and much faster than `copy.deepcopy`."""
+    hold Python objects), and much faster than `copy.deepcopy`. With
+    `shallow`, the copy shares `node`'s children."""
     if isinstance(node, list):
         return [copy_node(item) for item in node]
     if not isinstance(node, gast.AST):
         return node
-    fields = {field: copy_node(getattr(node, field)) for field in node._fields}
+    if shallow:
+        fields = {field: getattr(node, field) for field in node._fields}
+    else:
+        fields = {field: copy_node(getattr(node, field)) for field in node._fields}
     clone = type(node)(**fields)
     for attribute in ("lineno", "col_offset", "end_lineno", "end_col_offset"):
         if hasattr(node, attribute):

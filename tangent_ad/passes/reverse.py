@@ -28,6 +28,7 @@ from ..source import describe, static_value, is_resolved
 from ..template import Accumulate
 from . import analysis
 from . import shapes as shapes_module
+from .positions import Positions
 
 ZERO, LIVE, OWNED = 0, 1, 2
 
@@ -77,6 +78,7 @@ class Reverse:
         self.modes = {}  # name -> VALUE or LIKE (the strongest read)
         self.content_reads = {}  # id(stmt) -> names whose array contents are read there
         self.header_reads = {}  # id(primal If/loop) -> names its reversed header reads
+        self._block_writes = {}  # id(primal block) -> Positions of what its statements write
         self.loop_depth = 0
 
     # -- reads ---------------------------------------------------------------
@@ -346,15 +348,22 @@ class Reverse:
                 found = candidates.get(sub.id)
                 if found is not None and found[0] is block and found[1] < index:
                     value = found[2]
-                    written = set()
-                    for between in block[found[1] + 1:index]:
-                        written |= set(n.store_names(between)) | _subscript_bases(between)
-                    written |= set(n.store_names(stmt.targets[0])) if isinstance(stmt, gast.Assign) else set()
-                    if not (set(n.load_names(value)) & written):
+                    reads = set(n.load_names(value))
+                    written = set(n.store_names(stmt.targets[0])) if isinstance(stmt, gast.Assign) else set()
+                    if not (reads & written) and self._writes(block).next(reads, found[1], index) == index:
                         return n.copy_node(value)
             return sub
 
         return _rewrite(node, replace)
+
+    def _writes(self, block):
+        """`Positions` of the names each statement of primal `block` binds or
+        writes into."""
+        if id(block) not in self._block_writes:
+            self._block_writes[id(block)] = Positions(
+                set(n.store_names(stmt)) | _subscript_bases(stmt) for stmt in block
+            )
+        return self._block_writes[id(block)]
 
     def _remat_candidates(self):
         """{temporary: (block, index, value)} for scalar temporaries defined
@@ -950,6 +959,12 @@ def _merge_repeated(expanded):
     """Equal contributions to one name become one: ``x * x`` gives
     ``d_x = g * x * 2``, not ``d_x = g * x; d_x += g * x`` (placed where the
     last of them was, so every temporary they read is defined)."""
+    targets = collections.Counter(
+        item.target.id for item in expanded if isinstance(item, Accumulate) and isinstance(item.target, gast.Name)
+    )
+    if all(count == 1 for count in targets.values()):
+        return expanded
+
     def key(item):
         if isinstance(item, Accumulate) and isinstance(item.target, gast.Name):
             return item.target.id, gast.dump(item.value)
@@ -1030,12 +1045,15 @@ def _is_static_ref(node):
 
 
 def _rewrite(node, fn):
-    class _Rewriter(gast.NodeTransformer):
-        def generic_visit(self, sub):
-            sub = super().generic_visit(sub)
-            return fn(sub)
-
-    return _Rewriter().visit(node)
+    """`node` with `fn` applied to every node in it, children first; `fn`
+    returns the node to use instead (or the same)."""
+    for field in node._fields:
+        value = getattr(node, field, None)
+        if isinstance(value, gast.AST):
+            setattr(node, field, _rewrite(value, fn))
+        elif isinstance(value, list):
+            value[:] = [_rewrite(item, fn) if isinstance(item, gast.AST) else item for item in value]
+    return fn(node)
 
 
 def _index_expr(index):

@@ -65,6 +65,15 @@ def is_atom(node):
     return isinstance(node, (gast.Name, gast.Constant))
 
 
+def is_number(node):
+    """An int or float constant (not a bool)."""
+    return (
+        isinstance(node, gast.Constant)
+        and isinstance(node.value, (int, float))
+        and not isinstance(node.value, bool)
+    )
+
+
 def is_name(node, id_=None):
     return isinstance(node, gast.Name) and (id_ is None or node.id == id_)
 
@@ -100,6 +109,16 @@ def store_names(node):
         for n in walk(node)
         if isinstance(n, gast.Name) and isinstance(n.ctx, (gast.Store, gast.Param))
     ]
+
+
+def names_in(node):
+    """Every name in `node`, however used."""
+    return {sub.id for sub in walk(node) if isinstance(sub, gast.Name)}
+
+
+def mentions(node, name):
+    """Whether `name` appears in `node`, however used."""
+    return any(isinstance(sub, gast.Name) and sub.id == name for sub in walk(node))
 
 
 def copy_node(node, shallow=False):

@@ -382,7 +382,7 @@ class Reverse:
                     and isinstance(stmt.targets[0], gast.Name)
                     and isinstance(stmt.value, (gast.BinOp, gast.UnaryOp))
                     and not isinstance(getattr(stmt.value, "op", None), gast.MatMult)
-                    and all(n.is_atom(a) for a in gast.iter_child_nodes(stmt.value) if isinstance(a, gast.expr))
+                    and all(n.is_atom(a) for a in n.children(stmt.value) if isinstance(a, gast.expr))
                     and stmt.targets[0].id in self.scalars
                     and _is_temporary(stmt.targets[0].id)
                     and all(name in self.scalars for name in n.load_names(stmt.value))
@@ -1089,7 +1089,7 @@ def _collect_reads(node, primal_names, values, likes):
             ):
                 (likes if like else values).add(sub.id)
             return
-        for child in gast.iter_child_nodes(sub):
+        for child in n.children(sub):
             visit(child, False)
 
     visit(node, False)

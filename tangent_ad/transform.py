@@ -5,6 +5,10 @@
       -> optimize -> emit (commented source) -> compile
 """
 
+import contextlib
+import functools
+import gc
+
 import gast
 
 from . import anno, codegen, fence
@@ -112,6 +116,25 @@ class _Prepared:
         return Generated(function, source, derivative.name, info)
 
 
+def _cycle_collector_paused(generate):
+    """Run `generate` with Python's cycle collector paused (and resumed after,
+    unless it was off already). Generating builds and drops many small trees
+    that hold no cycles, which reference counting frees; left running, the
+    collector would scan the growing trees of a long function again and
+    again, a cost growing with the square of its length."""
+
+    @functools.wraps(generate)
+    def paused(*args, **kwargs):
+        with contextlib.ExitStack() as stack:
+            if gc.isenabled():
+                gc.disable()
+                stack.callback(gc.enable)
+            return generate(*args, **kwargs)
+
+    return paused
+
+
+@_cycle_collector_paused
 def reverse(fn, wrt, mode, kinds=frozenset(), optimize=True, loop_stacks=True):
     """Generate and compile a reverse-mode derivative of `fn`.
 
@@ -137,6 +160,7 @@ def reverse(fn, wrt, mode, kinds=frozenset(), optimize=True, loop_stacks=True):
     return prep.finish(derivative, optimize, mode != "vjp", info, loop_stacks)
 
 
+@_cycle_collector_paused
 def forward(fn, wrt, kinds=frozenset(), optimize=True, trusted=False, name=None, value=True):
     """Generate and compile a forward-mode derivative of `fn`:
     ``jvp_f(*args, *tangents) -> (value, tangent of value)`` (only the

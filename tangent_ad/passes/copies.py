@@ -20,6 +20,7 @@ import gast
 
 from .. import anno
 from .. import nodes as n
+from .. import runtime
 from .positions import Positions
 
 # statements that end a straight-line window
@@ -233,8 +234,6 @@ def elide_array_copies(func, facts, protected):
 
 def _is_copy_of_item(stmt, protected):
     """A generated ``t = copy(a[s])``."""
-    from .. import runtime
-
     return (
         isinstance(stmt, gast.Assign)
         and isinstance(stmt.targets[0], gast.Name)

@@ -14,6 +14,9 @@ import gast
 
 from .. import anno
 from .. import nodes as n
+from .. import runtime
+from ..rules import registry
+from ..source import static_value
 
 
 class Facts:
@@ -136,14 +139,11 @@ def is_pure(value):
     """Whether evaluating `value` has no effect besides its result: calls
     only to functions with derivative rules, NumPy ufuncs and the runtime's
     pure helpers (not `add_at`, which writes into its argument, nor a pop)."""
-    from ..rules import registry
-    from ..source import static_value
-
     for node in n.walk(value):
         if not isinstance(node, gast.Call):
             continue
         func = static_value(node.func)
-        if func in _IMPURE:
+        if _is_impure_call(func):
             return False
         key = registry.call_key(node)
         if key is None:
@@ -162,24 +162,11 @@ def is_pure(value):
     return True
 
 
-def _impure():
-    from .. import runtime
-
-    return {runtime.add_at, runtime.Stack, print}
-
-
-class _Lazy:
-    def __init__(self, make):
-        self.make = make
-        self.value = None
-
-    def __contains__(self, item):
-        if self.value is None:
-            self.value = self.make()
-        try:
-            return item in self.value
-        except TypeError:
-            return False
+def _is_impure_call(func):
+    try:
+        return func in _IMPURE
+    except TypeError:  # unhashable
+        return False
 
 
-_IMPURE = _Lazy(_impure)
+_IMPURE = {runtime.add_at, runtime.Stack, print}

@@ -17,6 +17,7 @@ from .. import anno
 from .. import nodes as n
 from .facts import is_push
 from .positions import Positions
+from .reverse import LIKE_ARGS
 
 # statements a substitution never looks past
 _ENDS_WINDOW = (gast.If, gast.For, gast.While, gast.Return)
@@ -124,8 +125,6 @@ def _size(node):
 
 def _into_shape_argument(later, name):
     """Whether `later` reads `name` only for its shape (unreduce(g, name))."""
-    from .reverse import LIKE_ARGS
-
     for call in n.walk(later):
         if isinstance(call, gast.Call) and isinstance(call.func, gast.Name):
             for position in LIKE_ARGS.get(anno.get(call.func, "inject"), ()):

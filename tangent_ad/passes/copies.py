@@ -90,15 +90,16 @@ def propagate_negations(func, facts, protected=frozenset()):
             # the window: up to the first statement writing `name` or `operand`
             last = written.next((name, operand), i, len(stmts))
             window = [j for j in mentions.within(name, i, last) if j < last]
-            sites = [site for j in window for site in _additive_reads(stmts[j], name)]
-            if sites and len(sites) == reads.get(name, 0):
-                replaced = 0
-                for holder, field in sites:
-                    negation = gast.UnaryOp(op=gast.USub(), operand=n.name(operand))
-                    replaced += _replace_reads(getattr(holder, field), name, negation)
-                if replaced:
-                    facts.changed()
-                for j in window:
+            sites = [(j, _additive_reads(stmts[j], name)) for j in window]
+            total = sum(len(found) for _, found in sites)
+            if total and total == reads.get(name, 0):
+                for j, found in sites:
+                    replaced = 0
+                    for holder, field in found:
+                        negation = gast.UnaryOp(op=gast.USub(), operand=n.name(operand))
+                        replaced += _replace_reads(getattr(holder, field), name, negation)
+                    if replaced:
+                        facts.changed(stmts[j])
                     mentions.update(j, n.names_in(stmts[j]))
 
     block(func.body)
@@ -175,14 +176,14 @@ def coalesce_copies(func, facts, protected):
             j = first.get(source)
             if j is not None and j < i:
                 stmts[j].targets[0].id = target
-                facts.changed()
+                facts.changed(stmts[j])
                 del first[source]
                 first[target] = min(j, first.get(target, j))
                 removed.add(i)
                 defs[target] = 1
         if removed:
             stmts[:] = [stmt for i, stmt in enumerate(stmts) if i not in removed]
-            facts.changed()
+            facts.removed()
 
     block(func.body)
 
@@ -227,7 +228,7 @@ def elide_array_copies(func, facts, protected):
             seen = _reads_before_writes(stmts, i, last, mentions, in_place, name, base)
             if seen and seen == uses.get(name):
                 stmt.value = stmt.value.args[0]
-                facts.changed()
+                facts.changed(stmt)
 
     block(func.body)
 
@@ -307,13 +308,12 @@ def propagate_copies(func, facts, protected):
                     break
                 if target in reads.facts[j]:
                     if isinstance(later, gast.AugAssign):
-                        replaced = _replace_reads(later.value, target, source)
-                        if replaced:
-                            facts.changed()
+                        if _replace_reads(later.value, target, source):
+                            facts.changed(later)
                         if n.mentions(later.target, target):
                             break
                     elif _replace_reads(later, target, source):
-                        facts.changed()
+                        facts.changed(later)
                     reads.update(j, n.names_in(later))
                 if stops & written.facts[j]:
                     break

@@ -15,7 +15,7 @@ from .. import nodes as n
 
 def eliminate_dead_code(func, facts, protected):
     """Remove assignments whose value is never used. `facts` is told at the
-    end (what is asked meanwhile, whether a value is pure, does not change)."""
+    end (no statement that stays changes)."""
     live_targets = _live_targets(func.body, facts, protected)
     counts = facts.counts().reads
     removed = 0
@@ -29,7 +29,7 @@ def eliminate_dead_code(func, facts, protected):
                 return True  # x = x
             if counts.get(name, 0) == 0 and isinstance(stmt.value, (gast.Constant, gast.Name)):
                 return True  # a constant or a copy nobody reads, even in the primal
-        return name not in protected and id(stmt) not in live_targets and facts.pure(stmt.value)
+        return name not in protected and id(stmt) not in live_targets and facts.pure(stmt)
 
     def block(stmts):
         nonlocal removed
@@ -55,7 +55,7 @@ def eliminate_dead_code(func, facts, protected):
 
     func.body = block(func.body)
     if removed:
-        facts.changed()
+        facts.removed()
 
 
 def _assigned_name(stmt):
@@ -140,6 +140,6 @@ def _live_targets(body, facts, protected):
 def _removable_target(stmt, facts, protected):
     """The target of a generated assignment of a pure value, else None."""
     name = _assigned_name(stmt)
-    if name is None or name in protected or not facts.pure(stmt.value):
+    if name is None or name in protected or not facts.pure(stmt):
         return None
     return name

@@ -3,11 +3,14 @@ stays the same.
 
 The passes keep asking the same questions: how often each name is read or
 bound, what each statement binds, reads, writes in place or may change,
-whether a value is pure. `Facts` answers from tables it builds on first use
-and forgets whenever a pass changes the tree (a pass calls `changed()` right
-after each change, before it asks anything more). So a round of passes that
-changes nothing builds each table once, not once per pass, and the count of
-changes tells the fixed-point loop whether a round changed anything.
+whether the value it assigns is pure. `Facts` answers from tables it builds
+on first use. A pass reports each change right after making it, before it
+asks anything more: `changed(stmt)` for a change inside a statement (whose
+facts, and those of the compound statements holding it, are then computed
+again), `removed()` when statements leave the tree. So the passes of a round
+share what they learn, a change costs only the facts of what it touched,
+and the count of changes tells the fixed-point loop whether a round changed
+anything.
 """
 
 import gast
@@ -20,22 +23,38 @@ from ..source import static_value
 
 
 class Facts:
-    """Tables about `func`, valid until the next `changed()`."""
+    """Tables about `func`, kept up to date by the passes' reports."""
 
     def __init__(self, func):
         self.func = func
         self.changes = 0
-        self._forget()
-
-    def changed(self):
-        """The tree has just changed: every table is out of date."""
-        self.changes += 1
-        self._forget()
-
-    def _forget(self):
         self._counts = None
-        self._statements = {}  # id(stmt) -> (stmt, StatementFacts)
-        self._pure = {}  # id(value) -> (value, bool)
+        self._statements = {}  # id(stmt) -> (stmt, StatementFacts, purity of its value)
+        self._compounds = set()  # the ids of compound statements in `_statements`
+
+    def changed(self, stmt=None):
+        """The tree has just changed inside statement `stmt` (anywhere, for
+        None). The facts of `stmt` and of the statements holding it are out
+        of date; those of every other simple statement still hold."""
+        self.changes += 1
+        self._counts = None
+        if stmt is None or _holds_statements(stmt):
+            self._statements, self._compounds = {}, set()
+        else:
+            self._statements.pop(id(stmt), None)
+            self._forget_compounds()
+
+    def removed(self):
+        """Statements have just left the tree (or new ones replaced them);
+        no statement that stays has changed, but those holding them."""
+        self.changes += 1
+        self._counts = None
+        self._forget_compounds()
+
+    def _forget_compounds(self):
+        for key in self._compounds:
+            del self._statements[key]
+        self._compounds = set()
 
     def counts(self):
         """`Counts` of the whole function."""
@@ -45,17 +64,26 @@ class Facts:
 
     def statement(self, stmt):
         """`StatementFacts` of `stmt` (with everything nested in it)."""
-        known = self._statements.get(id(stmt))
-        if known is None:
-            known = self._statements[id(stmt)] = (stmt, StatementFacts(stmt))
-        return known[1]
+        return self._entry(stmt)[1]
 
-    def pure(self, value):
-        """Whether evaluating expression `value` has no effect but its result."""
-        known = self._pure.get(id(value))
-        if known is None:
-            known = self._pure[id(value)] = (value, is_pure(value))
-        return known[1]
+    def pure(self, stmt):
+        """Whether evaluating the value `stmt` assigns has no effect but its result."""
+        entry = self._entry(stmt)
+        if entry[2] is None:
+            entry[2] = is_pure(stmt.value)
+        return entry[2]
+
+    def _entry(self, stmt):
+        entry = self._statements.get(id(stmt))
+        if entry is None:
+            entry = self._statements[id(stmt)] = [stmt, StatementFacts(stmt), None]
+            if _holds_statements(stmt):
+                self._compounds.add(id(stmt))
+        return entry
+
+
+def _holds_statements(stmt):
+    return isinstance(getattr(stmt, "body", None), list)
 
 
 class Counts:

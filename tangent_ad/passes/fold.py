@@ -182,13 +182,11 @@ def _generated_target(stmt, protected):
 
 
 def fold_constants(func, facts, protected=frozenset()):
-    changed = False
     for stmt in _simple_statements(func.body):
         folder = _Fold(_generated_target(stmt, protected))
         folder.visit(stmt)
-        changed = changed or folder.changed
-    if changed:
-        facts.changed()
+        if folder.changed:
+            facts.changed(stmt)
 
 
 def _simple_statements(stmts):
@@ -204,12 +202,19 @@ def _simple_statements(stmts):
 
 
 def trim_default_arguments(func, facts):
+    signatures = {}  # id(helper) -> its parameters
+    for stmt, part in _parts(func):
+        if _trim_calls(part, signatures):
+            facts.changed(stmt)
+
+
+def _trim_calls(node, signatures):
+    """Trim the helper calls in `node`; returns whether any changed."""
     changed = False
-    signatures = {}
-    for node in n.walk(func):
-        if not (isinstance(node, gast.Call) and isinstance(node.func, gast.Name)):
+    for call in n.walk(node):
+        if not (isinstance(call, gast.Call) and isinstance(call.func, gast.Name)):
             continue
-        helper = anno.get(node.func, "inject")
+        helper = anno.get(call.func, "inject")
         if helper is None or not callable(helper):
             continue
         if id(helper) not in signatures:
@@ -217,20 +222,44 @@ def trim_default_arguments(func, facts):
         params = signatures[id(helper)]
         if params is None:
             continue
-        while node.args and len(node.args) <= len(params):
-            param = params[len(node.args) - 1]
-            last = node.args[-1]
+        while call.args and len(call.args) <= len(params):
+            param = params[len(call.args) - 1]
+            last = call.args[-1]
             if (
                 param.default is not inspect.Parameter.empty
                 and isinstance(last, gast.Constant)
                 and last.value is param.default
             ):
-                node.args.pop()
+                call.args.pop()
                 changed = True
             else:
                 break
-    if changed:
-        facts.changed()
+    return changed
+
+
+def _parts(func):
+    """(statement, node) pairs that cover `func` once: each simple statement
+    whole, the header of each ``if``, loop, and (None, ...) the function's
+    own parts."""
+    yield None, func.args
+    for node in func.decorator_list + [func.returns]:
+        if node is not None:
+            yield None, node
+    yield from _statement_parts(func.body)
+
+
+def _statement_parts(stmts):
+    for stmt in stmts:
+        if isinstance(stmt, (gast.If, gast.While)):
+            yield stmt, stmt.test
+        elif isinstance(stmt, gast.For):
+            yield stmt, stmt.target
+            yield stmt, stmt.iter
+        else:
+            yield stmt, stmt
+            continue
+        yield from _statement_parts(stmt.body)
+        yield from _statement_parts(stmt.orelse)
 
 
 def _parameters(helper):

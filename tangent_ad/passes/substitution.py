@@ -48,7 +48,7 @@ def substitute_single_uses(func, facts, protected=frozenset()):
                 removed.add(i)
         if removed:
             stmts[:] = [stmt for i, stmt in enumerate(stmts) if i not in removed]
-            facts.changed()
+            facts.removed()
 
     block(func.body)
 
@@ -75,7 +75,7 @@ class _Window:
 
     def changed(self, j, stmt):
         """Statement `j` has just changed."""
-        self.facts.changed()
+        self.facts.changed(stmt)
         known = self.facts.statement(stmt)
         self.mentions.update(j, known.names)
         self.writes.update(j, known.writes)
@@ -90,7 +90,7 @@ def _substitutable(stmt, defs, uses, facts):
         return False
     if isinstance(value, (gast.Name, gast.Constant)):
         return False  # copies and constants are propagate_copies' job
-    return facts.pure(value) and not isinstance(value, (gast.Tuple, gast.List, gast.Dict))
+    return facts.pure(stmt) and not isinstance(value, (gast.Tuple, gast.List, gast.Dict))
 
 
 def _substitute_forward(stmts, i, window, protected=frozenset()):
@@ -201,7 +201,7 @@ def merge_split_temporaries(func, facts):
 
     func.body = block(func.body)
     if merged_any:
-        facts.changed()
+        facts.removed()
 
 
 def _splits_for(stmt, nxt):

@@ -313,6 +313,8 @@ class Reverse:
                     return product(side, *sub.args) or sub
             return sub
 
+        if not _calls(node, (helpers.matmul_lhs, helpers.matmul_rhs)):
+            return node
         return _rewrite(node, rewrite)
 
     def _hand_over(self, expanded, owned):
@@ -339,7 +341,7 @@ class Reverse:
         statements changes `y` (and `y` is then restored anyway)."""
         candidates = self._remat_candidates()
         where = self._positions.get(id(stmt))
-        if where is None:
+        if where is None or not candidates:
             return node
         block, index = where
 
@@ -527,6 +529,8 @@ class Reverse:
                 return _sum_over(node.args[0], summed_axes, keepdims, atom.id in self.scalars)
             return node
 
+        if not _calls(value, (runtime.unbroadcast,)):
+            return value
         return _rewrite(value, simplify)
 
     def _as_dot(self, product, target):
@@ -947,6 +951,11 @@ def _is_helper_call(node, helper):
         and isinstance(node.func, gast.Name)
         and anno.get(node.func, "inject") is helper
     )
+
+
+def _calls(node, helpers_):
+    """Whether `node` calls one of `helpers_`."""
+    return any(_is_helper_call(sub, helper) for sub in n.walk(node) for helper in helpers_)
 
 
 def _helper_call(helper, *args):

@@ -184,13 +184,25 @@ def set_ctx(node, ctx):
 def with_lineno(stmts, lineno, filename=None):
     """Stamp every statement (recursively) lacking a line with `lineno`
     (and `filename`, for code that came from another function)."""
-    for stmt in stmts:
-        for node in walk(stmt):
-            if isinstance(node, gast.stmt) and anno.get(node, "lineno") is None:
-                anno.set(node, "lineno", lineno)
-                if filename is not None:
-                    anno.set(node, "filename", filename)
+    for stmt in statements(stmts):
+        if isinstance(stmt, gast.stmt) and anno.get(stmt, "lineno") is None:
+            anno.set(stmt, "lineno", lineno)
+            if filename is not None:
+                anno.set(stmt, "filename", filename)
     return stmts
+
+
+def statements(stmts):
+    """Every statement in `stmts` and nested in them (statements hold
+    statements only in their blocks, never in expressions)."""
+    for stmt in stmts:
+        yield stmt
+        for field in ("body", "orelse", "finalbody", "handlers", "cases"):
+            for child in getattr(stmt, field, None) or ():
+                if isinstance(child, gast.stmt):
+                    yield from statements([child])
+                else:  # an except handler or a match case
+                    yield from statements(child.body)
 
 
 def with_origin(stmts, source):

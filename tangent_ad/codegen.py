@@ -58,11 +58,20 @@ class _Comments:
                 self.origins.append((place[0] or self.filename, lineno))
                 out.append(gast.Expr(value=gast.Constant(value=_MARK.format(len(self.texts) - 1), kind=None)))
                 self.last = place
-            for field in ("body", "orelse"):
-                if getattr(stmt, field, None):
-                    setattr(stmt, field, self.block(getattr(stmt, field)))
-            out.append(stmt)
+            out.append(self._with_comments(stmt))
         return out
+
+    def _with_comments(self, stmt):
+        """`stmt`, or a copy of it whose blocks have their comments (the
+        tree being printed is not changed)."""
+        blocks = {field: getattr(stmt, field, None) for field in ("body", "orelse")}
+        blocks = {field: self.block(stmts) for field, stmts in blocks.items() if stmts}
+        if not blocks:
+            return stmt
+        stmt = n.copy_node(stmt, shallow=True)
+        for field, stmts in blocks.items():
+            setattr(stmt, field, stmts)
+        return stmt
 
 
 class Source(str):
@@ -74,12 +83,11 @@ class Source(str):
 
 def to_source(func, filename=None, comments=True):
     """Python source of a gast FunctionDef, commented with source lines."""
-    func = n.copy_node(func)
     marks = _Comments(filename)
     if comments:
+        func = n.copy_node(func, shallow=True)
         func.body = marks.block(func.body)
-    tree = gast.gast_to_ast(gast.Module(body=[func], type_ignores=[]))
-    ast.fix_missing_locations(tree)
+    tree = _to_ast(gast.Module(body=[func], type_ignores=[]))
     source = astor.to_source(tree, indent_with="    ", pretty_source=_wrap_at_99)
     lines, origins, current = [], {}, None
     for line in source.splitlines():
@@ -97,6 +105,38 @@ def to_source(func, filename=None, comments=True):
     return text
 
 
+def _to_ast(node):
+    """`gast.gast_to_ast` for printing: the same tree, without the source
+    locations astor does not read, in a third of the time."""
+    if isinstance(node, list):
+        return [_to_ast(item) for item in node]
+    if not isinstance(node, gast.AST):
+        return node
+    kind = type(node)
+    if kind is gast.Name:
+        return ast.Name(id=node.id, ctx=_to_ast(node.ctx))
+    if kind is gast.arguments:
+        return ast.arguments(
+            posonlyargs=[_to_arg(arg) for arg in node.posonlyargs],
+            args=[_to_arg(arg) for arg in node.args],
+            vararg=_to_arg(node.vararg),
+            kwonlyargs=[_to_arg(arg) for arg in node.kwonlyargs],
+            kw_defaults=_to_ast(node.kw_defaults),
+            kwarg=_to_arg(node.kwarg),
+            defaults=_to_ast(node.defaults),
+        )
+    if kind is gast.ExceptHandler and node.name is not None:
+        return ast.ExceptHandler(type=_to_ast(node.type), name=node.name.id, body=_to_ast(node.body))
+    made = getattr(ast, kind.__name__)
+    return made(**{field: _to_ast(getattr(node, field)) for field in made._fields if hasattr(node, field)})
+
+
+def _to_arg(name):
+    if name is None:
+        return None
+    return ast.arg(arg=name.id, annotation=_to_ast(name.annotation), type_comment=name.type_comment)
+
+
 def _wrap_at_99(source):
     """astor's line wrapping, at 99 columns instead of 79."""
     from astor.source_repr import split_lines
@@ -104,13 +144,17 @@ def _wrap_at_99(source):
     return "".join(split_lines(source, maxline=99))
 
 
-def injected_names(func):
-    """{name: object} for every helper name the generated code uses."""
-    names = {}
-    for node in gast.walk(func):
-        if isinstance(node, gast.Name) and anno.has(node, "inject"):
-            names[node.id] = anno.get(node, "inject")
-    return names
+def _names_used(func):
+    """({name: object} for every helper name the generated code uses, every
+    name it reads)."""
+    helpers, loaded = {}, set()
+    for node in n.walk(func):
+        if isinstance(node, gast.Name):
+            if anno.has(node, "inject"):
+                helpers[node.id] = anno.get(node, "inject")
+            if isinstance(node.ctx, gast.Load):
+                loaded.add(node.id)
+    return helpers, loaded
 
 
 def rename_injected(func, user_names, user_globals, user_cells=None):
@@ -127,7 +171,7 @@ def rename_injected(func, user_names, user_globals, user_cells=None):
             pass
     chosen = {}
     owners = {}
-    for node in gast.walk(func):
+    for node in n.walk(func):
         if not (isinstance(node, gast.Name) and anno.has(node, "inject")):
             continue
         obj = anno.get(node, "inject")
@@ -151,8 +195,8 @@ _MISSING = object()
 
 def compile_function(func, source, src, defaults=True):
     """Compile generated `source` (of gast `func`) into a function object."""
-    helpers = injected_names(func)
-    free = sorted(set(helpers) | (set(src.cells) & _loaded_names(func)))
+    helpers, loaded = _names_used(func)
+    free = sorted(set(helpers) | (set(src.cells) & loaded))
     # named by content: deterministic, and distinct for distinct code
     digest = hashlib.sha1(source.encode()).hexdigest()[:8]
     filename = f"<tangent_ad {func.name} {digest}>"
@@ -183,10 +227,3 @@ def compile_function(func, source, src, defaults=True):
     result.__tangent_origins__ = {line + 1: origin for line, origin in getattr(source, "origins", {}).items()}
     return result
 
-
-def _loaded_names(func):
-    return {
-        node.id
-        for node in gast.walk(func)
-        if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load)
-    }

@@ -7,6 +7,7 @@ user's file and line for the first unsupported node it meets.
 
 import gast
 
+from . import nodes as n
 from .errors import UnsupportedConstructError
 
 _NO_ADJOINT = "tangent_ad cannot reverse it"
@@ -53,7 +54,7 @@ def check(src):
         )
     for stmt in func.body:
         _check_placement(src, stmt)
-        for node in gast.walk(stmt):
+        for node in n.walk(stmt):
             entry = UNSUPPORTED.get(type(node))
             if entry is not None:
                 construct, hint = entry
@@ -73,16 +74,16 @@ def _check_placement(src, stmt):
     be computed before their statement (not in a test, which runs repeatedly)."""
     allowed = {
         id(node.value)
-        for node in gast.walk(stmt)
+        for node in n.walk(stmt)
         if isinstance(node, gast.Assign)
         and isinstance(node.value, gast.Lambda)
         and len(node.targets) == 1
         and isinstance(node.targets[0], gast.Name)
     }
-    for node in gast.walk(stmt):
+    for node in n.walk(stmt):
         if isinstance(node, (gast.If, gast.While, gast.For)):
             header = node.iter if isinstance(node, gast.For) else node.test
-            if any(isinstance(sub, gast.ListComp) for sub in gast.walk(header)):
+            if any(isinstance(sub, gast.ListComp) for sub in n.walk(header)):
                 raise UnsupportedConstructError(
                     "list comprehension in a loop or branch header",
                     src.location(node),
@@ -99,8 +100,8 @@ def _check_placement(src, stmt):
 def _stmt_of(top, target):
     """The innermost statement of `top` that contains `target` (for its line)."""
     best = top
-    for node in gast.walk(top):
-        if isinstance(node, gast.stmt) and any(n is target for n in gast.walk(node)):
+    for node in n.walk(top):
+        if isinstance(node, gast.stmt) and any(sub is target for sub in n.walk(node)):
             if getattr(node, "lineno", 0) >= getattr(best, "lineno", 0):
                 best = node
     if getattr(target, "lineno", None) is not None:

@@ -7,6 +7,8 @@ name the user's function uses.
 
 import gast
 
+from . import nodes
+
 TEMP = "_t{}"  # A-normal-form temporary
 COND = "_cond{}"  # a recorded branch condition
 ITEM = "_i{}"  # an index introduced when a loop over a sequence is rewritten
@@ -24,7 +26,7 @@ RESULT = "result"
 def all_names(tree):
     """Every identifier appearing in `tree` (names, arguments, attributes)."""
     names = set()
-    for node in gast.walk(tree):
+    for node in nodes.walk(tree):
         if isinstance(node, gast.Name):
             names.add(node.id)
         elif isinstance(node, (gast.FunctionDef, gast.ClassDef)):

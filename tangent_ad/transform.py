@@ -5,6 +5,10 @@
       -> optimize -> emit (commented source) -> compile
 """
 
+import contextlib
+import functools
+import gc
+
 import gast
 
 from . import anno, codegen, fence
@@ -60,7 +64,7 @@ def parameter_names(fn):
 def _point_at_user_lines(src, origins):
     """Generated code differentiated again: its statements' comments name the
     user's lines the generated lines came from, not the generated lines."""
-    for node in gast.walk(src.tree):
+    for node in n.walk(src.tree):
         if isinstance(node, gast.stmt):
             origin = origins.get(anno.get(node, "lineno"))
             if origin is not None:
@@ -131,6 +135,25 @@ class _Prepared:
         return Generated(function, source, derivative.name, info)
 
 
+def _cycle_collector_paused(generate):
+    """Run `generate` with Python's cycle collector paused (and resumed after,
+    unless it was off already). Generating builds and drops many small trees
+    that hold no cycles, which reference counting frees; left running, the
+    collector would scan the growing trees of a long function again and
+    again, a cost growing with the square of its length."""
+
+    @functools.wraps(generate)
+    def paused(*args, **kwargs):
+        with contextlib.ExitStack() as stack:
+            if gc.isenabled():
+                gc.disable()
+                stack.callback(gc.enable)
+            return generate(*args, **kwargs)
+
+    return paused
+
+
+@_cycle_collector_paused
 def reverse(fn, wrt, mode, kinds=frozenset(), optimize=True, loop_stacks=True):
     """Generate and compile a reverse-mode derivative of `fn`.
 
@@ -156,6 +179,7 @@ def reverse(fn, wrt, mode, kinds=frozenset(), optimize=True, loop_stacks=True):
     return prep.finish(derivative, optimize, mode != "vjp", info, loop_stacks)
 
 
+@_cycle_collector_paused
 def forward(fn, wrt, kinds=frozenset(), optimize=True, trusted=False, name=None, value=True):
     """Generate and compile a forward-mode derivative of `fn`:
     ``jvp_f(*args, *tangents) -> (value, tangent of value)`` (only the

@@ -117,7 +117,8 @@ def activity(func, wrt_names, output):
     changed = True
     while changed:
         changed = False
-        for target, inputs in edges:
+        # usefulness flows backwards: one sweep (and one to confirm) for straight-line code
+        for target, inputs in reversed(edges):
             if target in useful:
                 for name in inputs:
                     if name not in useful:

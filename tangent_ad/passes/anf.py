@@ -328,7 +328,7 @@ def _is_static(node):
 def _assigned(stmts):
     names = set()
     for stmt in stmts:
-        for node in gast.walk(stmt):
+        for node in n.walk(stmt):
             if isinstance(node, (gast.Assign, gast.For)):
                 targets = node.targets if isinstance(node, gast.Assign) else [node.target]
                 for target in targets:

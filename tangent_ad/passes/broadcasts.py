@@ -21,15 +21,18 @@ from . import shapes as shapes_module
 _ELEMENTWISE = (gast.Add, gast.Sub, gast.Mult, gast.Div, gast.Pow)
 
 
-def keep_scalars_scalar(func, shapes, protected=frozenset()):
-    """Rewrite `func` in place: `shapes` maps names (adjoints included) to
-    shapes known at generation."""
+def keep_scalars_scalar(func, facts, shapes, protected=frozenset()):
+    """Rewrite `func` in place, reporting each change to `facts` (the
+    optimizer's `Facts`): `shapes` maps names (adjoints included) to shapes
+    known at generation; None or empty (a generic derivative) does nothing."""
+    if not shapes:
+        return
     parents = {}
     for node in gast.walk(func):
         for child in gast.iter_child_nodes(node):
             parents[child] = node
     spread = _Spread(shapes)
-    reads, defs, written = _name_counts(func)
+    reads, defs, written = _name_counts(func, facts)
 
     def spread_name_is_safe(name, shape):
         uses = [
@@ -61,7 +64,13 @@ def keep_scalars_scalar(func, shapes, protected=frozenset()):
         # the scalar itself: broadcasting does the spreading
         _replace_child(parents[node], node, node.args[0])
         parents[node.args[0]] = parents[node]
-    return func
+        facts.changed(_statement_of(node, parents))
+
+
+def _statement_of(node, parents):
+    while not isinstance(node, gast.stmt):
+        node = parents[node]
+    return node
 
 
 class _Spread:
@@ -133,10 +142,8 @@ class _Spread:
         return None
 
 
-def _name_counts(func):
+def _name_counts(func, facts):
     """(reads, assignments, names written in place) of every name."""
-    from .optimize import _written_in_place
-
     reads, defs, written = {}, {}, set()
     for node in gast.walk(func):
         if isinstance(node, gast.Name):
@@ -145,7 +152,7 @@ def _name_counts(func):
         elif isinstance(node, gast.AugAssign) and isinstance(node.target, gast.Name):
             defs[node.target.id] = defs.get(node.target.id, 0) + 1
         if isinstance(node, gast.stmt):
-            written |= _written_in_place(node)
+            written |= facts.statement(node).in_place
     return reads, defs, written
 
 

@@ -107,7 +107,7 @@ class _Hoist(gast.NodeTransformer):
 
 
 def _rename(node, renames):
-    for sub in gast.walk(node):
+    for sub in n.walk(node):
         if isinstance(sub, gast.Name) and sub.id in renames:
             sub.id = renames[sub.id]
 
@@ -115,7 +115,7 @@ def _rename(node, renames):
 def _names_bound_to_lists(func):
     """Names whose every binding in `func` is a list the function creates."""
     defs = {}
-    for node in gast.walk(func):
+    for node in n.walk(func):
         if isinstance(node, gast.Assign):
             for target in node.targets:
                 if isinstance(target, gast.Name):

@@ -125,7 +125,7 @@ class Desugar:
 
     def _stable_subscript(self, target):
         """Hoist a subscript index that calls something, so it runs once."""
-        if not any(isinstance(node, gast.Call) for node in gast.walk(target.slice)):
+        if not any(isinstance(node, gast.Call) for node in n.walk(target.slice)):
             return [], target
         tmp = self.namer.fresh(naming.TEMP)
         hoisted = n.assign(tmp, target.slice)
@@ -182,7 +182,7 @@ class Desugar:
         locals bound only to dict displays."""
         found = set(getattr(self.src, "dict_params", ()))
         bound = {}
-        for node in gast.walk(self.src.tree):
+        for node in n.walk(self.src.tree):
             if isinstance(node, gast.Assign):
                 for target in node.targets:
                     if isinstance(target, gast.Name):

@@ -299,11 +299,11 @@ class Inliner:
         same_module = callee.globals is self.src.globals
         caller_locals = self.namer.used
         for stmt in body:
-            for node in gast.walk(stmt):
+            for node in n.walk(stmt):
                 if isinstance(node, gast.stmt) and not anno.has(node, "filename"):
                     anno.set(node, "filename", callee.filename)
             _Rename(self, callee, renames, bindings, same_module, caller_locals).visit(stmt)
-            for node in gast.walk(stmt):
+            for node in n.walk(stmt):
                 trips = anno.get(node, "trips")
                 if trips is not None:
                     anno.set(node, "trips", renames.get(trips, trips))
@@ -380,8 +380,8 @@ def _refuse_local_function_values(src, *stmts):
     if not local:
         return
     for stmt in stmts:
-        called = {id(node.func) for node in gast.walk(stmt) if isinstance(node, gast.Call)}
-        for node in gast.walk(stmt):
+        called = {id(node.func) for node in n.walk(stmt) if isinstance(node, gast.Call)}
+        for node in n.walk(stmt):
             if (
                 isinstance(node, gast.Name)
                 and node.id in local
@@ -408,7 +408,7 @@ def _substitute_static(body, bindings):
     if not static:
         return
     for stmt in body:
-        for sub in gast.walk(stmt):
+        for sub in n.walk(stmt):
             for field, value in gast.iter_fields(sub):
                 if isinstance(value, gast.Name) and value.id in static and isinstance(value.ctx, gast.Load):
                     setattr(sub, field, n.copy_node(static[value.id]))
@@ -437,7 +437,7 @@ def _nonlocal_names(tree):
     """Names a function reads from its module, closure or builtins."""
     return {
         node.id
-        for node in gast.walk(tree)
+        for node in n.walk(tree)
         if isinstance(node, gast.Name)
         and anno.get(node, "binding", ("local",))[0] in ("global", "closure", "builtin")
     }
@@ -509,7 +509,7 @@ def _substitute(node, constants):
     """Replace loads of constant names by the constants, in place."""
     nodes = node if isinstance(node, list) else [node]
     for root in nodes:
-        for sub in gast.walk(root):
+        for sub in n.walk(root):
             for field, value in gast.iter_fields(sub):
                 if isinstance(value, gast.Name) and isinstance(value.ctx, gast.Load) and value.id in constants:
                     setattr(sub, field, n.const(constants[value.id]))

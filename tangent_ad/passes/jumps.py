@@ -147,7 +147,7 @@ def _is_jump(stmt):
 
 def _returns(stmts):
     for stmt in stmts:
-        for node in gast.walk(stmt):
+        for node in n.walk(stmt):
             if isinstance(node, gast.Return):
                 yield node
 

@@ -52,7 +52,7 @@ def give_loops_stacks(func):
             count += 1
         name = naming.STACK + str(count)
         _rewrite(body, primal, push, stmt, pop, name)
-    if not any(_is_stack_call(node, "push") for node in gast.walk(func)):
+    if not any(_is_stack_call(node, "push") for node in n.walk(func)):
         func.body = [stmt for stmt in func.body if not _creates_shared_stack(stmt)]
     return func
 
@@ -75,8 +75,8 @@ def _single_push(loop):
     """The loop's one push, when it is a direct statement of the body and
     the loop holds no other push or pop."""
     direct = [stmt for stmt in loop.body if isinstance(stmt, gast.Expr) and _is_stack_call(stmt.value, "push")]
-    pushes = [node for node in gast.walk(loop) if _is_stack_call(node, "push")]
-    pops = [node for node in gast.walk(loop) if _is_stack_call(node, "pop")]
+    pushes = [node for node in n.walk(loop) if _is_stack_call(node, "push")]
+    pops = [node for node in n.walk(loop) if _is_stack_call(node, "pop")]
     if len(direct) == 1 and len(pushes) == 1 and not pops and not loop.orelse:
         return direct[0]
     return None
@@ -90,8 +90,8 @@ def _bindable_pop(loop, after):
         stmt for stmt in loop.body
         if isinstance(stmt, gast.Assign) and _is_stack_call(stmt.value, "pop")
     ]
-    all_pops = [node for node in gast.walk(loop) if _is_stack_call(node, "pop")]
-    pushes = [node for node in gast.walk(loop) if _is_stack_call(node, "push")]
+    all_pops = [node for node in n.walk(loop) if _is_stack_call(node, "pop")]
+    pushes = [node for node in n.walk(loop) if _is_stack_call(node, "push")]
     if len(pops) != 1 or len(all_pops) != 1 or pushes or loop.orelse:
         return None
     pop = pops[0]
@@ -99,7 +99,7 @@ def _bindable_pop(loop, after):
         return None
     restored = pop.targets[0].id
     before = loop.body[:loop.body.index(pop)]
-    if any(isinstance(node, gast.Name) and node.id == restored for stmt in before for node in gast.walk(stmt)):
+    if any(isinstance(node, gast.Name) and node.id == restored for stmt in before for node in n.walk(stmt)):
         return None
     if not isinstance(loop.target, gast.Name):
         return None
@@ -107,7 +107,7 @@ def _bindable_pop(loop, after):
     readers = loop.body + list(after)
     if any(
         isinstance(node, gast.Name) and node.id == counter and not isinstance(node.ctx, gast.Store)
-        for stmt in readers for node in gast.walk(stmt)
+        for stmt in readers for node in n.walk(stmt)
     ):
         return None
     return pop

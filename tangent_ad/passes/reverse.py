@@ -28,6 +28,7 @@ from ..source import describe, static_value, is_resolved
 from ..template import Accumulate
 from . import analysis
 from . import shapes as shapes_module
+from .positions import Positions
 
 ZERO, LIVE, OWNED = 0, 1, 2
 
@@ -77,6 +78,7 @@ class Reverse:
         self.modes = {}  # name -> VALUE or LIKE (the strongest read)
         self.content_reads = {}  # id(stmt) -> names whose array contents are read there
         self.header_reads = {}  # id(primal If/loop) -> names its reversed header reads
+        self._block_writes = {}  # id(primal block) -> Positions of what its statements write
         self.loop_depth = 0
 
     # -- reads ---------------------------------------------------------------
@@ -311,6 +313,8 @@ class Reverse:
                     return product(side, *sub.args) or sub
             return sub
 
+        if not _calls(node, (helpers.matmul_lhs, helpers.matmul_rhs)):
+            return node
         return _rewrite(node, rewrite)
 
     def _hand_over(self, expanded, owned):
@@ -323,7 +327,7 @@ class Reverse:
             item for item in expanded
             if isinstance(item, Accumulate)
             and _has_active(item.target, self.active)
-            and any(_is_marker(sub) for sub in gast.walk(item.value))
+            and any(_is_marker(sub) for sub in n.walk(item.value))
         ]
         others = [item for item in expanded if not isinstance(item, Accumulate)]
         if len(readers) == 1 and not others:
@@ -337,7 +341,7 @@ class Reverse:
         statements changes `y` (and `y` is then restored anyway)."""
         candidates = self._remat_candidates()
         where = self._positions.get(id(stmt))
-        if where is None:
+        if where is None or not candidates:
             return node
         block, index = where
 
@@ -346,15 +350,22 @@ class Reverse:
                 found = candidates.get(sub.id)
                 if found is not None and found[0] is block and found[1] < index:
                     value = found[2]
-                    written = set()
-                    for between in block[found[1] + 1:index]:
-                        written |= set(n.store_names(between)) | _subscript_bases(between)
-                    written |= set(n.store_names(stmt.targets[0])) if isinstance(stmt, gast.Assign) else set()
-                    if not (set(n.load_names(value)) & written):
+                    reads = set(n.load_names(value))
+                    written = set(n.store_names(stmt.targets[0])) if isinstance(stmt, gast.Assign) else set()
+                    if not (reads & written) and self._writes(block).next(reads, found[1], index) == index:
                         return n.copy_node(value)
             return sub
 
         return _rewrite(node, replace)
+
+    def _writes(self, block):
+        """`Positions` of the names each statement of primal `block` binds or
+        writes into."""
+        if id(block) not in self._block_writes:
+            self._block_writes[id(block)] = Positions(
+                set(n.store_names(stmt)) | _subscript_bases(stmt) for stmt in block
+            )
+        return self._block_writes[id(block)]
 
     def _remat_candidates(self):
         """{temporary: (block, index, value)} for scalar temporaries defined
@@ -373,7 +384,7 @@ class Reverse:
                     and isinstance(stmt.targets[0], gast.Name)
                     and isinstance(stmt.value, (gast.BinOp, gast.UnaryOp))
                     and not isinstance(getattr(stmt.value, "op", None), gast.MatMult)
-                    and all(n.is_atom(a) for a in gast.iter_child_nodes(stmt.value) if isinstance(a, gast.expr))
+                    and all(n.is_atom(a) for a in n.children(stmt.value) if isinstance(a, gast.expr))
                     and stmt.targets[0].id in self.scalars
                     and _is_temporary(stmt.targets[0].id)
                     and all(name in self.scalars for name in n.load_names(stmt.value))
@@ -397,7 +408,7 @@ class Reverse:
         computed at all."""
         known = getattr(self, "shapes", {})
         donors = self._donors()
-        for call in gast.walk(node):
+        for call in n.walk(node):
             if not (isinstance(call, gast.Call) and isinstance(call.func, gast.Name)):
                 continue
             for position in LIKE_ARGS.get(anno.get(call.func, "inject"), ()):
@@ -423,7 +434,7 @@ class Reverse:
             args = self.func.args
             params = [a.id for a in args.posonlyargs + args.args + args.kwonlyargs]
             counts = {}
-            for node in gast.walk(self.func):
+            for node in n.walk(self.func):
                 if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
                     counts[node.id] = counts.get(node.id, 0) + 1
             top_level = [
@@ -463,7 +474,7 @@ class Reverse:
         return describe(key)
 
     def _substitute_adjoints(self, node):
-        for sub in gast.walk(node):
+        for sub in n.walk(node):
             for field, value in gast.iter_fields(sub):
                 if isinstance(value, list):
                     for i, item in enumerate(value):
@@ -518,6 +529,8 @@ class Reverse:
                 return _sum_over(node.args[0], summed_axes, keepdims, atom.id in self.scalars)
             return node
 
+        if not _calls(value, (runtime.unbroadcast,)):
+            return value
         return _rewrite(value, simplify)
 
     def _as_dot(self, product, target):
@@ -696,7 +709,7 @@ class Reverse:
         """{name: its only definition}, {name: number of reads}, positions."""
         if not hasattr(self, "_defs_table"):
             counts, defs, uses = {}, {}, {}
-            for node in gast.walk(self.func):
+            for node in n.walk(self.func):
                 if isinstance(node, gast.Assign) and isinstance(node.targets[0], gast.Name):
                     name = node.targets[0].id
                     counts[name] = counts.get(name, 0) + 1
@@ -880,7 +893,7 @@ def _local_names(func):
 
 def _primal_names(func):
     names = set()
-    for node in gast.walk(func):
+    for node in n.walk(func):
         if isinstance(node, gast.Name):
             names.add(node.id)
     return names
@@ -902,7 +915,7 @@ def is_pop_slot(node):
 
 def _updates_in_place(code, adj):
     """Whether `code` writes into the value held by `adj` (+=, [i] =, add_at)."""
-    for node in (sub for stmt in code for sub in gast.walk(stmt)):
+    for node in (sub for stmt in code for sub in n.walk(stmt)):
         target = None
         if isinstance(node, gast.AugAssign):
             target = node.target
@@ -940,6 +953,11 @@ def _is_helper_call(node, helper):
     )
 
 
+def _calls(node, helpers_):
+    """Whether `node` calls one of `helpers_`."""
+    return any(_is_helper_call(sub, helper) for sub in n.walk(node) for helper in helpers_)
+
+
 def _helper_call(helper, *args):
     func = n.name(helper.__name__)
     anno.set(func, "inject", helper)
@@ -950,6 +968,12 @@ def _merge_repeated(expanded):
     """Equal contributions to one name become one: ``x * x`` gives
     ``d_x = g * x * 2``, not ``d_x = g * x; d_x += g * x`` (placed where the
     last of them was, so every temporary they read is defined)."""
+    targets = collections.Counter(
+        item.target.id for item in expanded if isinstance(item, Accumulate) and isinstance(item.target, gast.Name)
+    )
+    if all(count == 1 for count in targets.values()):
+        return expanded
+
     def key(item):
         if isinstance(item, Accumulate) and isinstance(item.target, gast.Name):
             return item.target.id, gast.dump(item.value)
@@ -996,7 +1020,7 @@ def _is_temporary(name):
 def _subscript_bases(stmt):
     """Names written in place by `stmt` (``u[i] = ...``), recursively."""
     found = set()
-    for node in gast.walk(stmt):
+    for node in n.walk(stmt):
         if isinstance(node, gast.Assign) and isinstance(node.targets[0], gast.Subscript):
             base = node.targets[0].value
             if isinstance(base, gast.Name):
@@ -1030,12 +1054,15 @@ def _is_static_ref(node):
 
 
 def _rewrite(node, fn):
-    class _Rewriter(gast.NodeTransformer):
-        def generic_visit(self, sub):
-            sub = super().generic_visit(sub)
-            return fn(sub)
-
-    return _Rewriter().visit(node)
+    """`node` with `fn` applied to every node in it, children first; `fn`
+    returns the node to use instead (or the same)."""
+    for field in node._fields:
+        value = getattr(node, field, None)
+        if isinstance(value, gast.AST):
+            setattr(node, field, _rewrite(value, fn))
+        elif isinstance(value, list):
+            value[:] = [_rewrite(item, fn) if isinstance(item, gast.AST) else item for item in value]
+    return fn(node)
 
 
 def _index_expr(index):
@@ -1071,7 +1098,7 @@ def _collect_reads(node, primal_names, values, likes):
             ):
                 (likes if like else values).add(sub.id)
             return
-        for child in gast.iter_child_nodes(sub):
+        for child in n.children(sub):
             visit(child, False)
 
     visit(node, False)

@@ -304,7 +304,7 @@ def shape_literals(func):
     """Integer literals the function uses as extents (np.zeros(8), reshape(4, 2)):
     argument extents equal to one are recorded as such in the key."""
     found = set()
-    for node in gast.walk(func):
+    for node in n.walk(func):
         if isinstance(node, gast.Constant) and isinstance(node.value, int) and not isinstance(node.value, bool):
             if node.value > 1:
                 found.add(node.value)

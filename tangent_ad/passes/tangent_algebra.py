@@ -160,7 +160,7 @@ def drop_default_keywords(node):
     """``np.sum(t_x, axis=None, keepdims=False)`` -> ``np.sum(t_x)``: a keyword
     argument the template passes on from a parameter the call left at its
     default is left out (template defaults mirror the function's own)."""
-    for sub in gast.walk(node):
+    for sub in n.walk(node):
         if isinstance(sub, gast.Call):
             sub.keywords = [kw for kw in sub.keywords if not anno.get(kw.value, _DEFAULT, False)]
     return node

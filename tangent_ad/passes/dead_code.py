@@ -1,0 +1,145 @@
+"""Dead code: assignments to generated names that nothing reads go.
+
+Strong liveness: a removable assignment (generated name, pure value) makes
+its operands live only if its own target is, so chains of dead temporaries,
+and values that only feed each other around a loop, go at once. The user's
+names (`protected`) keep every assignment but constants and copies nobody
+reads; an ``if`` or a primal loop left with nothing in it goes too.
+"""
+
+import gast
+
+from .. import anno
+from .. import nodes as n
+
+
+def eliminate_dead_code(func, facts, protected):
+    """Remove assignments whose value is never used. `facts` is told at the
+    end (no statement that stays changes)."""
+    live_targets = _live_targets(func.body, facts, protected)
+    counts = facts.counts().reads
+    removed = 0
+
+    def dead(stmt):
+        name = _assigned_name(stmt)
+        if name is None:
+            return False
+        if isinstance(stmt, gast.Assign):
+            if n.is_name(stmt.value, name):
+                return True  # x = x
+            if counts.get(name, 0) == 0 and isinstance(stmt.value, (gast.Constant, gast.Name)):
+                return True  # a constant or a copy nobody reads, even in the primal
+        return name not in protected and id(stmt) not in live_targets and facts.pure(stmt)
+
+    def block(stmts):
+        nonlocal removed
+        out = []
+        for stmt in stmts:
+            if dead(stmt):
+                removed += 1
+                continue
+            for field in ("body", "orelse"):
+                if getattr(stmt, field, None):
+                    kept = block(getattr(stmt, field))
+                    if field == "body" and not kept:
+                        kept = [gast.Pass()]
+                    setattr(stmt, field, kept)
+            if isinstance(stmt, gast.If) and _only_pass(stmt.body) and not stmt.orelse:
+                removed += 1
+                continue
+            if isinstance(stmt, gast.For) and anno.has(stmt, "primal") and _only_pass(stmt.body):
+                removed += 1
+                continue
+            out.append(stmt)
+        return out
+
+    func.body = block(func.body)
+    if removed:
+        facts.removed()
+
+
+def _assigned_name(stmt):
+    """`x` of ``x = ...`` or ``x += ...``, else None."""
+    if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
+        return stmt.targets[0].id
+    if isinstance(stmt, gast.AugAssign) and isinstance(stmt.target, gast.Name):
+        return stmt.target.id
+    return None
+
+
+def _only_pass(stmts):
+    return all(isinstance(s, gast.Pass) for s in stmts)
+
+
+def _uses_defs(stmt, facts):
+    """(names read, names bound) by a simple statement or a compound's header."""
+    if isinstance(stmt, gast.If):
+        return set(n.load_names(stmt.test)), set()
+    if isinstance(stmt, gast.For):
+        return set(n.load_names(stmt.iter)), set(n.store_names(stmt.target))
+    if isinstance(stmt, gast.While):
+        return set(n.load_names(stmt.test)), set()
+    known = facts.statement(stmt)
+    name = _assigned_name(stmt)
+    if isinstance(stmt, gast.Assign):
+        return known.loads, {name} if name is not None else set()
+    if isinstance(stmt, gast.AugAssign):
+        # `x += v` reads x; `x[i] += v` reads x and i (loads already)
+        return (known.loads | {name}, {name}) if name is not None else (known.loads, set())
+    return known.names, set()
+
+
+def _live_targets(body, facts, protected):
+    """{id(stmt)} of the assignments whose target is live just after them.
+
+    The live set is updated in place along straight-line code (copied only
+    at branches and loops), so a long function costs time in proportion to
+    its length.
+    """
+    live_after = set()
+    known = {}  # id(stmt) -> (uses, defs, removable target): loops visit twice
+
+    def block(stmts, live):
+        for stmt in reversed(stmts):
+            one(stmt, live)
+
+    def one(stmt, live):
+        """Turn `live` (the names live after `stmt`) into those live before it."""
+        if id(stmt) not in known:
+            known[id(stmt)] = _uses_defs(stmt, facts) + (_removable_target(stmt, facts, protected),)
+        uses, defs, target = known[id(stmt)]
+        if isinstance(stmt, gast.If):
+            then = set(live)
+            block(stmt.body, then)
+            block(stmt.orelse, live)
+            live |= then
+            live |= uses
+        elif isinstance(stmt, (gast.For, gast.While)):
+            head = live | uses
+            while True:
+                body_in = set(head)
+                block(stmt.body, body_in)
+                new = live | uses | (body_in - defs)
+                if new == head:
+                    break
+                head = new
+            live |= head
+        else:
+            name = _assigned_name(stmt)
+            target_live = name is not None and name in live
+            if target_live:
+                live_after.add(id(stmt))
+            live -= defs
+            if target is None or target_live:  # a dead removable one reads nothing
+                live |= uses
+
+    block(body, set())
+    return live_after
+
+
+def _removable_target(stmt, facts, protected):
+    """The target of a generated assignment of a pure value, else None."""
+    name = _assigned_name(stmt)
+    if name is None or name in protected or not facts.pure(stmt):
+        return None
+    return name

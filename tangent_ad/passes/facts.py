@@ -1,0 +1,200 @@
+"""What the optimizer's passes ask about the tree, computed once while it
+stays the same.
+
+The passes keep asking the same questions: how often each name is read or
+bound, what each statement binds, reads, writes in place or may change,
+whether the value it assigns is pure. `Facts` answers from tables it builds
+on first use. A pass reports each change right after making it, before it
+asks anything more: `changed(stmt)` for a change inside a statement (whose
+facts, and those of the compound statements holding it, are then computed
+again), `removed()` when statements leave the tree. So the passes of a round
+share what they learn, a change costs only the facts of what it touched,
+and the count of changes tells the fixed-point loop whether a round changed
+anything.
+"""
+
+import gast
+
+from .. import anno
+from .. import nodes as n
+from .. import runtime
+from ..rules import registry
+from ..source import static_value
+
+
+class Facts:
+    """Tables about `func`, kept up to date by the passes' reports."""
+
+    def __init__(self, func):
+        self.func = func
+        self.changes = 0
+        self._counts = None
+        self._statements = {}  # id(stmt) -> (stmt, StatementFacts, purity of its value)
+        self._compounds = set()  # the ids of compound statements in `_statements`
+
+    def changed(self, stmt=None):
+        """The tree has just changed inside statement `stmt` (anywhere, for
+        None). The facts of `stmt` and of the statements holding it are out
+        of date; those of every other simple statement still hold."""
+        self.changes += 1
+        self._counts = None
+        if stmt is None or _holds_statements(stmt):
+            self._statements, self._compounds = {}, set()
+        else:
+            self._statements.pop(id(stmt), None)
+            self._forget_compounds()
+
+    def removed(self):
+        """Statements have just left the tree (or new ones replaced them);
+        no statement that stays has changed, but those holding them."""
+        self.changes += 1
+        self._counts = None
+        self._forget_compounds()
+
+    def _forget_compounds(self):
+        for key in self._compounds:
+            del self._statements[key]
+        self._compounds = set()
+
+    def counts(self):
+        """`Counts` of the whole function."""
+        if self._counts is None:
+            self._counts = Counts(self.func)
+        return self._counts
+
+    def statement(self, stmt):
+        """`StatementFacts` of `stmt` (with everything nested in it)."""
+        return self._entry(stmt)[1]
+
+    def pure(self, stmt):
+        """Whether evaluating the value `stmt` assigns has no effect but its result."""
+        entry = self._entry(stmt)
+        if entry[2] is None:
+            entry[2] = is_pure(stmt.value)
+        return entry[2]
+
+    def _entry(self, stmt):
+        entry = self._statements.get(id(stmt))
+        if entry is None:
+            entry = self._statements[id(stmt)] = [stmt, StatementFacts(stmt), None]
+            if _holds_statements(stmt):
+                self._compounds.add(id(stmt))
+        return entry
+
+
+def _holds_statements(stmt):
+    return isinstance(getattr(stmt, "body", None), list)
+
+
+class Counts:
+    """How often each name is read and bound in a function.
+
+    `reads`: loads. `bindings`: stores (``x += v`` binds `x` twice: its
+    target, and as an update). `assignments`: targets of ``=`` once, loop and
+    augmented targets twice (names bound so are never substituted).
+    """
+
+    def __init__(self, func):
+        reads, bindings, assignments = {}, {}, {}
+        for node in n.walk(func):
+            if isinstance(node, gast.Name):
+                table = reads if isinstance(node.ctx, gast.Load) else bindings
+                table[node.id] = table.get(node.id, 0) + 1
+            elif isinstance(node, gast.Assign):
+                for target in node.targets:
+                    for name in n.store_names(target):
+                        assignments[name] = assignments.get(name, 0) + 1
+            elif isinstance(node, (gast.For, gast.AugAssign)):
+                if isinstance(node, gast.AugAssign) and isinstance(node.target, gast.Name):
+                    bindings[node.target.id] = bindings.get(node.target.id, 0) + 1
+                for name in n.store_names(node.target):
+                    assignments[name] = assignments.get(name, 0) + 2
+        self.reads, self.bindings, self.assignments = reads, bindings, assignments
+
+
+class StatementFacts:
+    """The names a statement (with everything nested in it) mentions, reads,
+    binds, writes into in place (``x[i] = v``, ``x += v``, ``add_at(x, ...)``)
+    and may change (those, and the arguments of a call whose result is
+    discarded), from one walk."""
+
+    __slots__ = ("names", "loads", "bound", "in_place", "writes")
+
+    def __init__(self, stmt):
+        names, loads, bound, in_place, writes = set(), set(), set(), set(), set()
+        for node in n.walk(stmt):
+            if isinstance(node, gast.Name):
+                names.add(node.id)
+                if isinstance(node.ctx, gast.Load):
+                    loads.add(node.id)
+                elif isinstance(node.ctx, gast.Store):
+                    bound.add(node.id)
+                    writes.add(node.id)
+                elif isinstance(node.ctx, gast.Param):
+                    writes.add(node.id)
+            elif isinstance(node, gast.Assign):
+                target = node.targets[0]
+                if isinstance(target, gast.Subscript):
+                    if isinstance(target.value, gast.Name):
+                        in_place.add(target.value.id)
+                    writes.update(n.names_in(target))
+            elif isinstance(node, gast.AugAssign):
+                base = node.target.value if isinstance(node.target, gast.Subscript) else node.target
+                if isinstance(base, gast.Name):
+                    in_place.add(base.id)
+                if isinstance(node.target, gast.Name):
+                    bound.add(node.target.id)
+                writes.update(n.names_in(node.target))
+            elif isinstance(node, gast.Call) and node.args and isinstance(node.args[0], gast.Name):
+                if getattr(anno.get(node.func, "inject"), "__name__", "") == "add_at":
+                    in_place.add(node.args[0].id)
+        if isinstance(stmt, gast.Expr) and not is_push(stmt):
+            writes |= names
+        self.names, self.loads, self.bound, self.in_place, self.writes = names, loads, bound, in_place, writes
+
+
+def is_push(stmt):
+    """Whether `stmt` is ``<stack>.push(...)``."""
+    return (
+        isinstance(stmt, gast.Expr)
+        and isinstance(stmt.value, gast.Call)
+        and isinstance(stmt.value.func, gast.Attribute)
+        and stmt.value.func.attr == "push"
+    )
+
+
+def is_pure(value):
+    """Whether evaluating `value` has no effect besides its result: calls
+    only to functions with derivative rules, NumPy ufuncs and the runtime's
+    pure helpers (not `add_at`, which writes into its argument, nor a pop)."""
+    for node in n.walk(value):
+        if not isinstance(node, gast.Call):
+            continue
+        func = static_value(node.func)
+        if _is_impure_call(func):
+            return False
+        key = registry.call_key(node)
+        if key is None:
+            return False
+        if isinstance(key, tuple) and key[0] == "method":
+            if key not in registry.ADJOINTS and key not in registry.NONDIFFERENTIABLE:
+                return False
+            continue
+        if key in (print,) or not (
+            key in registry.ADJOINTS
+            or key in registry.TANGENTS
+            or key in registry.NONDIFFERENTIABLE
+            or key in registry.LINEAR
+        ):
+            return False
+    return True
+
+
+def _is_impure_call(func):
+    try:
+        return func in _IMPURE
+    except TypeError:  # unhashable
+        return False
+
+
+_IMPURE = {runtime.add_at, runtime.Stack, print}

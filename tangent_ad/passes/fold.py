@@ -1,0 +1,270 @@
+"""Local simplifications of expressions, one statement at a time.
+
+* constant folding: arithmetic on numeric constants, ``x ** 1`` -> ``x``, and
+  (in generated statements only) ``-(-a)``, ``a + 0``, ``a * 1``, negations
+  turned into subtractions, ``x ** 2`` into ``x * x``;
+* helper calls lose trailing arguments equal to the helper's defaults
+  (``unreduce(g, x, None, False)`` -> ``unreduce(g, x)``).
+
+Each pass tells `facts` when it changed the tree.
+"""
+
+import inspect
+import operator
+
+import gast
+
+from .. import anno
+from .. import nodes as n
+
+_FOLD = {
+    gast.Add: operator.add,
+    gast.Sub: operator.sub,
+    gast.Mult: operator.mul,
+    gast.Div: operator.truediv,
+    gast.Pow: operator.pow,
+}
+
+
+class _Fold:
+    """Arithmetic on constants; with `identities`, also x ** 1, 1 * x, x * 1,
+    x / 1, -(-x) -- only in generated statements, since in the user's code
+    `y = x * 1.0` makes a copy that may later be written in place.
+
+    `visit` rewrites bottom-up and returns the node to use; `changed` says
+    whether anything was rewritten."""
+
+    def __init__(self, identities):
+        self.identities = identities
+        self.changed = False
+
+    def visit(self, node):
+        if isinstance(node, (gast.Name, gast.Constant)):
+            return node
+        for field in node._fields:
+            child = getattr(node, field, None)
+            if isinstance(child, gast.AST):
+                new = self.visit(child)
+                if new is not child:
+                    setattr(node, field, new)
+            elif isinstance(child, list):
+                child[:] = [self.visit(item) if isinstance(item, gast.AST) else item for item in child]
+        method = self._methods.get(type(node))
+        return node if method is None else method(self, node)
+
+    def fold_BinOp(self, node):
+        out = self._binop(node)
+        if out is not node:
+            self.changed = True
+        return node if out is None else out
+
+    def _binop(self, node):
+        """The replacement of BinOp `node`: another node, `node` unchanged,
+        or None for `node` changed in place."""
+        fold = _FOLD.get(type(node.op))
+        if fold and n.is_number(node.left) and n.is_number(node.right):
+            try:
+                value = fold(node.left.value, node.right.value)
+            except (ArithmeticError, ValueError, OverflowError):
+                return node
+            if isinstance(value, (int, float)) and abs(value) < 1e15:
+                return n.const(value)
+        if not self.identities:
+            return node
+        op = type(node.op)
+        if op is gast.Pow and _is_one(node.right):
+            return node.left
+        small_power = n.is_number(node.right) and node.right.value in (2, 3)
+        if op is gast.Pow and isinstance(node.left, gast.Name) and small_power:
+            # x * x (* x): multiplications, where ** calls pow() (Python
+            # floats, and NumPy for any exponent but 2)
+            product = gast.BinOp(left=node.left, op=gast.Mult(), right=n.copy_node(node.left))
+            if node.right.value == 3:
+                product = gast.BinOp(left=product, op=gast.Mult(), right=n.copy_node(node.left))
+            return product
+        if op in (gast.Add, gast.Sub) and _leads_with_negation(node.right):
+            # a + (-x) * b -> a - x * b: the same value, one operation fewer
+            node.right = _without_leading_negation(node.right)
+            node.op = gast.Sub() if op is gast.Add else gast.Add()
+            return None
+        if op in (gast.Add, gast.Sub) and _is_zero(node.right):
+            return node.left  # x - 0.0 -> x
+        if op is gast.Add and _is_zero(node.left):
+            return node.right
+        if (
+            op in (gast.Mult, gast.Div)
+            and n.is_number(node.right)
+            and isinstance(node.left, gast.UnaryOp)
+            and isinstance(node.left.op, gast.USub)
+        ):
+            node.left = node.left.operand  # (-a) * 2 -> a * -2: one pass, not two
+            node.right = n.const(-node.right.value)
+            return None
+        if op is gast.Mult and _is_one(node.left):
+            return node.right
+        if op in (gast.Mult, gast.Div) and _is_one(node.right):
+            return node.left
+        return node
+
+    def fold_Call(self, node):
+        func = node.func
+        if (
+            self.identities
+            and isinstance(func, gast.Attribute)
+            and func.attr == "sum"
+            and isinstance(func.value, gast.UnaryOp)
+            and isinstance(func.value.op, gast.USub)
+        ):
+            # (-a).sum(...) -> -(a.sum(...)): negate the small result, not a
+            func.value = func.value.operand
+            self.changed = True
+            return gast.UnaryOp(op=gast.USub(), operand=node)
+        return node
+
+    def fold_AugAssign(self, node):
+        if self.identities and isinstance(node.op, (gast.Add, gast.Sub)) and _leads_with_negation(node.value):
+            node.value = _without_leading_negation(node.value)  # d += -a * b -> d -= a * b
+            node.op = gast.Sub() if isinstance(node.op, gast.Add) else gast.Add()
+            self.changed = True
+        return node
+
+    def fold_UnaryOp(self, node):
+        if isinstance(node.op, gast.USub) and n.is_number(node.operand):
+            self.changed = True
+            return n.const(-node.operand.value)
+        if self.identities and isinstance(node.op, gast.USub):
+            stripped = _without_leading_negation(node.operand)
+            if stripped is not None:
+                self.changed = True
+                return stripped  # -(-a * b / c) -> a * b / c
+        return node
+
+    _methods = {
+        gast.BinOp: fold_BinOp,
+        gast.Call: fold_Call,
+        gast.AugAssign: fold_AugAssign,
+        gast.UnaryOp: fold_UnaryOp,
+    }
+
+
+def _leads_with_negation(node):
+    """Whether `node` is ``-a`` or a product/quotient chain starting with one."""
+    while isinstance(node, gast.BinOp) and isinstance(node.op, (gast.Mult, gast.Div)):
+        node = node.left
+    return isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub)
+
+
+def _without_leading_negation(node):
+    """`node` with the negation at the start of its product removed, or None."""
+    if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub):
+        return node.operand
+    if isinstance(node, gast.BinOp) and isinstance(node.op, (gast.Mult, gast.Div)):
+        left = _without_leading_negation(node.left)
+        if left is not None:
+            node.left = left
+            return node
+    return None
+
+
+def _is_zero(node):
+    return n.is_number(node) and node.value == 0
+
+
+def _is_one(node):
+    return n.is_number(node) and node.value == 1
+
+
+def _generated_target(stmt, protected):
+    target = stmt.targets[0] if isinstance(stmt, gast.Assign) else getattr(stmt, "target", None)
+    if isinstance(target, gast.Subscript):
+        target = target.value
+    return isinstance(target, gast.Name) and target.id not in protected
+
+
+def fold_constants(func, facts, protected=frozenset()):
+    for stmt in _simple_statements(func.body):
+        folder = _Fold(_generated_target(stmt, protected))
+        folder.visit(stmt)
+        if folder.changed:
+            facts.changed(stmt)
+
+
+def _simple_statements(stmts):
+    for stmt in stmts:
+        if isinstance(stmt, (gast.If, gast.For, gast.While)):
+            yield from _simple_statements(stmt.body)
+            yield from _simple_statements(stmt.orelse)
+        else:
+            yield stmt
+
+
+# -- default arguments of helpers ---------------------------------------------
+
+
+def trim_default_arguments(func, facts):
+    signatures = {}  # id(helper) -> its parameters
+    for stmt, part in _parts(func):
+        if _trim_calls(part, signatures):
+            facts.changed(stmt)
+
+
+def _trim_calls(node, signatures):
+    """Trim the helper calls in `node`; returns whether any changed."""
+    changed = False
+    for call in n.walk(node):
+        if not (isinstance(call, gast.Call) and isinstance(call.func, gast.Name)):
+            continue
+        helper = anno.get(call.func, "inject")
+        if helper is None or not callable(helper):
+            continue
+        if id(helper) not in signatures:
+            signatures[id(helper)] = _parameters(helper)
+        params = signatures[id(helper)]
+        if params is None:
+            continue
+        while call.args and len(call.args) <= len(params):
+            param = params[len(call.args) - 1]
+            last = call.args[-1]
+            if (
+                param.default is not inspect.Parameter.empty
+                and isinstance(last, gast.Constant)
+                and last.value is param.default
+            ):
+                call.args.pop()
+                changed = True
+            else:
+                break
+    return changed
+
+
+def _parts(func):
+    """(statement, node) pairs that cover `func` once: each simple statement
+    whole, the header of each ``if``, loop, and (None, ...) the function's
+    own parts."""
+    yield None, func.args
+    for node in func.decorator_list + [func.returns]:
+        if node is not None:
+            yield None, node
+    yield from _statement_parts(func.body)
+
+
+def _statement_parts(stmts):
+    for stmt in stmts:
+        if isinstance(stmt, (gast.If, gast.While)):
+            yield stmt, stmt.test
+        elif isinstance(stmt, gast.For):
+            yield stmt, stmt.target
+            yield stmt, stmt.iter
+        else:
+            yield stmt, stmt
+            continue
+        yield from _statement_parts(stmt.body)
+        yield from _statement_parts(stmt.orelse)
+
+
+def _parameters(helper):
+    """The parameters of `helper`, or None when it has no signature."""
+    try:
+        return list(inspect.signature(helper).parameters.values())
+    except (TypeError, ValueError):
+        return None

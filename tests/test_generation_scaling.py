@@ -1,0 +1,78 @@
+"""Generating a derivative takes time in proportion to the function's length.
+
+The work is counted, not timed (a count is the same on every run; a time on
+a shared machine is not): the calls the interpreter makes, as cProfile
+counts them, to generate the gradient of the synthetic straight-line
+function of `benchmarks/generation.py` -- generic, then specialised for
+arrays, as its first call does -- at 100 and at 200 lines. Linear work plus
+a fixed cost doubles at most (1.9-2.05 here); a pass that looks from every
+statement at all the later ones gives about 2.5, as the optimizer's scans
+did before they used a position index.
+"""
+
+import cProfile
+import os
+import pstats
+import sys
+
+import numpy as np
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if ROOT not in sys.path:
+    sys.path.insert(0, ROOT)
+
+from benchmarks import generation  # noqa: E402
+
+import tangent_ad as ta  # noqa: E402
+from tangent_ad.passes import optimize  # noqa: E402
+
+LINES = 100
+LIMIT = 2.2  # calls at 2 * LINES over calls at LINES
+
+
+def calls_to_generate(lines, directory):
+    """How many calls generating the synthetic gradient of `lines` lines makes."""
+    fn, path = generation.load_synthetic(lines, directory=directory)
+    x, y = np.linspace(-1.0, 1.0, 50), np.linspace(0.5, 1.5, 50)
+    try:
+        ta.cache.clear()
+        profile = cProfile.Profile()
+        profile.enable()
+        try:
+            ta.source(ta.grad(fn, wrt=(0, 1)), x, y)
+        finally:
+            profile.disable()
+    finally:
+        generation.unload_synthetic(path)
+        ta.cache.clear()
+    return pstats.Stats(profile).total_calls
+
+
+def growth(directory):
+    return calls_to_generate(2 * LINES, directory) / calls_to_generate(LINES, directory)
+
+
+@pytest.mark.slow
+def test_generation_work_grows_linearly(tmp_path):
+    ratio = growth(str(tmp_path))
+    assert ratio < LIMIT, f"doubling the function's length multiplied the work by {ratio:.2f}"
+
+
+def _with_pairwise_scan(fold_constants):
+    """`fold_constants`, then a look from every statement at each later one."""
+
+    def scanning(func, facts, protected=frozenset()):
+        fold_constants(func, facts, protected)
+        for i, stmt in enumerate(func.body):
+            for later in func.body[i + 1:]:
+                isinstance(later, type(stmt))
+
+    return scanning
+
+
+@pytest.mark.slow
+def test_a_quadratic_pass_fails_the_check(tmp_path, monkeypatch):
+    """The check can fail: one quadratic scan per optimizer round is caught."""
+    monkeypatch.setattr(optimize, "fold_constants", _with_pairwise_scan(optimize.fold_constants))
+    assert growth(str(tmp_path)) > LIMIT

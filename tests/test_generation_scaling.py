@@ -28,7 +28,7 @@ import tangent_ad as ta  # noqa: E402
 from tangent_ad.passes import optimize  # noqa: E402
 
 LINES = 100
-LIMIT = 2.2  # calls at 2 * LINES over calls at LINES
+LIMIT = 2.1  # calls at 2 * LINES over calls at LINES (deterministic: counted, not timed)
 
 
 def calls_to_generate(lines, directory):

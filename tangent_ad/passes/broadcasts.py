@@ -13,6 +13,7 @@ updated in place) keeps its ``unreduce``.
 
 import gast
 
+from .. import nodes as n
 from .. import runtime
 from ..rules import registry
 from ..source import static_value
@@ -27,30 +28,34 @@ def keep_scalars_scalar(func, facts, shapes, protected=frozenset()):
     known at generation; None or empty (a generic derivative) does nothing."""
     if not shapes:
         return
-    parents = {}
-    for node in gast.walk(func):
+    spread = _Spread(shapes)
+    candidates = [node for node in n.walk(func) if spread.is_scalar_spread(node)]
+    if not candidates:
+        return
+    parents, uses, defs, written = {}, {}, {}, set()
+    for node in n.walk(func):
         for child in gast.iter_child_nodes(node):
             parents[child] = node
-    spread = _Spread(shapes)
-    reads, defs, written = _name_counts(func, facts)
+        if isinstance(node, gast.Name):
+            if isinstance(node.ctx, gast.Load):
+                uses.setdefault(node.id, []).append(node)
+            else:
+                defs[node.id] = defs.get(node.id, 0) + 1
+        elif isinstance(node, gast.AugAssign) and isinstance(node.target, gast.Name):
+            defs[node.target.id] = defs.get(node.target.id, 0) + 1
+        if isinstance(node, gast.stmt) and not isinstance(node, (gast.If, gast.For, gast.While)):
+            written |= facts.statement(node).in_place
 
     def spread_name_is_safe(name, shape):
-        uses = [
-            sub for sub in gast.walk(func)
-            if isinstance(sub, gast.Name) and sub.id == name and isinstance(sub.ctx, gast.Load)
-        ]
         return (
             name not in protected
             and defs.get(name) == 1
             and name not in written
-            and uses
-            and len(uses) == reads.get(name)
-            and all(spread.climb(use, shape, parents)[0] for use in uses)
+            and uses.get(name)
+            and all(spread.climb(use, shape, parents)[0] for use in uses[name])
         )
 
-    for node in list(gast.walk(func)):
-        if not spread.is_scalar_spread(node):
-            continue
+    for node in candidates:
         shape = spread.shape_of(node.args[1])
         met, top = spread.climb(node, shape, parents)
         holder = parents.get(top)
@@ -140,20 +145,6 @@ class _Spread:
                 if found and all(s is not None for s in found):
                     return shapes_module.broadcast(*found)
         return None
-
-
-def _name_counts(func, facts):
-    """(reads, assignments, names written in place) of every name."""
-    reads, defs, written = {}, {}, set()
-    for node in gast.walk(func):
-        if isinstance(node, gast.Name):
-            table = reads if isinstance(node.ctx, gast.Load) else defs
-            table[node.id] = table.get(node.id, 0) + 1
-        elif isinstance(node, gast.AugAssign) and isinstance(node.target, gast.Name):
-            defs[node.target.id] = defs.get(node.target.id, 0) + 1
-        if isinstance(node, gast.stmt):
-            written |= facts.statement(node).in_place
-    return reads, defs, written
 
 
 def _replace_child(parent, old, new):

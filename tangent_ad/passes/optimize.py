@@ -62,10 +62,15 @@ def optimize(func, protected=frozenset(), keep=frozenset(), shapes=None):
         lambda: substitute_single_uses(func, facts, protected),
         lambda: merge_split_temporaries(func, facts),
     )
+    _rounds(passes, facts)
+    return func
+
+
+def _rounds(passes, facts):
+    """Run `passes` in order until a round changes nothing."""
     for _ in range(ROUNDS):
         changes = facts.changes
         for run in passes:
             run()
         if facts.changes == changes:
             break
-    return func

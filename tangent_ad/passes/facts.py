@@ -57,9 +57,18 @@ class Facts:
         self._compounds = set()
 
     def counts(self):
-        """`Counts` of the whole function."""
+        """`Counts` of the whole function: its statements' (kept with their
+        other facts), and those of its arguments."""
         if self._counts is None:
-            self._counts = Counts(self.func)
+            counts = Counts()
+            func = self.func
+            for part in [func.args, func.returns] + func.decorator_list + (func.type_params or []):
+                if part is not None:
+                    for node in n.walk(part):
+                        counts.add(node)
+            for stmt in func.body:
+                counts.add_counts(self.statement(stmt).counts)
+            self._counts = counts
         return self._counts
 
     def statement(self, stmt):
@@ -87,42 +96,61 @@ def _holds_statements(stmt):
 
 
 class Counts:
-    """How often each name is read and bound in a function.
+    """How often each name is read and bound.
 
     `reads`: loads. `bindings`: stores (``x += v`` binds `x` twice: its
     target, and as an update). `assignments`: targets of ``=`` once, loop and
     augmented targets twice (names bound so are never substituted).
     """
 
-    def __init__(self, func):
-        reads, bindings, assignments = {}, {}, {}
-        for node in n.walk(func):
-            if isinstance(node, gast.Name):
-                table = reads if isinstance(node.ctx, gast.Load) else bindings
-                table[node.id] = table.get(node.id, 0) + 1
-            elif isinstance(node, gast.Assign):
-                for target in node.targets:
-                    for name in n.store_names(target):
-                        assignments[name] = assignments.get(name, 0) + 1
-            elif isinstance(node, (gast.For, gast.AugAssign)):
-                if isinstance(node, gast.AugAssign) and isinstance(node.target, gast.Name):
-                    bindings[node.target.id] = bindings.get(node.target.id, 0) + 1
-                for name in n.store_names(node.target):
-                    assignments[name] = assignments.get(name, 0) + 2
-        self.reads, self.bindings, self.assignments = reads, bindings, assignments
+    def __init__(self):
+        self.reads, self.bindings, self.assignments = {}, {}, {}
+
+    def add(self, node):
+        """Count what `node` itself (not the nodes under it) reads and binds."""
+        if isinstance(node, gast.Name):
+            table = self.reads if isinstance(node.ctx, gast.Load) else self.bindings
+            table[node.id] = table.get(node.id, 0) + 1
+        elif isinstance(node, gast.Assign):
+            for target in node.targets:
+                for name in _stored(target):
+                    self.assignments[name] = self.assignments.get(name, 0) + 1
+        elif isinstance(node, (gast.For, gast.AugAssign)):
+            if isinstance(node, gast.AugAssign) and isinstance(node.target, gast.Name):
+                self.bindings[node.target.id] = self.bindings.get(node.target.id, 0) + 1
+            for name in _stored(node.target):
+                self.assignments[name] = self.assignments.get(name, 0) + 2
+
+    def add_counts(self, other):
+        for table, more in (
+            (self.reads, other.reads),
+            (self.bindings, other.bindings),
+            (self.assignments, other.assignments),
+        ):
+            for name, count in more.items():
+                table[name] = table.get(name, 0) + count
+
+
+def _stored(target):
+    """`n.store_names(target)`, without a walk for a plain name."""
+    if isinstance(target, gast.Name):
+        return (target.id,) if isinstance(target.ctx, (gast.Store, gast.Param)) else ()
+    return n.store_names(target)
 
 
 class StatementFacts:
     """The names a statement (with everything nested in it) mentions, reads,
     binds, writes into in place (``x[i] = v``, ``x += v``, ``add_at(x, ...)``)
     and may change (those, and the arguments of a call whose result is
-    discarded), from one walk."""
+    discarded), and its `Counts`, from one walk."""
 
-    __slots__ = ("names", "loads", "bound", "in_place", "writes")
+    __slots__ = ("names", "loads", "bound", "in_place", "writes", "counts")
 
     def __init__(self, stmt):
         names, loads, bound, in_place, writes = set(), set(), set(), set(), set()
+        counts = Counts()
         for node in n.walk(stmt):
+            counts.add(node)
             if isinstance(node, gast.Name):
                 names.add(node.id)
                 if isinstance(node.ctx, gast.Load):
@@ -151,6 +179,7 @@ class StatementFacts:
         if isinstance(stmt, gast.Expr) and not is_push(stmt):
             writes |= names
         self.names, self.loads, self.bound, self.in_place, self.writes = names, loads, bound, in_place, writes
+        self.counts = counts
 
 
 def is_push(stmt):

@@ -24,6 +24,7 @@ _FOLD = {
     gast.Div: operator.truediv,
     gast.Pow: operator.pow,
 }
+_FAILS = object()  # arithmetic on constants that raises
 
 
 class _Fold:
@@ -53,58 +54,14 @@ class _Fold:
         return node if method is None else method(self, node)
 
     def fold_BinOp(self, node):
-        out = self._binop(node)
+        out = _arithmetic(node)
+        if out is _FAILS:
+            return node
+        if out is node and self.identities:
+            out = _identity(node)
         if out is not node:
             self.changed = True
         return node if out is None else out
-
-    def _binop(self, node):
-        """The replacement of BinOp `node`: another node, `node` unchanged,
-        or None for `node` changed in place."""
-        fold = _FOLD.get(type(node.op))
-        if fold and n.is_number(node.left) and n.is_number(node.right):
-            try:
-                value = fold(node.left.value, node.right.value)
-            except (ArithmeticError, ValueError, OverflowError):
-                return node
-            if isinstance(value, (int, float)) and abs(value) < 1e15:
-                return n.const(value)
-        if not self.identities:
-            return node
-        op = type(node.op)
-        if op is gast.Pow and _is_one(node.right):
-            return node.left
-        small_power = n.is_number(node.right) and node.right.value in (2, 3)
-        if op is gast.Pow and isinstance(node.left, gast.Name) and small_power:
-            # x * x (* x): multiplications, where ** calls pow() (Python
-            # floats, and NumPy for any exponent but 2)
-            product = gast.BinOp(left=node.left, op=gast.Mult(), right=n.copy_node(node.left))
-            if node.right.value == 3:
-                product = gast.BinOp(left=product, op=gast.Mult(), right=n.copy_node(node.left))
-            return product
-        if op in (gast.Add, gast.Sub) and _leads_with_negation(node.right):
-            # a + (-x) * b -> a - x * b: the same value, one operation fewer
-            node.right = _without_leading_negation(node.right)
-            node.op = gast.Sub() if op is gast.Add else gast.Add()
-            return None
-        if op in (gast.Add, gast.Sub) and _is_zero(node.right):
-            return node.left  # x - 0.0 -> x
-        if op is gast.Add and _is_zero(node.left):
-            return node.right
-        if (
-            op in (gast.Mult, gast.Div)
-            and n.is_number(node.right)
-            and isinstance(node.left, gast.UnaryOp)
-            and isinstance(node.left.op, gast.USub)
-        ):
-            node.left = node.left.operand  # (-a) * 2 -> a * -2: one pass, not two
-            node.right = n.const(-node.right.value)
-            return None
-        if op is gast.Mult and _is_one(node.left):
-            return node.right
-        if op in (gast.Mult, gast.Div) and _is_one(node.right):
-            return node.left
-        return node
 
     def fold_Call(self, node):
         func = node.func
@@ -145,6 +102,60 @@ class _Fold:
         gast.AugAssign: fold_AugAssign,
         gast.UnaryOp: fold_UnaryOp,
     }
+
+
+def _arithmetic(node):
+    """BinOp `node` on two numbers as one number; `node` itself when its
+    operands are not two numbers or the result is huge; `_FAILS` when
+    computing it fails (``1 / 0``: left for run time to report)."""
+    fold = _FOLD.get(type(node.op))
+    if fold and n.is_number(node.left) and n.is_number(node.right):
+        try:
+            value = fold(node.left.value, node.right.value)
+        except (ArithmeticError, ValueError, OverflowError):
+            return _FAILS
+        if isinstance(value, (int, float)) and abs(value) < 1e15:
+            return n.const(value)
+    return node
+
+
+def _identity(node):
+    """BinOp `node` simplified: another node, `node` itself (unchanged), or
+    None (`node` changed in place)."""
+    op = type(node.op)
+    if op is gast.Pow and _is_one(node.right):
+        return node.left
+    small_power = n.is_number(node.right) and node.right.value in (2, 3)
+    if op is gast.Pow and isinstance(node.left, gast.Name) and small_power:
+        # x * x (* x): multiplications, where ** calls pow() (Python
+        # floats, and NumPy for any exponent but 2)
+        product = gast.BinOp(left=node.left, op=gast.Mult(), right=n.copy_node(node.left))
+        if node.right.value == 3:
+            product = gast.BinOp(left=product, op=gast.Mult(), right=n.copy_node(node.left))
+        return product
+    if op in (gast.Add, gast.Sub) and _leads_with_negation(node.right):
+        # a + (-x) * b -> a - x * b: the same value, one operation fewer
+        node.right = _without_leading_negation(node.right)
+        node.op = gast.Sub() if op is gast.Add else gast.Add()
+        return None
+    if op in (gast.Add, gast.Sub) and _is_zero(node.right):
+        return node.left  # x - 0.0 -> x
+    if op is gast.Add and _is_zero(node.left):
+        return node.right
+    if (
+        op in (gast.Mult, gast.Div)
+        and n.is_number(node.right)
+        and isinstance(node.left, gast.UnaryOp)
+        and isinstance(node.left.op, gast.USub)
+    ):
+        node.left = node.left.operand  # (-a) * 2 -> a * -2: one pass, not two
+        node.right = n.const(-node.right.value)
+        return None
+    if op is gast.Mult and _is_one(node.left):
+        return node.right
+    if op in (gast.Mult, gast.Div) and _is_one(node.right):
+        return node.left
+    return node
 
 
 def _leads_with_negation(node):

@@ -955,7 +955,12 @@ def _is_helper_call(node, helper):
 
 def _calls(node, helpers_):
     """Whether `node` calls one of `helpers_`."""
-    return any(_is_helper_call(sub, helper) for sub in n.walk(node) for helper in helpers_)
+    for sub in n.walk(node):
+        if isinstance(sub, gast.Call) and isinstance(sub.func, gast.Name):
+            called = anno.get(sub.func, "inject")
+            if any(called is helper for helper in helpers_):
+                return True
+    return False
 
 
 def _helper_call(helper, *args):

@@ -87,7 +87,9 @@ def _walked(cls):
     return tuple(field for field in cls._fields if field not in _NOT_WALKED)
 
 
-_WALKED = {cls: _walked(cls) for cls in vars(gast).values() if isinstance(cls, type) and issubclass(cls, gast.AST)}
+_WALKED = {
+    cls: _walked(cls) for cls in vars(gast).values() if isinstance(cls, type) and issubclass(cls, gast.AST)
+}
 _WALKED[gast.Constant] = ()  # its value is never a node
 
 

@@ -175,7 +175,8 @@ class _Substitute:
             if isinstance(value, gast.AST):
                 setattr(clone, field, self.copy(value))
             elif isinstance(value, list):
-                setattr(clone, field, [self.copy(item) if isinstance(item, gast.AST) else item for item in value])
+                items = [self.copy(item) if isinstance(item, gast.AST) else item for item in value]
+                setattr(clone, field, items)
         return clone
 
     def name(self, node):

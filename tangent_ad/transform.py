@@ -137,10 +137,11 @@ class _Prepared:
 
 def _cycle_collector_paused(generate):
     """Run `generate` with Python's cycle collector paused (and resumed after,
-    unless it was off already). Generating builds and drops many small trees
-    that hold no cycles, which reference counting frees; left running, the
-    collector would scan the growing trees of a long function again and
-    again, a cost growing with the square of its length."""
+    unless it was off already). Generating makes a great many small objects;
+    left running, the collector would scan the growing trees of a long
+    function again and again, a cost growing with the square of its length.
+    What cycles generating leaves (recursive inner functions of the passes)
+    are collected after it, at no greater peak memory than before."""
 
     @functools.wraps(generate)
     def paused(*args, **kwargs):

@@ -973,11 +973,9 @@ def _merge_repeated(expanded):
     """Equal contributions to one name become one: ``x * x`` gives
     ``d_x = g * x * 2``, not ``d_x = g * x; d_x += g * x`` (placed where the
     last of them was, so every temporary they read is defined)."""
-    targets = collections.Counter(
-        item.target.id for item in expanded if isinstance(item, Accumulate) and isinstance(item.target, gast.Name)
-    )
-    if all(count == 1 for count in targets.values()):
-        return expanded
+    named = [item.target.id for item in expanded if isinstance(item, Accumulate) and n.is_name(item.target)]
+    if len(set(named)) == len(named):
+        return expanded  # no name gets two contributions: nothing to compare
 
     def key(item):
         if isinstance(item, Accumulate) and isinstance(item.target, gast.Name):

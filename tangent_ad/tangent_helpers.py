@@ -21,7 +21,7 @@ import numbers
 import numpy
 
 from . import helpers
-from .helpers._util import _dtype, _refuse_complex
+from .helpers._util import _dtype, _normalize_axes, _refuse_complex
 from .helpers.linalg import _solved_vectors
 from .errors import TangentADError
 from .runtime import namespace, shape_of, unreduce, zeros_like
@@ -42,12 +42,6 @@ def _eye(x):
     return namespace(x).eye(shape_of(x)[-1], dtype=_dtype(x))
 
 
-def _normalize_axes(axis, ndim):
-    if axis is None:
-        return tuple(range(ndim))
-    if isinstance(axis, numbers.Integral):
-        axis = (axis,)
-    return tuple(sorted(int(a) % ndim for a in axis))
 
 
 def _read_triangle(t, upper):

@@ -39,6 +39,25 @@ def mean_of_scaled(x, s):
     return np.mean(s * np.tanh(x))
 
 
+def log_softmax_loss(z, y):
+    m = np.max(z, axis=1, keepdims=True)
+    e = np.exp(z - m)
+    return -np.sum(y * (z - m - np.log(np.sum(e, axis=1, keepdims=True))))
+
+
+def row_normalised(x):
+    return np.sum(np.sin(x / np.sum(x * x, axis=1, keepdims=True)))
+
+
+def row_sums_without_keepdims(x):
+    return np.sum(np.sum(x, axis=1) * np.arange(x.shape[0]))
+
+
+def row_sums_returned(x):
+    s = np.sum(np.cos(x), axis=0, keepdims=True)
+    return np.sum(s * s)
+
+
 def _check(fn, args, wrt):
     got = ta.grad(fn, wrt=wrt)(*args)
     got = got if len(wrt) > 1 else (got,)
@@ -101,3 +120,25 @@ def test_the_gradient_keeps_the_argument_dtype(rng, dtype):
     got = ta.grad(squared_error)(u, t)
     assert got.dtype == dtype
     np.testing.assert_allclose(got, (u - t).astype(np.float64), rtol=1e-6)
+
+
+def test_a_kept_axis_spread_is_left_to_broadcasting(rng):
+    """unreduce(g, e, 1, True) * e is g * e: g of shape (n, 1) broadcasts."""
+    z = rng.standard_normal((5, 4))
+    y = np.eye(4)[rng.integers(0, 4, size=5)]
+    sweep = _reverse_sweep(log_softmax_loss, (z, y), (0,))
+    assert "unreduce" not in sweep, sweep
+    assert "* max_mask(z, m, 1, True)" in sweep
+    _check(log_softmax_loss, (z, y), (0, 1))
+    sweep = _reverse_sweep(row_normalised, (z,), (0,))
+    assert "unreduce" not in sweep, sweep
+    _check(row_normalised, (z,), (0,))
+
+
+def test_spreads_broadcasting_would_misalign_stay(rng):
+    """Without keepdims the reduced axis is gone: g of shape (n,) would
+    broadcast along the last axis, so its unreduce stays."""
+    x = rng.standard_normal((3, 3))  # square: a misaligned broadcast would not even fail
+    assert "unreduce" in _reverse_sweep(row_sums_without_keepdims, (x,), (0,))
+    _check(row_sums_without_keepdims, (x,), (0,))
+    _check(row_sums_returned, (x,), (0,))

@@ -17,6 +17,7 @@ BOTH = (0, 1)
 
 @case(args(U((3, 4)), U((4, 2))), args(U((4,)), U((4, 3))), args(U((3, 4)), U((4,))),
       args(U((4,)), U((4,))), args(U((2, 3, 4)), U((4, 2))), args(U((2, 1, 3, 4)), U((5, 4, 2))),
+      args(U((1, 4)), U((4, 3))), args(U((3, 4)), U((4, 1))), args(U((3, 1)), U((1, 2))),
       wrt=BOTH)
 def matmul_operator(a, b):
     return np.sum(np.sin(a @ b))
@@ -238,3 +239,16 @@ def test_einsum_sublist_format_is_refused():
 @pytest.mark.parametrize("optimize", [True, False], ids=["opt", "noopt"])
 def test_rule(case, optimize, rng):
     check_case(case, rng, optimize)
+
+
+@pytest.mark.parametrize("a_shape, b_shape", [((1, 4), (4, 3)), ((3, 4), (4, 1)), ((3, 1), (1, 2))])
+def test_run_time_matmul_adjoints_of_outer_products(a_shape, b_shape, rng):
+    """The helpers used where shapes are not known at generation time take
+    the einsum path for a contracted extent of 1; same values as the products."""
+    from tangent_ad.helpers import matmul_lhs, matmul_rhs
+
+    a, b = rng.standard_normal(a_shape), rng.standard_normal(b_shape)
+    g = rng.standard_normal((a_shape[0], b_shape[1]))
+    np.testing.assert_allclose(matmul_lhs(g, a, b), g @ b.T, rtol=1e-15)
+    np.testing.assert_allclose(matmul_rhs(g, a, b), a.T @ g, rtol=1e-15)
+    assert matmul_lhs(g, a, b).shape == a.shape and matmul_rhs(g, a, b).shape == b.shape

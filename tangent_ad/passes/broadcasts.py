@@ -1,10 +1,12 @@
-"""Leave a scalar adjoint scalar where broadcasting spreads it anyway.
+"""Leave a reduction's adjoint unspread where broadcasting spreads it anyway.
 
 The adjoint of ``np.sum(x)`` is its scalar adjoint spread over x's shape,
 ``unreduce(g, x)``. Where that spread value is only ever combined,
 element-wise, with an array of x's shape (``unreduce(0.5, u) * 2 * (u - t)``)
 the spreading is implicit: ``0.5 * 2 * (u - t)``, which constant folding
-makes ``u - t``. The same holds for a name assigned such a value
+makes ``u - t``. The same holds for the adjoint of a reduction that keeps
+its axes (``np.sum(e, axis=1, keepdims=True)``: ``unreduce(g, e, 1, True) * e``
+is ``g * e``), and for a name assigned such a value
 (``d_t2 = unreduce(1.0 / n, y) * s``) when every read of it meets an array
 of that shape. Needs the shapes of a specialised derivative; a spread value
 read anywhere else (returned, indexed, a matrix product, a smaller operand,
@@ -14,22 +16,25 @@ updated in place) keeps its ``unreduce``.
 import gast
 
 from .. import nodes as n
-from .. import runtime
+from .. import helpers, runtime
 from ..rules import registry
 from ..source import static_value
 from . import shapes as shapes_module
 
 _ELEMENTWISE = (gast.Add, gast.Sub, gast.Mult, gast.Div, gast.Pow)
+# helpers whose result has the shape of their first / second argument
+_SHAPED_LIKE_FIRST = (helpers.max_mask,)
+_SHAPED_LIKE_SECOND = (runtime.unreduce,)
 
 
-def keep_scalars_scalar(func, facts, shapes, protected=frozenset()):
+def leave_spreads_implicit(func, facts, shapes, protected=frozenset()):
     """Rewrite `func` in place, reporting each change to `facts` (the
     optimizer's `Facts`): `shapes` maps names (adjoints included) to shapes
     known at generation; None or empty (a generic derivative) does nothing."""
     if not shapes:
         return
     spread = _Spread(shapes)
-    candidates = [node for node in n.walk(func) if spread.is_scalar_spread(node)]
+    candidates = [node for node in n.walk(func) if spread.is_implicit_spread(node)]
     if not candidates:
         return
     parents, uses, defs, written = {}, {}, {}, set()
@@ -82,18 +87,25 @@ class _Spread:
     def __init__(self, shapes):
         self.shapes = shapes
 
-    def is_scalar_spread(self, node):
-        """``unreduce(g, x)`` (a full reduction's adjoint) with g a scalar and
-        x of a known shape."""
-        return (
+    def is_implicit_spread(self, node):
+        """``unreduce(g, x, ...)`` with x of a known shape and g a scalar, or of
+        x's rank (a reduction that kept its axes), so that broadcasting g
+        against an array of x's shape spreads it the same way."""
+        if not (
             isinstance(node, gast.Call)
             and isinstance(node.func, gast.Name)
             and static_value(node.func) is runtime.unreduce
-            and len(node.args) == 2
+            and 2 <= len(node.args) <= 4
             and not node.keywords
-            and self.shape_of(node.args[0]) == ()
-            and self.shape_of(node.args[1]) not in (None, ())
-        )
+        ):
+            return False
+        g, x = self.shape_of(node.args[0]), self.shape_of(node.args[1])
+        if g is None or x in (None, ()):
+            return False
+        if g == ():
+            return True
+        keepdims = len(node.args) == 4 and isinstance(node.args[3], gast.Constant) and node.args[3].value is True
+        return keepdims and len(g) == len(x) and shapes_module.broadcast(g, x) == x
 
     def climb(self, node, shape, parents):
         """(met, top): whether `node`'s value, through element-wise
@@ -136,8 +148,10 @@ class _Spread:
             return ()  # x.shape[0]
         if isinstance(node, gast.Call):
             callee = static_value(node.func)
-            if callee is runtime.unreduce and len(node.args) == 2:
+            if callee in _SHAPED_LIKE_SECOND and len(node.args) >= 2:
                 return self.shape_of(node.args[1])
+            if callee in _SHAPED_LIKE_FIRST and node.args:
+                return self.shape_of(node.args[0])
             if getattr(callee, "__name__", "") == "reduced_size":
                 return ()
             if registry.is_elementwise(callee) and not node.keywords:

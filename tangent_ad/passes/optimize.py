@@ -33,7 +33,7 @@ by scanning: the time taken grows with the length of the function, not its
 square.
 """
 
-from .broadcasts import keep_scalars_scalar
+from .broadcasts import leave_spreads_implicit
 from .copies import coalesce_copies, elide_array_copies, propagate_copies, propagate_negations
 from .dead_code import eliminate_dead_code
 from .facts import Facts
@@ -51,7 +51,7 @@ def optimize(func, protected=frozenset(), keep=frozenset(), shapes=None):
     `broadcasts.py`). Returns `func`, changed in place."""
     facts = Facts(func)
     passes = (
-        lambda: keep_scalars_scalar(func, facts, shapes, protected),
+        lambda: leave_spreads_implicit(func, facts, shapes, protected),
         lambda: fold_constants(func, facts, protected),
         lambda: propagate_negations(func, facts, protected),
         lambda: trim_default_arguments(func, facts),

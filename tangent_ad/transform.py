@@ -23,6 +23,7 @@ from .passes.reverse import LIVE, ZERO, Reverse
 from .passes.saves import assemble
 from .passes import optimize as optimizer
 from .passes.loop_stacks import give_loops_stacks
+from .passes.loop_sums import sum_after_loops
 from .source import local_names, parse_function, resolve
 
 
@@ -125,6 +126,7 @@ class _Prepared:
             # derivatives, not the loss
             derivative = optimizer.optimize(
                 derivative, protected=set(local_names(self.func)), shapes=self.known_shapes())
+            derivative = sum_after_loops(derivative, self.known_shapes(), set(local_names(self.func)))
             if loop_stacks:
                 derivative = give_loops_stacks(derivative)
         codegen.rename_injected(derivative, self.user_names, self.src.globals, self.src.cells)

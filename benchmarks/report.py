@@ -284,6 +284,7 @@ def machine_text(info):
         lines.append(f"- threadpools: {info['blas']['threadpools']}")
     if info["blas"].get("env"):
         lines.append(f"- thread env: {info['blas']['env']}")
+    lines.append(f"- allocator: {info.get('allocator') or 'default (adaptive thresholds)'}")
     return "\n".join(lines)
 
 

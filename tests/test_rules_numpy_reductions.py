@@ -126,6 +126,18 @@ def test_max_ties_share_the_adjoint(rng):
         np.cos(3.0) + 2 * 3.0))
 
 
+@pytest.mark.parametrize("axis, keepdims", [(None, False), (1, False), (1, True), ((0, 2), False), ((0, 2), True), (-1, False)])
+def test_max_mask_shares_ties_along_the_reduced_axes(axis, keepdims):
+    from tangent_ad.helpers import max_mask
+
+    x = np.array([[[1.0, 3.0], [3.0, 0.0]], [[2.0, 2.0], [-1.0, 3.0]], [[0.5, 0.5], [0.5, 0.5]]])
+    y = np.max(x, axis=axis, keepdims=keepdims)
+    wide = np.max(x, axis=axis, keepdims=True)
+    hit = (x == wide).astype(float)
+    expected = hit / hit.sum(axis=axis, keepdims=True)
+    np.testing.assert_array_equal(max_mask(x, y, axis, keepdims), expected)
+
+
 # ----- Spread -----
 
 

@@ -252,3 +252,12 @@ def test_run_time_matmul_adjoints_of_outer_products(a_shape, b_shape, rng):
     np.testing.assert_allclose(matmul_lhs(g, a, b), g @ b.T, rtol=1e-15)
     np.testing.assert_allclose(matmul_rhs(g, a, b), a.T @ g, rtol=1e-15)
     assert matmul_lhs(g, a, b).shape == a.shape and matmul_rhs(g, a, b).shape == b.shape
+
+
+def test_run_time_matmul_adjoint_of_a_matrix_under_a_stack(rng):
+    from tangent_ad.helpers import matmul_rhs
+
+    a, b = rng.standard_normal((2, 5, 4, 3)), rng.standard_normal((3, 2))
+    g = rng.standard_normal((2, 5, 4, 2))
+    expected = sum(a[i, j].T @ g[i, j] for i in range(2) for j in range(5))
+    np.testing.assert_allclose(matmul_rhs(g, a, b), expected, rtol=1e-13)

@@ -109,9 +109,28 @@ def test_batched_matrix_products_keep_the_helper():
         return np.sum(np.sin(a @ b))
 
     rng = np.random.default_rng(4)
-    a, b = rng.standard_normal((2, 4, 3)), rng.standard_normal((3, 2))
+    a, b = rng.standard_normal((2, 4, 3)), rng.standard_normal((2, 3, 2))
     source = ta.source(ta.grad(f, wrt=(0, 1)), a, b)
     assert "matmul_lhs(" in source and "matmul_rhs(" in source
+    ta.check_grad(f, a, b, wrt=(0, 1))
+
+
+@pytest.mark.parametrize("a_shape", [(2, 4, 3), (2, 5, 4, 3)])
+def test_a_stack_times_a_matrix_is_one_product(a_shape):
+    def f(a, b):
+        return np.sum(np.sin(a @ b))
+
+    rng = np.random.default_rng(5)
+    a, b = rng.standard_normal(a_shape), rng.standard_normal((3, 2))
+    df = ta.grad(f, wrt=(0, 1))
+    source = ta.source(df, a, b)
+    stacked = list(range(len(a_shape) - 1))
+    assert "d_a = d_t0 @ b.T" in source
+    assert f"d_b = np.tensordot(a, d_t0, ({stacked}, {stacked}))" in source
+    g = np.cos(a @ b)
+    d_a, d_b = df(a, b)
+    np.testing.assert_allclose(d_a, g @ b.T, rtol=1e-12)
+    np.testing.assert_allclose(d_b, a.reshape(-1, 3).T @ g.reshape(-1, 2), rtol=1e-12)
     ta.check_grad(f, a, b, wrt=(0, 1))
 
 

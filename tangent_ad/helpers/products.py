@@ -60,6 +60,9 @@ def matmul_rhs(g, a, b):
         return a.T @ g
     if a.ndim == 1 and b.ndim == 1:
         return g * a
+    if a.ndim >= 3 and b.ndim == 2:  # a stack of matrices: one product over all rows
+        stacked = list(range(a.ndim - 1))
+        return numpy.tensordot(a, g, (stacked, stacked))
     g, a2, b2, _, b_vec = _as_matrix_args(g, a, b)
     result = numpy.swapaxes(a2, -1, -2) @ g
     if b_vec:

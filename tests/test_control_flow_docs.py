@@ -27,6 +27,17 @@ LISTINGS = [
 ]
 
 
+def _generate(index):
+    name, wrt, specialised = LISTINGS[index]
+    df = ta.grad(getattr(examples, name), wrt=wrt)
+    return (ta.source(df, *ARGS[name]) if specialised else ta.source(df)).strip()
+
+
+def generated_listings():
+    """Today's listings, in the doc's order (`tools/refresh_doc_listings.py`)."""
+    return [_generate(index) for index in range(len(LISTINGS))]
+
+
 def _generated_listings():
     text = DOC.read_text()
     return re.findall(r"^(def d_\w+\(.*?)(?=\n```)", text, re.S | re.M)
@@ -45,12 +56,10 @@ def test_the_doc_shows_every_listing_in_order():
 
 @pytest.mark.parametrize("index", range(len(LISTINGS)))
 def test_the_doc_prints_the_generated_code(index):
-    name, wrt, specialised = LISTINGS[index]
-    df = ta.grad(getattr(examples, name), wrt=wrt)
-    generated = ta.source(df, *ARGS[name]) if specialised else ta.source(df)
-    assert _generated_listings()[index].strip() == generated.strip(), (
+    name, _, specialised = LISTINGS[index]
+    assert _generated_listings()[index].strip() == _generate(index), (
         f"docs/control-flow.md is out of date: paste the derivative of {name} "
-        f"({'specialised' if specialised else 'generic'}) into it"
+        f"({'specialised' if specialised else 'generic'}) into it (tools/refresh_doc_listings.py)"
     )
 
 

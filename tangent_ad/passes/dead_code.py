@@ -5,12 +5,23 @@ its operands live only if its own target is, so chains of dead temporaries,
 and values that only feed each other around a loop, go at once. The user's
 names (`protected`) keep every assignment but constants and copies nobody
 reads; an ``if`` or a primal loop left with nothing in it goes too.
+
+An array nothing reads goes with every write into it: a name bound only to
+new arrays (arithmetic, ``unindex``, ``zeros_like``, ``copy``) and otherwise
+only written into (``d_x[1:] = d_x[1:] + g``, ``d_x += g``) -- the gradient
+inside a Hessian-vector product that returns only its tangent.
 """
 
 import gast
 
 from .. import anno
 from .. import nodes as n
+from .. import runtime
+from ..source import static_value
+from .facts import is_pure
+
+# helpers whose result is a new array, never a view of an argument
+_NEW_ARRAY_HELPERS = (runtime.unindex, runtime.zero_at, runtime.copy, runtime.zeros_like)
 
 
 def eliminate_dead_code(func, facts, protected):
@@ -18,9 +29,12 @@ def eliminate_dead_code(func, facts, protected):
     end (no statement that stays changes)."""
     live_targets = _live_targets(func.body, facts, protected)
     counts = facts.counts().reads
+    unread = _write_only_arrays(func.body, facts, protected)
     removed = 0
 
     def dead(stmt):
+        if unread and _written_name(stmt) in unread:
+            return True
         name = _assigned_name(stmt)
         if name is None:
             return False
@@ -65,6 +79,69 @@ def _assigned_name(stmt):
     if isinstance(stmt, gast.AugAssign) and isinstance(stmt.target, gast.Name):
         return stmt.target.id
     return None
+
+
+def _write_only_arrays(body, facts, protected):
+    """Names bound only to new arrays and otherwise only written into: no
+    statement reads what they hold, so every statement about them is dead."""
+    verdict = {}
+
+    def refuse(names):
+        for name in names:
+            verdict[name] = False
+
+    def visit(stmts):
+        for stmt in stmts:
+            if isinstance(stmt, (gast.If, gast.While)):
+                refuse(n.load_names(stmt.test))
+            elif isinstance(stmt, gast.For):
+                refuse(n.names_in(stmt.target))
+                refuse(n.load_names(stmt.iter))
+            if _holds_statements(stmt):
+                visit(stmt.body)
+                visit(getattr(stmt, "orelse", []))
+                continue
+            own = _written_name(stmt)
+            if own is not None and own not in protected and facts.pure(stmt) and _pure_target(stmt):
+                verdict.setdefault(own, True)
+            else:
+                own = None
+            refuse(name for name in facts.statement(stmt).names if name != own)
+
+    visit(body)
+    return {name for name, unread in verdict.items() if unread}
+
+
+def _written_name(stmt):
+    """`x` of ``x = <new array>``, ``x[i] = v``, ``x[i] += v`` or ``x += v``."""
+    if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1:
+        target = stmt.targets[0]
+        if isinstance(target, gast.Name):
+            return target.id if _is_new_array(stmt.value) else None
+    elif isinstance(stmt, gast.AugAssign):
+        target = stmt.target
+        if isinstance(target, gast.Name):
+            return target.id
+    else:
+        return None
+    if isinstance(target, gast.Subscript) and isinstance(target.value, gast.Name):
+        return target.value.id
+    return None
+
+
+def _is_new_array(value):
+    if isinstance(value, (gast.BinOp, gast.UnaryOp)):
+        return True
+    return isinstance(value, gast.Call) and static_value(value.func) in _NEW_ARRAY_HELPERS
+
+
+def _pure_target(stmt):
+    target = stmt.targets[0] if isinstance(stmt, gast.Assign) else stmt.target
+    return not isinstance(target, gast.Subscript) or is_pure(target.slice)
+
+
+def _holds_statements(stmt):
+    return isinstance(getattr(stmt, "body", None), list)
 
 
 def _only_pass(stmts):

@@ -1,0 +1,61 @@
+"""An array nothing reads goes with every write into it (`passes/dead_code.py`):
+the gradient inside a Hessian-vector product, which returns only its tangent,
+is not updated slice by slice for nothing. Values are checked against
+finite differences; arrays something reads (directly or through a view)
+keep their writes."""
+
+import re
+
+import numpy as np
+
+import tangent_ad as ta
+from tangent_ad.checking import numerical_gradient
+
+
+def rosen(x):
+    return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
+
+
+def scratch_written_never_read(x):
+    u = x * 2.0
+    u[0] = 5.0
+    return np.sum(x ** 3)
+
+
+def scratch_read_after_the_write(x):
+    u = x * 2.0
+    u[0] = 5.0
+    return np.sum(u * x)
+
+
+def _code(source):
+    """The generated statements, without comments."""
+    return [line.strip() for line in source.splitlines() if line.strip() and not line.strip().startswith("#")]
+
+
+def test_hvp_does_not_update_the_gradient_it_drops(rng):
+    x, v = rng.standard_normal(6), rng.standard_normal(6)
+    hvp = ta.hvp(rosen)
+    source = ta.source(hvp, x, v)
+    assert not re.search(r"\bd_x\b", source), source
+    eps = 1e-6
+    grad = ta.grad(rosen)
+    expected = (grad(x + eps * v) - grad(x - eps * v)) / (2 * eps)
+    np.testing.assert_allclose(hvp(x, v), expected, rtol=1e-6, atol=1e-8)
+
+
+def test_a_scratch_array_nothing_reads_goes(rng):
+    x = rng.standard_normal(4)
+    df = ta.grad(scratch_written_never_read)
+    source = ta.source(df, x)
+    assert not [line for line in _code(source) if line.startswith("u")], source
+    np.testing.assert_allclose(df(x), 3 * x ** 2, rtol=1e-12)
+
+
+def test_an_array_read_after_the_write_keeps_it(rng):
+    x = rng.standard_normal(4)
+    df = ta.grad(scratch_read_after_the_write)
+    source = ta.source(df, x)
+    assert "u[0] = 5.0" in _code(source)
+    reference = numerical_gradient(scratch_read_after_the_write, (x,), {}, 0)
+    np.testing.assert_allclose(df(x), reference, rtol=1e-6, atol=1e-9)

@@ -9,6 +9,7 @@ import contextlib
 import io
 import os
 import platform
+import re
 import subprocess
 import sys
 
@@ -61,12 +62,13 @@ def blas_info():
     variables = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "XLA_FLAGS")
     info["env"] = {k: os.environ[k] for k in variables if k in os.environ}
     info["openblas_threads"] = openblas_threads()
+    info["openblas_core"] = openblas_core()
     return info
 
 
-def openblas_threads():
-    """The thread count of the OpenBLAS NumPy loaded, asked through ctypes
-    (None when NumPy uses another BLAS or the symbol is not found)."""
+def _openblas_call(symbols, restype):
+    """Call the first of `symbols` found in the OpenBLAS NumPy loaded, through
+    ctypes (None when NumPy uses another BLAS or no symbol is found)."""
     import ctypes
 
     try:
@@ -80,12 +82,31 @@ def openblas_threads():
             lib = ctypes.CDLL(path)
         except OSError:
             continue
-        for symbol in ("scipy_openblas_get_num_threads64_", "openblas_get_num_threads64_",
-                       "openblas_get_num_threads"):
+        for symbol in symbols:
             function = getattr(lib, symbol, None)
             if function is not None:
-                return int(function())
+                function.restype = restype
+                return function()
     return None
+
+
+def openblas_threads():
+    """The thread count of the OpenBLAS NumPy loaded."""
+    import ctypes
+
+    found = _openblas_call(("scipy_openblas_get_num_threads64_", "openblas_get_num_threads64_",
+                            "openblas_get_num_threads"), ctypes.c_int)
+    return None if found is None else int(found)
+
+
+def openblas_core():
+    """The kernels OpenBLAS chose at run time (the configuration string names
+    only the build's baseline), e.g. "SkylakeX"."""
+    import ctypes
+
+    found = _openblas_call(("scipy_openblas_get_corename64_", "openblas_get_corename64_",
+                            "openblas_get_corename"), ctypes.c_char_p)
+    return None if found is None else found.decode()
 
 
 def _git(*args):
@@ -113,7 +134,10 @@ def machine_info():
         "peers": peers.versions(),
     }
     if "torch" in sys.modules:  # only when a workload used it: importing it takes seconds
-        info["torch_threads"] = sys.modules["torch"].get_num_threads()
+        torch = sys.modules["torch"]
+        info["torch_threads"] = torch.get_num_threads()
+        found = re.search(r"BLAS_INFO=(\w+)", torch.__config__.show())
+        info["torch_blas"] = found.group(1) if found else None
     info["load_average"] = os.getloadavg() if hasattr(os, "getloadavg") else None
     return info
 
@@ -271,11 +295,13 @@ def machine_text(info):
         f"- CPU: {info['cpu']} ({info['cpus']} logical CPUs); {info['platform']}",
         f"- Python {info['python']}, NumPy {info['numpy']}, "
         f"BLAS: {blas.get('name', '?')} {blas.get('version', '')}" + (f" ({config})" if config else "")
-        + f"; OpenBLAS threads in use: {info['blas'].get('openblas_threads')}",
+        + f"; OpenBLAS threads in use: {info['blas'].get('openblas_threads')}"
+        + (f", kernels chosen at run time: {info['blas']['openblas_core']}" if info["blas"].get("openblas_core") else ""),
         f"- tangent_ad {info['tangent_ad']} at {info['tangent_ad_commit']}"
         + (" (tangent_ad/ has uncommitted changes)" if info["tangent_ad_dirty"] else ""),
         "- peers: " + ", ".join(f"{k} {v or 'not installed'}" for k, v in info["peers"].items())
-        + (f"; torch threads {info['torch_threads']}" if "torch_threads" in info else ""),
+        + (f"; torch threads {info['torch_threads']}" if "torch_threads" in info else "")
+        + (f", torch BLAS: {info['torch_blas']}" if info.get("torch_blas") else ""),
     ]
     if info.get("load_average"):
         lines.append(f"- load average (1, 5, 15 min): {_floats(info['load_average_start'])} at the start, "

@@ -30,51 +30,90 @@ _SHAPED_LIKE_SECOND = (runtime.unreduce,)
 def leave_spreads_implicit(func, facts, shapes, protected=frozenset()):
     """Rewrite `func` in place, reporting each change to `facts` (the
     optimizer's `Facts`): `shapes` maps names (adjoints included) to shapes
-    known at generation; None or empty (a generic derivative) does nothing."""
+    known at generation; None or empty (a generic derivative) does nothing.
+
+    Only statements that name a spreading helper are walked, and then those
+    that mention a name holding a spread value: a spread that must stay
+    costs a look at its own statement, not a walk of the function."""
     if not shapes:
         return
     spread = _Spread(shapes)
-    candidates = [node for node in n.walk(func) if spread.is_implicit_spread(node)]
-    if not candidates:
+    simple, headers = [], []
+    _collect(func.body, simple, headers)
+    holders = {}  # name -> [(node, shape, parents)] of spreads assigned to it
+    for stmt in simple:
+        if not any(name.startswith("unreduce") for name in facts.statement(stmt).names):
+            continue
+        parents = _parents(stmt)
+        for node in [node for node in parents if spread.is_implicit_spread(node)]:
+            shape = spread.shape_of(node.args[1])
+            met, top = spread.climb(node, shape, parents)
+            if met:
+                _leave_to_broadcasting(node, parents, facts)
+                continue
+            holder = parents.get(top)
+            if (
+                isinstance(holder, gast.Assign)
+                and len(holder.targets) == 1
+                and isinstance(holder.targets[0], gast.Name)
+                and holder.targets[0].id not in protected
+            ):
+                holders.setdefault(holder.targets[0].id, []).append((node, shape, parents))
+    if not holders:
         return
-    parents, uses, defs, written = {}, {}, {}, set()
-    for node in n.walk(func):
+    bindings = facts.counts().bindings
+    unsafe = {name for name in holders if bindings.get(name) != 1}
+    for header in headers:
+        unsafe.update(name for name in n.load_names(header) if name in holders)
+    for stmt in simple:
+        known = facts.statement(stmt)
+        mentioned = [name for name in holders if name in known.names and name not in unsafe]
+        if not mentioned:
+            continue
+        unsafe.update(name for name in mentioned if name in known.in_place)
+        parents = _parents(stmt)
+        for node in parents:
+            if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load) and node.id in holders:
+                shape = holders[node.id][0][1]
+                if not spread.climb(node, shape, parents)[0]:
+                    unsafe.add(node.id)
+    read = facts.counts().reads
+    for name, spreads in holders.items():
+        if name in unsafe or not read.get(name):
+            continue
+        for node, _, parents in spreads:
+            _leave_to_broadcasting(node, parents, facts)
+
+
+def _collect(stmts, simple, headers):
+    """Statements without a body into `simple`; the tests and iterables of
+    those with one into `headers`, their bodies visited."""
+    for stmt in stmts:
+        if isinstance(getattr(stmt, "body", None), list):
+            if isinstance(stmt, (gast.If, gast.While)):
+                headers.append(stmt.test)
+            elif isinstance(stmt, gast.For):
+                headers.append(stmt.iter)
+            _collect(stmt.body, simple, headers)
+            _collect(getattr(stmt, "orelse", []), simple, headers)
+        else:
+            simple.append(stmt)
+
+
+def _parents(stmt):
+    """{node: its parent} for every node under `stmt` (the statement maps to None)."""
+    parents = {stmt: None}
+    for node in n.walk(stmt):
         for child in gast.iter_child_nodes(node):
             parents[child] = node
-        if isinstance(node, gast.Name):
-            if isinstance(node.ctx, gast.Load):
-                uses.setdefault(node.id, []).append(node)
-            else:
-                defs[node.id] = defs.get(node.id, 0) + 1
-        elif isinstance(node, gast.AugAssign) and isinstance(node.target, gast.Name):
-            defs[node.target.id] = defs.get(node.target.id, 0) + 1
-        if isinstance(node, gast.stmt) and not isinstance(node, (gast.If, gast.For, gast.While)):
-            written |= facts.statement(node).in_place
+    return parents
 
-    def spread_name_is_safe(name, shape):
-        return (
-            name not in protected
-            and defs.get(name) == 1
-            and name not in written
-            and uses.get(name)
-            and all(spread.climb(use, shape, parents)[0] for use in uses[name])
-        )
 
-    for node in candidates:
-        shape = spread.shape_of(node.args[1])
-        met, top = spread.climb(node, shape, parents)
-        holder = parents.get(top)
-        if not met and not (
-            isinstance(holder, gast.Assign)
-            and len(holder.targets) == 1
-            and isinstance(holder.targets[0], gast.Name)
-            and spread_name_is_safe(holder.targets[0].id, shape)
-        ):
-            continue
-        # the scalar itself: broadcasting does the spreading
-        _replace_child(parents[node], node, node.args[0])
-        parents[node.args[0]] = parents[node]
-        facts.changed(_statement_of(node, parents))
+def _leave_to_broadcasting(node, parents, facts):
+    """Replace the spread `node` by its unspread value: broadcasting does the spreading."""
+    _replace_child(parents[node], node, node.args[0])
+    parents[node.args[0]] = parents[node]
+    facts.changed(_statement_of(node, parents))
 
 
 def _statement_of(node, parents):

@@ -32,8 +32,24 @@ def reductions(x):
     return np.sum(np.mean(x, axis=0) ** 2) + np.sum(x.T @ x) + np.sum(np.maximum(x, 0.1))
 
 
+def stacked(xs, W):
+    return np.sum(np.tanh(xs @ W))
+
+
+def rnn_bias(W, b, xs, h0):
+    h = h0
+    for t in range(xs.shape[0]):
+        h = np.tanh(h @ W + xs[t] + b)
+    return np.sum(h * h) + np.sum(np.max(h, axis=1))
+
+
 def make_args(rng):
     return {
+        # batch 1: the weight gradients are outer products (np.einsum)
+        (mlp, 1): ([rng.normal(size=(6, 5)), rng.normal(size=5), rng.normal(size=(5, 2)), rng.normal(size=(1, 6))], (0, 1, 2)),
+        stacked: ([rng.normal(size=(3, 4, 5)), rng.normal(size=(5, 2))], (0, 1)),  # np.tensordot
+        rnn_bias: ([0.3 * rng.normal(size=(4, 4)), rng.normal(size=4), rng.normal(size=(3, 5, 4)),
+                    rng.normal(size=(5, 4))], (0, 1)),  # loop sums; max without keepdims
         mlp: ([rng.normal(size=(6, 5)), rng.normal(size=5), rng.normal(size=(5, 2)), rng.normal(size=(8, 6))], (0, 1, 2)),
         softmax_xent: ([rng.normal(size=(8, 4)), np.eye(4)[rng.integers(0, 4, 8)]], (0,)),
         broadcast_ops: ([rng.uniform(0.5, 2.0, (6, 4)), rng.uniform(0.5, 2.0, 4)], (0, 1)),
@@ -42,8 +58,13 @@ def make_args(rng):
     }
 
 
+def _function(key):
+    return key[0] if isinstance(key, tuple) else key
+
+
 def run_on(module, as_array, rng):
-    for fn, (args, wrt) in make_args(rng).items():
+    for key, (args, wrt) in make_args(rng).items():
+        fn = _function(key)
         expected = ta.grad(fn, wrt=wrt)(*args)
         got = ta.grad(fn, wrt=wrt)(*[as_array(a) for a in args])
         expected = expected if len(wrt) > 1 else (expected,)
@@ -63,7 +84,8 @@ def test_dask_arrays_match_numpy(rng):
     def run(fn, wrt, args):
         return ta.grad(fn, wrt=wrt)(*args)
 
-    for fn, (args, wrt) in make_args(rng).items():
+    for key, (args, wrt) in make_args(rng).items():
+        fn = _function(key)
         expected = run(fn, wrt, args)
         got = run(fn, wrt, [as_dask(a) for a in args])
         expected = expected if len(wrt) > 1 else (expected,)

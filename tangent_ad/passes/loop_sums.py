@@ -49,7 +49,15 @@ class _Hoister:
         self.shapes = shapes
         self.donors = {name: shape for name, shape in shapes.items() if name in primal}
         self.protected = protected
-        self.used = naming.all_names(func)
+        self.func = func
+        self._used = None
+
+    @property
+    def used(self):
+        """Every name in the function (found once a name must be made)."""
+        if self._used is None:
+            self._used = naming.all_names(self.func)
+        return self._used
 
     def block(self, block, bound):
         """Rewrite the loops of `block`; `bound` names are defined at its start."""

@@ -261,7 +261,10 @@ def check_hvp(case, rng, optimize=True, with_autograd=None):
     where = positions(case.fn, case.wrt)
     directions = [random_tangent(args[p], rng) for p in where]
     hvp = ta.hvp(case.fn, wrt=case.wrt, optimize=optimize)
+    pristine = copy.deepcopy(args)
     got = as_tuple(hvp(*args, *directions), len(where))
+    for a, b in zip(leaves(args), leaves(pristine)):
+        np.testing.assert_array_equal(a, b, err_msg=f"{case.id}: arguments changed by the hvp")
     assert len(got) == len(where), case.id
     gradient = ta.grad(case.fn, wrt=case.wrt, optimize=optimize)
     reference = finite_difference(

@@ -7,6 +7,7 @@ that autograd wraps -- with autograd, by re-binding the function's `np` to
 `autograd.numpy`.
 """
 
+import copy
 import types
 
 import numpy as np
@@ -60,10 +61,21 @@ def autograd_gradient(fn, args, wrt):
     return tuple(autograd.grad(rebound, p)(*args) for p in positions)
 
 
+def assert_unchanged(args, pristine, what):
+    """The arguments after a call equal their deep copies from before it: a
+    derivative never writes into what it was given."""
+    from forward_support import leaves
+
+    for a, b in zip(leaves(args), leaves(pristine)):
+        np.testing.assert_array_equal(a, b, err_msg=f"{what}: arguments changed by the call")
+
+
 def check_case(case, rng, optimize=True):
     args = case.make(rng)
     df = ta.grad(case.fn, wrt=case.wrt, optimize=optimize)
+    pristine = copy.deepcopy(args)
     got = as_tuple(df(*args), len(case.wrt))
+    assert_unchanged(args, pristine, case.id)
     for value, which in zip(got, case.wrt):
         position = which if isinstance(which, int) else case.fn.__code__.co_varnames.index(which)
         reference = numerical_gradient(case.fn, args, {}, position)

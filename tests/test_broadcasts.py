@@ -142,3 +142,32 @@ def test_spreads_broadcasting_would_misalign_stay(rng):
     assert "unreduce" in _reverse_sweep(row_sums_without_keepdims, (x,), (0,))
     _check(row_sums_without_keepdims, (x,), (0,))
     _check(row_sums_returned, (x,), (0,))
+
+
+def data_then_l2(w, X):
+    return np.sum(np.tanh(X @ w)) + 0.5 * np.sum(w ** 2)
+
+
+def l2_then_data(w, X):
+    return 0.5 * np.sum(w ** 2) + np.sum(np.tanh(X @ w))
+
+
+def halves_and_doubles(w, X):
+    return np.sum(np.tanh(X @ w)) + np.sum(w * w) / 2.0
+
+
+@pytest.mark.parametrize("fn", [data_then_l2, l2_then_data, halves_and_doubles])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_an_adjoint_that_folds_to_an_argument_is_never_updated_in_place(rng, fn, dtype):
+    """``d_w = 0.5 * w * 2`` folds to ``w``; when `d_w` is then updated in
+    place (``d_w += X.T @ g``), it must be a copy: the gradient once wrote
+    into the caller's `w` here."""
+    w = rng.standard_normal(4).astype(dtype)
+    X = rng.standard_normal((3, 4)).astype(dtype)
+    before = w.copy()
+    source = ta.source(ta.grad(fn), w, X)
+    assert "d_w = w\n" not in source, source
+    _check(fn, (w.astype(np.float64), X.astype(np.float64)), (0,))
+    got = ta.grad(fn)(w, X)
+    np.testing.assert_array_equal(w, before)
+    assert got is not w and got.dtype == dtype

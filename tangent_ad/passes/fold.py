@@ -16,6 +16,7 @@ import gast
 
 from .. import anno
 from .. import nodes as n
+from .. import runtime
 
 _FOLD = {
     gast.Add: operator.add,
@@ -193,11 +194,34 @@ def _generated_target(stmt, protected):
 
 
 def fold_constants(func, facts, protected=frozenset()):
+    updated = None  # names written in place anywhere (found when first needed)
     for stmt in _simple_statements(func.body):
         folder = _Fold(_generated_target(stmt, protected))
+        before = stmt.value if isinstance(stmt, gast.Assign) else None
         folder.visit(stmt)
-        if folder.changed:
-            facts.changed(stmt)
+        if not folder.changed:
+            continue
+        if before is not None and _may_alias(stmt.value) and not _may_alias(before):
+            # `d_w = 0.5 * w * 2` folded to `d_w = w`: if d_w is then updated
+            # in place (`d_w += g`), that would write into w; keep it a copy
+            if updated is None:
+                updated = set()
+                for other in _simple_statements(func.body):
+                    updated |= facts.statement(other).in_place
+            if set(n.store_names(stmt.targets[0])) & updated:
+                stmt.value = _copy_of(stmt.value)
+        facts.changed(stmt)
+
+
+def _may_alias(value):
+    """Whether `value` may be (a view of) an existing array, not a new one."""
+    return isinstance(value, (gast.Name, gast.Attribute, gast.Subscript))
+
+
+def _copy_of(value):
+    helper = n.name("copy")
+    anno.set(helper, "inject", runtime.copy)
+    return n.call(helper, value)
 
 
 def _simple_statements(stmts):

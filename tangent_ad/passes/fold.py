@@ -10,6 +10,7 @@ Each pass tells `facts` when it changed the tree.
 """
 
 import inspect
+import math
 import operator
 
 import gast
@@ -156,7 +157,33 @@ def _identity(node):
         return node.right
     if op in (gast.Mult, gast.Div) and _is_one(node.right):
         return node.left
+    if op is gast.Mult and n.is_number(node.right) and isinstance(node.left, gast.BinOp):
+        return _merge_factors(node)
     return node
+
+
+def _merge_factors(node):
+    """``c1 * x * c2`` -> ``(c1 * c2) * x`` (and ``x * c1 * c2`` -> ``x * (c1 *
+    c2)``) when c1 or c2 is a power of two: scaling by one is exact, so the
+    value is the same to the last bit (``0.5 * w * 2`` is ``w``)."""
+    inner, c2 = node.left, node.right.value
+    if not isinstance(inner.op, gast.Mult):
+        return node
+    for side, other in (("left", "right"), ("right", "left")):
+        c1 = getattr(inner, side)
+        if n.is_number(c1) and (_power_of_two(c1.value) or _power_of_two(c2)):
+            merged = _arithmetic(gast.BinOp(left=n.const(c1.value), op=gast.Mult(), right=n.const(c2)))
+            if merged is _FAILS or not n.is_number(merged):
+                return node
+            setattr(inner, side, merged)
+            return _identity(inner) if _is_one(merged) else inner
+    return node
+
+
+def _power_of_two(value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value == 0:
+        return False
+    return abs(math.frexp(value)[0]) == 0.5
 
 
 def _leads_with_negation(node):
@@ -194,7 +221,7 @@ def _generated_target(stmt, protected):
 
 
 def fold_constants(func, facts, protected=frozenset()):
-    updated = None  # names written in place anywhere (found when first needed)
+    updated = returned = None  # names written in place anywhere, names returned (found when needed)
     for stmt in _simple_statements(func.body):
         folder = _Fold(_generated_target(stmt, protected))
         before = stmt.value if isinstance(stmt, gast.Assign) else None
@@ -203,14 +230,26 @@ def fold_constants(func, facts, protected=frozenset()):
             continue
         if before is not None and _may_alias(stmt.value) and not _may_alias(before):
             # `d_w = 0.5 * w * 2` folded to `d_w = w`: if d_w is then updated
-            # in place (`d_w += g`), that would write into w; keep it a copy
+            # in place (`d_w += g`), that would write into w, and if it is
+            # returned, the caller's gradient would be its own array w (or
+            # a primal value); keep a copy
             if updated is None:
-                updated = set()
+                updated, returned = set(), set()
                 for other in _simple_statements(func.body):
                     updated |= facts.statement(other).in_place
-            if set(n.store_names(stmt.targets[0])) & updated:
+                    if isinstance(other, gast.Return) and other.value is not None:
+                        returned.update(n.load_names(other.value))
+            targets = set(n.store_names(stmt.targets[0]))
+            if targets & updated or (targets & returned and _base_name(stmt.value) in protected):
                 stmt.value = _copy_of(stmt.value)
         facts.changed(stmt)
+
+
+def _base_name(value):
+    """`x` of ``x``, ``x[i]``, ``x.T``, else None."""
+    while isinstance(value, (gast.Attribute, gast.Subscript)):
+        value = value.value
+    return value.id if isinstance(value, gast.Name) else None
 
 
 def _may_alias(value):

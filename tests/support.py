@@ -70,12 +70,25 @@ def assert_unchanged(args, pristine, what):
         np.testing.assert_array_equal(a, b, err_msg=f"{what}: arguments changed by the call")
 
 
+def assert_no_shared_memory(gradients, args, what):
+    """No gradient is (a view of) an argument: the caller may update one
+    and must not change the other."""
+    from forward_support import leaves
+
+    arrays = [a for a in leaves(args) if isinstance(a, np.ndarray)]
+    for g in leaves(gradients):
+        if isinstance(g, np.ndarray):
+            for a in arrays:
+                assert not np.shares_memory(g, a), f"{what}: a gradient shares memory with an argument"
+
+
 def check_case(case, rng, optimize=True):
     args = case.make(rng)
     df = ta.grad(case.fn, wrt=case.wrt, optimize=optimize)
     pristine = copy.deepcopy(args)
     got = as_tuple(df(*args), len(case.wrt))
     assert_unchanged(args, pristine, case.id)
+    assert_no_shared_memory(got, args, case.id)
     for value, which in zip(got, case.wrt):
         position = which if isinstance(which, int) else case.fn.__code__.co_varnames.index(which)
         reference = numerical_gradient(case.fn, args, {}, position)

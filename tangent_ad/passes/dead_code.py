@@ -29,7 +29,8 @@ def eliminate_dead_code(func, facts, protected):
     end (no statement that stays changes)."""
     live_targets = _live_targets(func.body, facts, protected)
     counts = facts.counts().reads
-    unread = _write_only_arrays(func.body, facts, protected)
+    parameters = set(n.store_names(func.args)) if getattr(func, "args", None) else set()
+    unread = _write_only_arrays(func.body, facts, set(protected) | parameters)
     removed = 0
 
     def dead(stmt):
@@ -83,7 +84,9 @@ def _assigned_name(stmt):
 
 def _write_only_arrays(body, facts, protected):
     """Names bound only to new arrays and otherwise only written into: no
-    statement reads what they hold, so every statement about them is dead."""
+    statement reads what they hold, so every statement about them is dead.
+    `protected` names (parameters among them: what they hold came from the
+    caller) are never such names."""
     verdict = {}
 
     def refuse(names):

@@ -142,11 +142,11 @@ def _touches(loop, name, own):
 
 
 def _donor(shape, bound, donors):
-    """The last primal name bound before the loop with exactly `shape`, if any."""
-    for name in reversed(bound):
-        if donors.get(name) == shape:
-            return name
-    return None
+    """The last primal name bound before the loop with exactly `shape`, if
+    any; a name of the user's (``zeros_like(h)``) before a temporary."""
+    matching = [name for name in reversed(bound) if donors.get(name) == shape]
+    users = [name for name in matching if not name.startswith("_")]
+    return (users or matching or [None])[0]
 
 
 def _fresh(name, used):

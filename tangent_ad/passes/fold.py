@@ -221,7 +221,7 @@ def _generated_target(stmt, protected):
 
 
 def fold_constants(func, facts, protected=frozenset()):
-    updated = returned = None  # names written in place anywhere, names returned (found when needed)
+    uses = None  # how the function uses names: found when first needed
     for stmt in _simple_statements(func.body):
         folder = _Fold(_generated_target(stmt, protected))
         before = stmt.value if isinstance(stmt, gast.Assign) else None
@@ -229,20 +229,44 @@ def fold_constants(func, facts, protected=frozenset()):
         if not folder.changed:
             continue
         if before is not None and _may_alias(stmt.value) and not _may_alias(before):
-            # `d_w = 0.5 * w * 2` folded to `d_w = w`: if d_w is then updated
-            # in place (`d_w += g`), that would write into w, and if it is
-            # returned, the caller's gradient would be its own array w (or
-            # a primal value); keep a copy
-            if updated is None:
-                updated, returned = set(), set()
-                for other in _simple_statements(func.body):
-                    updated |= facts.statement(other).in_place
-                    if isinstance(other, gast.Return) and other.value is not None:
-                        returned.update(n.load_names(other.value))
-            targets = set(n.store_names(stmt.targets[0]))
-            if targets & updated or (targets & returned and _base_name(stmt.value) in protected):
+            # `d_w = 0.5 * w * 2` folded to `d_w = w`: if d_w (or a copy of
+            # it, `d_b = d_w`) is then updated in place (`d_b += g`), that
+            # would write into w; if it is returned, the caller's gradient
+            # would be its own array w (or a primal value). Keep a copy.
+            if uses is None:
+                uses = _AliasUses(func, facts)
+            if uses.unsafe(n.store_names(stmt.targets[0]), _base_name(stmt.value) in protected):
                 stmt.value = _copy_of(stmt.value)
         facts.changed(stmt)
+
+
+class _AliasUses:
+    """Which names are updated in place or returned, and which names each
+    name is copied into (``b = a``), anywhere in the function."""
+
+    def __init__(self, func, facts):
+        self.updated, self.returned, self.copies = set(), set(), {}
+        for stmt in _simple_statements(func.body):
+            self.updated |= facts.statement(stmt).in_place
+            if isinstance(stmt, gast.Return) and stmt.value is not None:
+                self.returned.update(n.load_names(stmt.value))
+            if isinstance(stmt, gast.Assign) and isinstance(stmt.value, gast.Name):
+                for target in n.store_names(stmt.targets[0]):
+                    self.copies.setdefault(stmt.value.id, set()).add(target)
+
+    def unsafe(self, names, primal):
+        """Whether a value held by `names` reaches, through copies, an
+        in-place update, or a return when it is a `primal` array."""
+        seen, todo = set(), list(names)
+        while todo:
+            name = todo.pop()
+            if name in seen:
+                continue
+            seen.add(name)
+            if name in self.updated or (primal and name in self.returned):
+                return True
+            todo.extend(self.copies.get(name, ()))
+        return False
 
 
 def _base_name(value):

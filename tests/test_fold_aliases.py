@@ -1,0 +1,45 @@
+"""Folding never turns a new array into an alias that is then written into
+or handed out (`passes/fold.py`): ``d_w = 0.5 * w * 2`` is ``w`` to the
+last bit, but ``d_w += g`` after it must not write into the caller's `w`,
+also when the value reaches the update through copies."""
+
+import ast
+
+import astor
+import gast
+import numpy as np
+import pytest
+
+from tangent_ad import runtime
+from tangent_ad.passes import optimize
+
+CASES = [
+    # (generated code, whether the folded value must stay a copy)
+    ("_t5 = w * 1.0\n    d_w = _t5\n    d_w += X\n    return d_w", True),
+    ("d_t = 0.5 * w\n    d_w = d_t * 2\n    d_w[0] += 1.0\n    return d_w", True),
+    ("d_a = w + 0.0\n    d_b = d_a\n    d_b += X\n    return d_b", True),
+    ("d_w = 0.5 * w * 2\n    return d_w", True),  # returned: not the caller's own array
+    ("_t5 = w * 1.0\n    d_x = _t5 * X\n    return d_x", False),  # read in a product: no copy
+    ("d_u = 1.0 * d_t\n    return d_u", False),  # an adjoint, not a primal array
+]
+
+
+def _optimized(body):
+    func = gast.parse(f"def d_f(w, X, d_t):\n    {body}\n").body[0]
+    optimize.optimize(func, protected={"w", "X"})
+    return func, astor.to_source(gast.gast_to_ast(gast.Module(body=[func], type_ignores=[])))
+
+
+@pytest.mark.parametrize("body, copied", CASES)
+def test_a_folded_alias_stays_a_copy_where_it_is_updated_or_returned(body, copied):
+    func, source = _optimized(body)
+    assert ("copy(" in source) == copied, source
+    namespace = {"copy": runtime.copy}
+    module = ast.fix_missing_locations(gast.gast_to_ast(gast.Module(body=[func], type_ignores=[])))
+    exec(compile(module, "<test>", "exec"), namespace)
+    w, X, d_t = np.array([1.0, -2.0, 3.0]), np.array([0.5, 0.25, 2.0]), np.array([4.0, 5.0, 6.0])
+    before = w.copy(), X.copy(), d_t.copy()
+    result = namespace["d_f"](w, X, d_t)
+    for after, pristine in zip((w, X), before):
+        np.testing.assert_array_equal(after, pristine)
+    assert not np.shares_memory(result, w)

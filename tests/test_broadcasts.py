@@ -171,3 +171,20 @@ def test_an_adjoint_that_folds_to_an_argument_is_never_updated_in_place(rng, fn,
     got = ta.grad(fn)(w, X)
     np.testing.assert_array_equal(w, before)
     assert got is not w and got.dtype == dtype
+
+
+def spread_read_twice(x, y):
+    """Found by tests/test_random_programs.py's generator: the adjoint of `b`
+    is ``d_b + d_b * 2 * 0.5`` of a scalar spread, which met only itself;
+    it became a scalar and ``d_b * (row sums)`` had the rows' shape."""
+    rows = np.sum(x * y, axis=1, keepdims=True)
+    a = rows * x
+    b = 0.5 * (a + y) * 2
+    b = b + a
+    return np.sum(b)
+
+
+def test_a_spread_does_not_justify_its_own_removal(rng):
+    args = (rng.standard_normal((3, 4)), rng.standard_normal((3, 4)))
+    got = _check(spread_read_twice, args, (0, 1))
+    assert got[0].shape == (3, 4) and got[1].shape == (3, 4)

@@ -31,6 +31,7 @@ def leave_spreads_implicit(func, facts, shapes, protected=frozenset()):
     """Rewrite `func` in place, reporting each change to `facts` (the
     optimizer's `Facts`): `shapes` maps names (adjoints included) to shapes
     known at generation; None or empty (a generic derivative) does nothing.
+    A name whose spread goes gets the shape of its unspread value in `shapes`.
 
     Only statements that name a spreading helper are walked, and then those
     that mention a name holding a spread value: a spread that must stay
@@ -75,13 +76,19 @@ def leave_spreads_implicit(func, facts, shapes, protected=frozenset()):
         for node in parents:
             if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load) and node.id in holders:
                 shape = holders[node.id][0][1]
-                if not spread.climb(node, shape, parents)[0]:
+                # the array it meets must be a real one: not a read of a
+                # holder, whose spread may go too (`d_a + d_a` would
+                # justify itself and become a scalar)
+                if not spread.climb(node, shape, parents, unknown=holders)[0]:
                     unsafe.add(node.id)
     read = facts.counts().reads
     for name, spreads in holders.items():
         if name in unsafe or not read.get(name):
             continue
         for node, _, parents in spreads:
+            # from now on `name` holds the unspread value: later checks (this
+            # round's and the next rounds') must not take it for a full array
+            shapes[name] = spread.shape_of(node.args[0])
             _leave_to_broadcasting(node, parents, facts)
 
 
@@ -146,10 +153,11 @@ class _Spread:
         keepdims = len(node.args) == 4 and isinstance(node.args[3], gast.Constant) and node.args[3].value is True
         return keepdims and len(g) == len(x) and shapes_module.broadcast(g, x) == x
 
-    def climb(self, node, shape, parents):
+    def climb(self, node, shape, parents, unknown=()):
         """(met, top): whether `node`'s value, through element-wise
         operations with scalars, meets an operand of exactly `shape`
-        element-wise; `top` is the last such operation reached."""
+        element-wise; `top` is the last such operation reached. An operand
+        reading an `unknown` name is not taken to have any shape."""
         while True:
             parent = parents.get(node)
             if isinstance(parent, gast.UnaryOp) and isinstance(parent.op, (gast.USub, gast.UAdd)):
@@ -158,7 +166,7 @@ class _Spread:
             if not (isinstance(parent, gast.BinOp) and isinstance(parent.op, _ELEMENTWISE)):
                 return False, node
             other = parent.right if parent.left is node else parent.left
-            found = self.shape_of(other)
+            found = None if any(name in unknown for name in n.load_names(other)) else self.shape_of(other)
             if found == shape:
                 return True, parent
             if found != ():

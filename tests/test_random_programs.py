@@ -5,7 +5,8 @@ optimizer's rewrites together: constants that fold to identities
 (``0.5 * (a + b) * 2``, ``a / 2.0 * 2.0``), spreads of reductions with and
 without kept axes, copies updated in place, loop sums over a bias. Each
 gradient (optimised and not) must equal autograd's, leave the arguments
-unchanged and share no memory with them. This found a spread that justified
+unchanged and share no memory with them; Hessian-vector products (forward
+mode over the generated reverse code) must equal autograd's too. This found a spread that justified
 its own removal (``d_a + d_a``) and turned an array adjoint into a scalar.
 """
 
@@ -110,3 +111,27 @@ def test_random_program_matches_autograd(kind, seed, tmp_path):
             scale = 1.0 + np.max(np.abs(reference), initial=0.0)
             np.testing.assert_allclose(value, reference, rtol=1e-9, atol=1e-9 * scale, err_msg=source)
             assert not np.shares_memory(value, arg), source
+
+
+@pytest.mark.parametrize("kind, seed", [("straight", s) for s in range(10)] + [("loop", s) for s in range(10)])
+def test_random_program_hvp_matches_autograd(kind, seed, tmp_path):
+    """Forward over the generated reverse code: the Hessian-vector product
+    with respect to `x` against autograd's jvp of its gradient."""
+    rng = np.random.default_rng(2000 + seed)
+    source, args = (straight_line if kind == "straight" else loop)(rng)
+    fn = _load(source, tmp_path, f"hvp_{kind}_{seed}")
+    v = rng.standard_normal(args[0].shape)
+    rebound = types.FunctionType(fn.__code__, dict(fn.__globals__, np=anp), fn.__name__)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            gradient = autograd.grad(lambda x: rebound(x, *args[1:]))
+            expected = autograd.make_jvp(gradient)(args[0])(v)[1]
+    except TypeError:
+        pytest.skip("autograd cannot differentiate this program")
+    pristine = copy.deepcopy(args)
+    got = ta.hvp(fn)(*args, v)
+    for after, before in zip(args, pristine):
+        np.testing.assert_array_equal(after, before, err_msg=f"arguments changed\n{source}")
+    scale = 1.0 + np.max(np.abs(expected), initial=0.0)
+    np.testing.assert_allclose(got, expected, rtol=1e-8, atol=1e-8 * scale, err_msg=source)

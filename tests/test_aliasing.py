@@ -202,6 +202,24 @@ def recurrence_in_copy(x):
     return np.sum(y)
 
 
+def overwritten_copy_renamed(x):
+    """The adjoint of `v = c` is the copy ``d_c = d_v``; the overwritten
+    element's adjoint is read as ``copy(d_c[0])`` and then zeroed through
+    `d_c`. Copy propagation read it as ``d_v[0]`` and substitution moved that
+    read past the zeroing: a wrong gradient (found by a random-program test)."""
+    c = x.copy()
+    c[0] = x[1] * 2.0
+    v = c
+    return np.sum(np.concatenate([v[1:], v[:1]]) * x)
+
+
+def overwritten_sine_renamed(x):
+    c = np.sin(x)
+    c[0] = x[1] * 2.0
+    v = c
+    return np.sum(np.concatenate([v[1:], v[:1]]) * x)
+
+
 @pytest.mark.parametrize(
     "fn",
     [
@@ -211,11 +229,18 @@ def recurrence_in_copy(x):
         write_then_view_afterwards,
         view_read_before_write,
         recurrence_in_copy,
+        overwritten_copy_renamed,
+        overwritten_sine_renamed,
     ],
     ids=lambda fn: fn.__name__,
 )
 def test_write_into_fresh_array_is_exact(fn, rng):
     assert_exact(fn, rng.uniform(-1, 1, 4))
+
+
+@pytest.mark.parametrize("fn", [overwritten_copy_renamed, overwritten_sine_renamed], ids=lambda fn: fn.__name__)
+def test_an_overwritten_row_of_a_renamed_copy(fn, rng):
+    assert_exact(fn, rng.uniform(-1, 1, (3, 4)))
 
 
 def test_write_into_copy_gradient_value(rng):

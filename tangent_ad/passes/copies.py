@@ -272,9 +272,11 @@ def _reads_before_writes(stmts, i, last, mentions, in_place, name, base):
 # -- propagation -----------------------------------------------------------------
 
 
-def propagate_copies(func, facts, protected):
+def propagate_copies(func, facts, protected, scalars=frozenset()):
     """After a copy ``t = s``, reads of `t` read `s` until either is bound
-    again or `t` is written in place."""
+    again; not at all when either may be an array written in place after
+    the copy (`scalars`: names known to hold numbers, whose ``+=`` rebinds;
+    for a number `s`, until `t` is written in place)."""
 
     def block(stmts):
         known = [facts.statement(stmt) for stmt in stmts]
@@ -290,6 +292,13 @@ def propagate_copies(func, facts, protected):
             target = stmt.targets[0].id
             source = stmt.value.id if isinstance(stmt.value, gast.Name) else stmt.value
             stops = {target, source} if isinstance(source, str) else {target}
+            arrays = tuple(name for name in (target, source) if name not in scalars)
+            if isinstance(source, str) and arrays and in_place.next(arrays, i, len(stmts)) < len(stmts):
+                # one buffer, two names, and a write into it under one of
+                # them: reads moved to the other name would hide the write
+                # from the passes that reason by name (a substitution moved
+                # `copy(d_v[0])` past `d_c[0] = 0.0`: a wrong gradient)
+                continue
             # only statements reading `target` and the one that ends the
             # propagation (binds `t` or `s`, writes `t` in place) need a look
             last = min(written.next(stops, i, len(stmts)), in_place.next((target,), i, len(stmts)))

@@ -50,6 +50,7 @@ def optimize(func, protected=frozenset(), keep=frozenset(), shapes=None):
     when the derivative is specialised (scalar spreads then stay scalar,
     `broadcasts.py`). Returns `func`, changed in place."""
     facts = Facts(func)
+    scalars = frozenset(name for name, shape in (shapes or {}).items() if shape == ())
     passes = (
         lambda: leave_spreads_implicit(func, facts, shapes, protected),
         lambda: fold_constants(func, facts, protected),
@@ -57,7 +58,7 @@ def optimize(func, protected=frozenset(), keep=frozenset(), shapes=None):
         lambda: trim_default_arguments(func, facts),
         lambda: coalesce_copies(func, facts, protected),
         lambda: elide_array_copies(func, facts, protected),
-        lambda: propagate_copies(func, facts, protected),
+        lambda: propagate_copies(func, facts, protected, scalars),
         lambda: eliminate_dead_code(func, facts, keep),
         lambda: substitute_single_uses(func, facts, protected),
         lambda: merge_split_temporaries(func, facts),

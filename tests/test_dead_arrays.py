@@ -59,3 +59,20 @@ def test_an_array_read_after_the_write_keeps_it(rng):
     assert "u[0] = 5.0" in _code(source)
     reference = numerical_gradient(scratch_read_after_the_write, (x,), {}, 0)
     np.testing.assert_allclose(df(x), reference, rtol=1e-6, atol=1e-9)
+
+
+def loop_on_the_other_argument(x, y):
+    v = y
+    for i in range(2):
+        v = np.sin(v) + y
+    return np.sum(x * x * y) + np.sum(v * y)
+
+
+def test_a_loop_emptied_by_the_optimizer_goes(rng):
+    """Differentiated with respect to x, the Hessian-vector product needs
+    nothing of the loop over y: its body went and the loop was left empty,
+    generated as a `for` with no body (an IndentationError)."""
+    x, y, v = rng.standard_normal(4), rng.standard_normal(4), rng.standard_normal(4)
+    hvp = ta.hvp(loop_on_the_other_argument)
+    np.testing.assert_allclose(hvp(x, y, v), 2 * y * v, rtol=1e-12)
+    assert "for " not in ta.source(hvp, x, y, v)

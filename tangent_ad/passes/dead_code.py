@@ -54,15 +54,15 @@ def eliminate_dead_code(func, facts, protected):
                 removed += 1
                 continue
             for field in ("body", "orelse"):
-                if getattr(stmt, field, None):
+                if isinstance(getattr(stmt, field, None), list):
                     kept = block(getattr(stmt, field))
                     if field == "body" and not kept:
-                        kept = [gast.Pass()]
+                        kept = [gast.Pass()]  # also a body another pass emptied
                     setattr(stmt, field, kept)
             if isinstance(stmt, gast.If) and _only_pass(stmt.body) and not stmt.orelse:
                 removed += 1
                 continue
-            if isinstance(stmt, gast.For) and anno.has(stmt, "primal") and _only_pass(stmt.body):
+            if isinstance(stmt, gast.For) and _only_pass(stmt.body) and _empty_loop_goes(stmt, counts):
                 removed += 1
                 continue
             out.append(stmt)
@@ -145,6 +145,18 @@ def _pure_target(stmt):
 
 def _holds_statements(stmt):
     return isinstance(getattr(stmt, "body", None), list)
+
+
+def _empty_loop_goes(loop, reads):
+    """A loop with nothing in it goes when it is the primal's, or when
+    iterating has no effect and nothing reads its target afterwards."""
+    if anno.has(loop, "primal"):
+        return True
+    return (
+        not loop.orelse
+        and is_pure(loop.iter)
+        and not any(reads.get(name) for name in n.store_names(loop.target))
+    )
 
 
 def _only_pass(stmts):

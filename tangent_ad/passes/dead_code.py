@@ -4,7 +4,9 @@ Strong liveness: a removable assignment (generated name, pure value) makes
 its operands live only if its own target is, so chains of dead temporaries,
 and values that only feed each other around a loop, go at once. The user's
 names (`protected`) keep every assignment but constants and copies nobody
-reads; an ``if`` or a primal loop left with nothing in it goes too.
+reads; an ``if`` left with nothing in it goes too, and so does a loop: the
+primal's, or one whose iterable is pure and whose target nothing reads (a
+body emptied by any pass gets a ``pass`` until then).
 
 An array nothing reads goes with every write into it: a name bound only to
 new arrays (arithmetic, ``unindex``, ``zeros_like``, ``copy``) and otherwise

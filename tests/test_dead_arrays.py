@@ -76,3 +76,23 @@ def test_a_loop_emptied_by_the_optimizer_goes(rng):
     hvp = ta.hvp(loop_on_the_other_argument)
     np.testing.assert_allclose(hvp(x, y, v), 2 * y * v, rtol=1e-12)
     assert "for " not in ta.source(hvp, x, y, v)
+
+
+def overwritten_row_of_a_gathered_copy(x):
+    rows = x[[0, 0, 2]]
+    c = rows.copy()
+    c[0] = x[1] * 2.0
+    return 0.5 * np.sum(c ** 2)
+
+
+def test_a_read_through_a_view_is_not_moved_past_a_write(rng):
+    """In the Hessian-vector product, ``t_t7 = unbroadcast(t_d_c[0], _t2)`` is
+    a view of row 0 of `t_d_c`; substitution moved ``copy(t_t7)`` past
+    ``t_d_c[0] = 0.0`` and read zeros (found by a random-program test)."""
+    x, v = rng.uniform(-1, 1, (3, 4)), rng.standard_normal((3, 4))
+    gradient = ta.grad(overwritten_row_of_a_gathered_copy, optimize=False)
+    eps = 1e-6
+    expected = (gradient(x + eps * v) - gradient(x - eps * v)) / (2 * eps)
+    for optimize in (True, False):
+        got = ta.hvp(overwritten_row_of_a_gathered_copy, optimize=optimize)(x, v)
+        np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-8)

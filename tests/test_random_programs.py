@@ -163,7 +163,8 @@ def test_random_program_matches_autograd(kind, seed, tmp_path):
             assert not np.shares_memory(value, arg), source
 
 
-@pytest.mark.parametrize("kind, seed", [("straight", s) for s in range(10)] + [("loop", s) for s in range(10)])
+@pytest.mark.parametrize("kind, seed", [("straight", s) for s in range(10)] + [("loop", s) for s in range(10)]
+                         + [("mixed", s) for s in range(20)])
 def test_random_program_hvp_matches_autograd(kind, seed, tmp_path):
     """Forward over the generated reverse code: the Hessian-vector product
     with respect to `x` against autograd's jvp of its gradient."""
@@ -176,12 +177,19 @@ def test_random_program_hvp_matches_autograd(kind, seed, tmp_path):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             gradient = autograd.grad(lambda x: rebound(x, *args[1:]))
-            expected = autograd.make_jvp(gradient)(args[0])(v)[1]
-    except TypeError:
-        pytest.skip("autograd cannot differentiate this program")
+            expected, rtol = autograd.make_jvp(gradient)(args[0])(v)[1], 1e-8
+    except Exception:  # index assignment: the unoptimised gradient's central difference
+        if kind != "mixed":
+            pytest.skip("autograd cannot differentiate this program")
+        gradient = ta.grad(fn, optimize=False)
+        eps = 1e-6
+        expected = (gradient(args[0] + eps * v, *args[1:]) - gradient(args[0] - eps * v, *args[1:])) / (2 * eps)
+        if not np.max(np.abs(expected)) < 1e3:
+            pytest.skip("too steep for finite differences")
+        rtol = 1e-4
     pristine = copy.deepcopy(args)
     got = ta.hvp(fn)(*args, v)
     for after, before in zip(args, pristine):
         np.testing.assert_array_equal(after, before, err_msg=f"arguments changed\n{source}")
     scale = 1.0 + np.max(np.abs(expected), initial=0.0)
-    np.testing.assert_allclose(got, expected, rtol=1e-8, atol=1e-8 * scale, err_msg=source)
+    np.testing.assert_allclose(got, expected, rtol=rtol, atol=rtol * scale, err_msg=source)

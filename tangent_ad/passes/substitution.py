@@ -12,12 +12,18 @@ Each pass tells `facts` when it changed the tree.
 import bisect
 
 import gast
+import numpy
 
 from .. import anno
 from .. import nodes as n
+from .. import runtime
+from ..source import static_value
 from .facts import is_push
 from .positions import Positions
 from .reverse import LIKE_ARGS
+
+# helpers whose result is a new array, never a view of an argument
+_NEW_ARRAY = (runtime.copy, runtime.zeros_like, runtime.unindex, runtime.zero_at)
 
 # statements a substitution never looks past
 _ENDS_WINDOW = (gast.If, gast.For, gast.While, gast.Return)
@@ -32,8 +38,10 @@ def substitute_single_uses(func, facts, protected=frozenset()):
     short (no helper call nested in another, a few operations at most)."""
     counts = facts.counts()  # as they were when the pass began
     defs, uses = counts.assignments, counts.reads
+    aliases = None  # found when first needed
 
     def block(stmts):
+        nonlocal aliases
         window = None
         removed = set()
         for i, stmt in enumerate(stmts):
@@ -44,7 +52,9 @@ def substitute_single_uses(func, facts, protected=frozenset()):
                 continue
             if window is None:
                 window = _Window(stmts, facts)
-            if _substitute_forward(stmts, i, window, protected):
+            if aliases is None:
+                aliases = _Aliases(func)
+            if _substitute_forward(stmts, i, window, aliases, protected):
                 removed.add(i)
         if removed:
             stmts[:] = [stmt for i, stmt in enumerate(stmts) if i not in removed]
@@ -62,15 +72,18 @@ class _Window:
         self.facts = facts
         self.mentions = Positions(facts.statement(stmt).names for stmt in stmts)
         self.writes = Positions(facts.statement(stmt).writes for stmt in stmts)
+        self.in_place = Positions(facts.statement(stmt).in_place for stmt in stmts)
         self.ends = [j for j, stmt in enumerate(stmts) if isinstance(stmt, _ENDS_WINDOW)]
         self.size = len(stmts)
 
-    def first_stop(self, i, name, reads):
+    def first_stop(self, i, name, reads, viewed=()):
         """The first statement after `i` that mentions `name`, changes it or
-        one of `reads`, or ends the block's straight line (`size` if none)."""
+        one of `reads`, writes in place into one of `viewed`, or ends the
+        block's straight line (`size` if none)."""
         k = bisect.bisect_right(self.ends, i)
         last = self.ends[k] if k < len(self.ends) else self.size
         last = self.mentions.next((name,), i, last)
+        last = self.in_place.next(viewed, i, last) if viewed else last
         return self.writes.next(reads | {name}, i, last)
 
     def changed(self, j, stmt):
@@ -79,6 +92,7 @@ class _Window:
         known = self.facts.statement(stmt)
         self.mentions.update(j, known.names)
         self.writes.update(j, known.writes)
+        self.in_place.update(j, known.in_place)
 
 
 def _substitutable(stmt, defs, uses, facts):
@@ -93,14 +107,59 @@ def _substitutable(stmt, defs, uses, facts):
     return facts.pure(stmt) and not isinstance(value, (gast.Tuple, gast.List, gast.Dict))
 
 
-def _substitute_forward(stmts, i, window, protected=frozenset()):
+class _Aliases:
+    """For each name, the names whose arrays it may be (a view of): those its
+    assignments read, unless the value is surely a new array (arithmetic, a
+    NumPy ufunc, a helper that copies), and except what a helper reads only
+    for its shape. Flow-insensitive, so on the safe side."""
+
+    def __init__(self, func):
+        self.of = {}
+        for node in n.walk(func):
+            if isinstance(node, gast.Assign) and isinstance(node.targets[0], gast.Name):
+                if not _surely_new(node.value):
+                    self.of.setdefault(node.targets[0].id, set()).update(_viewable_names(node.value))
+
+    def views(self, names):
+        """The names that `names` may be views of, transitively (`names` excluded)."""
+        seen, todo = set(), [alias for name in names for alias in self.of.get(name, ())]
+        while todo:
+            name = todo.pop()
+            if name not in seen:
+                seen.add(name)
+                todo.extend(self.of.get(name, ()))
+        return seen - set(names)
+
+
+def _viewable_names(value):
+    """The names whose arrays `value` may return (a view of)."""
+    if isinstance(value, gast.Call):
+        shape_only = LIKE_ARGS.get(static_value(value.func), ())
+        args = [arg for position, arg in enumerate(value.args) if position not in shape_only]
+        return {name for arg in args for name in n.load_names(arg)}
+    return set(n.load_names(value))
+
+
+def _surely_new(value):
+    if isinstance(value, (gast.BinOp, gast.UnaryOp, gast.Compare, gast.Constant)):
+        return True
+    if isinstance(value, gast.Call):
+        callee = static_value(value.func)
+        return isinstance(callee, numpy.ufunc) or callee in _NEW_ARRAY
+    return False
+
+
+def _substitute_forward(stmts, i, window, aliases, protected=frozenset()):
     """Write the value of ``t = e`` (statement `i`) into the use of `t`;
-    returns whether it was written."""
+    returns whether it was written. `e` does not move past a write into
+    anything it reads, nor into an array one of its names may be a view of
+    (``t_t7 = unbroadcast(t_d[0], y)``: ``copy(t_t7)`` stays before
+    ``t_d[0] = 0.0``)."""
     stmt = stmts[i]
     name = stmt.targets[0].id
     reads = set(n.load_names(stmt.value))
     line = (anno.get(stmt, "lineno"), anno.get(stmt, "filename"))
-    j = window.first_stop(i, name, reads)
+    j = window.first_stop(i, name, reads, tuple(aliases.views(reads)))
     if j == len(stmts):
         return False
     later = stmts[j]

@@ -61,6 +61,19 @@ def autograd_gradient(fn, args, wrt):
     return tuple(autograd.grad(rebound, p)(*args) for p in positions)
 
 
+def check_gradient(fn, args, wrt, rtol=1e-12, atol=1e-14):
+    """`ta.grad(fn, wrt)` against central finite differences (rtol 1e-6) and
+    autograd (`rtol`, `atol`), with each gradient shaped like its argument;
+    returns the gradients as a tuple."""
+    got = as_tuple(ta.grad(fn, wrt=wrt)(*args), len(wrt))
+    for value, position, expected in zip(got, wrt, autograd_gradient(fn, args, wrt)):
+        reference = numerical_gradient(fn, args, {}, position)
+        assert np.shape(value) == np.shape(args[position])
+        np.testing.assert_allclose(value, reference, rtol=1e-6, atol=1e-9)
+        np.testing.assert_allclose(value, expected, rtol=rtol, atol=atol)
+    return got
+
+
 def assert_unchanged(args, pristine, what):
     """The arguments after a call equal their deep copies from before it: a
     derivative never writes into what it was given."""

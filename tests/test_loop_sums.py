@@ -11,9 +11,8 @@ import numpy as np
 import pytest
 
 import tangent_ad as ta
-from tangent_ad.checking import numerical_gradient
 
-from support import autograd_gradient
+from support import check_gradient
 
 
 def rnn(W, U, b, xs, h0):
@@ -68,14 +67,7 @@ def _args(rng, steps, bias_shape=(4,)):
 
 
 def _check(fn, args, wrt):
-    got = ta.grad(fn, wrt=wrt)(*args)
-    got = got if len(wrt) > 1 else (got,)
-    for value, position, expected in zip(got, wrt, autograd_gradient(fn, args, wrt)):
-        reference = numerical_gradient(fn, args, {}, position)
-        assert np.shape(value) == np.shape(args[position])
-        np.testing.assert_allclose(value, reference, rtol=1e-6, atol=1e-9)
-        np.testing.assert_allclose(value, expected, rtol=1e-11, atol=1e-13)
-    return got
+    return check_gradient(fn, args, wrt, rtol=1e-11, atol=1e-13)
 
 
 @pytest.mark.parametrize("steps", [0, 1, 6])

@@ -164,12 +164,13 @@ def _identity(node):
 
 def _merge_factors(node):
     """``c1 * x * c2`` -> ``(c1 * c2) * x`` (and ``x * c1 * c2`` -> ``x * (c1 *
-    c2)``) when c1 or c2 is a power of two: scaling by one is exact, so the
-    value is the same to the last bit (``0.5 * w * 2`` is ``w``)."""
+    c2)``) when c1 or c2 is a power of two: scaling by a power of two is
+    exact, so the value is the same to the last bit (``0.5 * w * 2`` is
+    ``w``; barring overflow and subnormals)."""
     inner, c2 = node.left, node.right.value
     if not isinstance(inner.op, gast.Mult):
         return node
-    for side, other in (("left", "right"), ("right", "left")):
+    for side in ("left", "right"):
         c1 = getattr(inner, side)
         if n.is_number(c1) and (_power_of_two(c1.value) or _power_of_two(c2)):
             merged = _arithmetic(gast.BinOp(left=n.const(c1.value), op=gast.Mult(), right=n.const(c2)))

@@ -43,3 +43,31 @@ def test_a_folded_alias_stays_a_copy_where_it_is_updated_or_returned(body, copie
     for after, pristine in zip((w, X), before):
         np.testing.assert_array_equal(after, pristine)
     assert not np.shares_memory(result, w)
+
+
+MOVES = [
+    # a read of d_a must not move past a write into d_a through its view d_v
+    "d_a = d_t * 2.0\n    d_v = d_a[1:]\n    _t1 = d_a * 3.0\n    d_v[0] = 0.0\n    d_b = _t1 + w\n    return d_b + d_a",
+    # nor a read of the view past a write into the array it views
+    "d_a = d_t * 2.0\n    d_v = d_a[1:]\n    _t1 = d_v * 3.0\n    d_a[1] = 0.0\n    d_b = _t1 + w[1:]\n    return d_b",
+    # a negation read where it is added, not after its operand changed
+    "d_a = d_t * 2.0\n    d_v = d_a[1:]\n    _n = -d_a\n    d_v[0] = 0.0\n    d_b = w + _n * X\n    return d_b + d_a",
+]
+
+
+@pytest.mark.parametrize("body", MOVES)
+def test_a_read_does_not_move_past_a_write_under_another_name(body):
+    """Passes that move reads (substitution, negations) see writes into an
+    array under any of its names: the optimised code computes what the
+    unoptimised code does."""
+    w, X, d_t = np.array([1.0, -2.0, 3.0]), np.array([0.5, 0.25, 2.0]), np.array([4.0, 5.0, 6.0])
+    results = []
+    for optimize_it in (False, True):
+        func = gast.parse(f"def d_f(w, X, d_t):\n    {body}\n").body[0]
+        if optimize_it:
+            optimize.optimize(func, protected={"w", "X"})
+        namespace = {"copy": runtime.copy}
+        module = ast.fix_missing_locations(gast.gast_to_ast(gast.Module(body=[func], type_ignores=[])))
+        exec(compile(module, "<test>", "exec"), namespace)
+        results.append(namespace["d_f"](w.copy(), X.copy(), d_t.copy()))
+    np.testing.assert_array_equal(results[1], results[0])

@@ -21,6 +21,7 @@ import gast
 from .. import anno
 from .. import nodes as n
 from .. import runtime
+from .aliases import Aliases
 from .positions import Positions
 
 # statements that end a straight-line window
@@ -70,10 +71,11 @@ def propagate_negations(func, facts, protected=frozenset()):
     an extra pass over an array or an extra float operation per loop step,
     is gone."""
     reads = None  # as they were when the pass began
+    aliases = None  # found when first needed
 
     def block(stmts):
-        nonlocal reads
-        written = mentions = None
+        nonlocal reads, aliases
+        written = in_place = mentions = None
         for i, stmt in enumerate(stmts):
             for field in ("body", "orelse"):
                 if getattr(stmt, field, None):
@@ -86,9 +88,15 @@ def propagate_negations(func, facts, protected=frozenset()):
                 reads = facts.counts().reads  # the first candidate: nothing has changed yet
             if written is None:
                 written = Positions(facts.statement(s).bound | facts.statement(s).in_place for s in stmts)
+                in_place = Positions(facts.statement(s).in_place for s in stmts)
                 mentions = Positions(facts.statement(s).names for s in stmts)
-            # the window: up to the first statement writing `name` or `operand`
+            if aliases is None:
+                aliases = Aliases(func)
+            # the window: up to the first statement writing `name` or
+            # `operand`, or writing in place into an array `operand` may share
             last = written.next((name, operand), i, len(stmts))
+            shared = tuple(aliases.views((operand,)))
+            last = in_place.next(shared, i, last) if shared else last
             window = [j for j in mentions.within(name, i, last) if j < last]
             sites = [(j, _additive_reads(stmts[j], name)) for j in window]
             total = sum(len(found) for _, found in sites)

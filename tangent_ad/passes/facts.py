@@ -163,13 +163,14 @@ class StatementFacts:
             elif isinstance(node, gast.Assign):
                 target = node.targets[0]
                 if isinstance(target, gast.Subscript):
-                    if isinstance(target.value, gast.Name):
-                        in_place.add(target.value.id)
+                    base = _base_of(target)  # x of x[i] = v, and of x[1:][0] = v
+                    if base is not None:
+                        in_place.add(base)
                     writes.update(n.names_in(target))
             elif isinstance(node, gast.AugAssign):
-                base = node.target.value if isinstance(node.target, gast.Subscript) else node.target
-                if isinstance(base, gast.Name):
-                    in_place.add(base.id)
+                base = _base_of(node.target)
+                if base is not None:
+                    in_place.add(base)
                 if isinstance(node.target, gast.Name):
                     bound.add(node.target.id)
                 writes.update(n.names_in(node.target))
@@ -180,6 +181,13 @@ class StatementFacts:
             writes |= names
         self.names, self.loads, self.bound, self.in_place, self.writes = names, loads, bound, in_place, writes
         self.counts = counts
+
+
+def _base_of(target):
+    """`x` of ``x``, ``x[i]``, ``x[1:][0]``, ``x.a[i]``; None for anything else."""
+    while isinstance(target, (gast.Subscript, gast.Attribute)):
+        target = target.value
+    return target.id if isinstance(target, gast.Name) else None
 
 
 def is_push(stmt):

@@ -12,18 +12,13 @@ Each pass tells `facts` when it changed the tree.
 import bisect
 
 import gast
-import numpy
 
 from .. import anno
 from .. import nodes as n
-from .. import runtime
-from ..source import static_value
+from .aliases import Aliases
 from .facts import is_push
 from .positions import Positions
 from .reverse import LIKE_ARGS
-
-# helpers whose result is a new array, never a view of an argument
-_NEW_ARRAY = (runtime.copy, runtime.zeros_like, runtime.unindex, runtime.zero_at)
 
 # statements a substitution never looks past
 _ENDS_WINDOW = (gast.If, gast.For, gast.While, gast.Return)
@@ -53,7 +48,7 @@ def substitute_single_uses(func, facts, protected=frozenset()):
             if window is None:
                 window = _Window(stmts, facts)
             if aliases is None:
-                aliases = _Aliases(func)
+                aliases = Aliases(func)
             if _substitute_forward(stmts, i, window, aliases, protected):
                 removed.add(i)
         if removed:
@@ -107,54 +102,12 @@ def _substitutable(stmt, defs, uses, facts):
     return facts.pure(stmt) and not isinstance(value, (gast.Tuple, gast.List, gast.Dict))
 
 
-class _Aliases:
-    """For each name, the names whose arrays it may be (a view of): those its
-    assignments read, unless the value is surely a new array (arithmetic, a
-    NumPy ufunc, a helper that copies), and except what a helper reads only
-    for its shape. Flow-insensitive, so on the safe side."""
-
-    def __init__(self, func):
-        self.of = {}
-        for node in n.walk(func):
-            if isinstance(node, gast.Assign) and isinstance(node.targets[0], gast.Name):
-                if not _surely_new(node.value):
-                    self.of.setdefault(node.targets[0].id, set()).update(_viewable_names(node.value))
-
-    def views(self, names):
-        """The names that `names` may be views of, transitively (`names` excluded)."""
-        seen, todo = set(), [alias for name in names for alias in self.of.get(name, ())]
-        while todo:
-            name = todo.pop()
-            if name not in seen:
-                seen.add(name)
-                todo.extend(self.of.get(name, ()))
-        return seen - set(names)
-
-
-def _viewable_names(value):
-    """The names whose arrays `value` may return (a view of)."""
-    if isinstance(value, gast.Call):
-        shape_only = LIKE_ARGS.get(static_value(value.func), ())
-        args = [arg for position, arg in enumerate(value.args) if position not in shape_only]
-        return {name for arg in args for name in n.load_names(arg)}
-    return set(n.load_names(value))
-
-
-def _surely_new(value):
-    if isinstance(value, (gast.BinOp, gast.UnaryOp, gast.Compare, gast.Constant)):
-        return True
-    if isinstance(value, gast.Call):
-        callee = static_value(value.func)
-        return isinstance(callee, numpy.ufunc) or callee in _NEW_ARRAY
-    return False
-
-
 def _substitute_forward(stmts, i, window, aliases, protected=frozenset()):
     """Write the value of ``t = e`` (statement `i`) into the use of `t`;
     returns whether it was written. `e` does not move past a write into
-    anything it reads, nor into an array one of its names may be a view of
-    (``t_t7 = unbroadcast(t_d[0], y)``: ``copy(t_t7)`` stays before
-    ``t_d[0] = 0.0``)."""
+    anything it reads, nor into an array one of its names may share (a
+    view of it, or what it views: ``t_t7 = unbroadcast(t_d[0], y)``, so
+    ``copy(t_t7)`` stays before ``t_d[0] = 0.0``)."""
     stmt = stmts[i]
     name = stmt.targets[0].id
     reads = set(n.load_names(stmt.value))

@@ -47,7 +47,8 @@ def test_a_folded_alias_stays_a_copy_where_it_is_updated_or_returned(body, copie
 
 MOVES = [
     # a read of d_a must not move past a write into d_a through its view d_v
-    "d_a = d_t * 2.0\n    d_v = d_a[1:]\n    _t1 = d_a * 3.0\n    d_v[0] = 0.0\n    d_b = _t1 + w\n    return d_b + d_a",
+    "d_a = d_t * 2.0\n    d_v = d_a[1:]\n    _t1 = d_a * 3.0\n    d_v[0] = 0.0\n    d_v[1] = 1.0\n    d_b = _t1 + w\n"
+    "    return d_b + d_a",
     # nor a read of the view past a write into the array it views
     "d_a = d_t * 2.0\n    d_v = d_a[1:]\n    _t1 = d_v * 3.0\n    d_a[1] = 0.0\n    d_b = _t1 + w[1:]\n    return d_b",
     # a negation read where it is added, not after its operand changed

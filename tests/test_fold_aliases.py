@@ -19,6 +19,7 @@ CASES = [
     ("d_t = 0.5 * w\n    d_w = d_t * 2\n    d_w[0] += 1.0\n    return d_w", True),
     ("d_a = w + 0.0\n    d_b = d_a\n    d_b += X\n    return d_b", True),
     ("d_w = 0.5 * w * 2\n    return d_w", True),  # returned: not the caller's own array
+    ("d_w = 0.5 * w * 2\n    d_v = d_w[1:]\n    d_v += X[1:]\n    return d_v * X[1:]", True),  # through a view
     ("_t5 = w * 1.0\n    d_x = _t5 * X\n    return d_x", False),  # read in a product: no copy
     ("d_u = 1.0 * d_t\n    return d_u", False),  # an adjoint, not a primal array
 ]

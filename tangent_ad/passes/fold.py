@@ -18,6 +18,7 @@ import gast
 from .. import anno
 from .. import nodes as n
 from .. import runtime
+from .aliases import Aliases
 
 _FOLD = {
     gast.Add: operator.add,
@@ -242,32 +243,23 @@ def fold_constants(func, facts, protected=frozenset()):
 
 
 class _AliasUses:
-    """Which names are updated in place or returned, and which names each
-    name is copied into (``b = a``), anywhere in the function."""
+    """Which names are updated in place or returned anywhere in the
+    function, and which names may share an array (`Aliases`)."""
 
     def __init__(self, func, facts):
-        self.updated, self.returned, self.copies = set(), set(), {}
+        self.updated, self.returned = set(), set()
         for stmt in _simple_statements(func.body):
             self.updated |= facts.statement(stmt).in_place
             if isinstance(stmt, gast.Return) and stmt.value is not None:
                 self.returned.update(n.load_names(stmt.value))
-            if isinstance(stmt, gast.Assign) and isinstance(stmt.value, gast.Name):
-                for target in n.store_names(stmt.targets[0]):
-                    self.copies.setdefault(stmt.value.id, set()).add(target)
+        self.aliases = Aliases(func)
 
     def unsafe(self, names, primal):
-        """Whether a value held by `names` reaches, through copies, an
-        in-place update, or a return when it is a `primal` array."""
-        seen, todo = set(), list(names)
-        while todo:
-            name = todo.pop()
-            if name in seen:
-                continue
-            seen.add(name)
-            if name in self.updated or (primal and name in self.returned):
-                return True
-            todo.extend(self.copies.get(name, ()))
-        return False
+        """Whether a value held by `names` reaches, under any name that may
+        share it (``d_b = d_w``, ``d_v = d_w[1:]``), an in-place update, or a
+        return when it is a `primal` array."""
+        reached = set(names) | self.aliases.views(names)
+        return bool(reached & self.updated) or (primal and bool(reached & self.returned))
 
 
 def _base_name(value):

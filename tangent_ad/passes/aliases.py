@@ -29,7 +29,7 @@ class Aliases:
         self.of = {}
         for node in n.walk(func):
             if isinstance(node, gast.Assign) and isinstance(node.targets[0], gast.Name):
-                if not _surely_new(node.value):
+                if not surely_new(node.value):
                     self.of.setdefault(node.targets[0].id, set()).update(_viewable_names(node.value))
 
         # both directions: a write under any name of a buffer changes it for all
@@ -60,7 +60,8 @@ def _viewable_names(value):
     return set(n.load_names(value))
 
 
-def _surely_new(value):
+def surely_new(value):
+    """Whether `value` is surely a new array (or a number), never a view of a name."""
     if isinstance(value, (gast.BinOp, gast.UnaryOp, gast.Compare, gast.Constant)):
         return True
     if isinstance(value, gast.Call):

@@ -28,13 +28,19 @@ from .positions import Positions
 _ENDS_WINDOW = (gast.If, gast.For, gast.While, gast.Return)
 
 
-def _is_copy(stmt, protected):
-    """`t = s` or `t = <number>` with `t` a generated name."""
+def _assigns_generated_name(stmt, protected):
+    """Whether `stmt` is ``t = ...`` with `t` a generated (unprotected) name."""
     return (
         isinstance(stmt, gast.Assign)
         and isinstance(stmt.targets[0], gast.Name)
-        and (isinstance(stmt.value, gast.Name) or n.is_number(stmt.value))
         and stmt.targets[0].id not in protected
+    )
+
+
+def _is_copy(stmt, protected):
+    """`t = s` or `t = <number>` with `t` a generated name."""
+    return _assigns_generated_name(stmt, protected) and (
+        isinstance(stmt.value, gast.Name) or n.is_number(stmt.value)
     )
 
 
@@ -116,9 +122,7 @@ def propagate_negations(func, facts, protected=frozenset()):
 def _negation_of_name(stmt, protected):
     """(v, a) for a generated ``v = -a`` with `a` a name."""
     if (
-        isinstance(stmt, gast.Assign)
-        and isinstance(stmt.targets[0], gast.Name)
-        and stmt.targets[0].id not in protected
+        _assigns_generated_name(stmt, protected)
         and isinstance(stmt.value, gast.UnaryOp)
         and isinstance(stmt.value.op, gast.USub)
         and isinstance(stmt.value.operand, gast.Name)
@@ -244,9 +248,7 @@ def elide_array_copies(func, facts, protected):
 def _is_copy_of_item(stmt, protected):
     """A generated ``t = copy(a[s])``."""
     return (
-        isinstance(stmt, gast.Assign)
-        and isinstance(stmt.targets[0], gast.Name)
-        and stmt.targets[0].id not in protected
+        _assigns_generated_name(stmt, protected)
         and isinstance(stmt.value, gast.Call)
         and anno.get(stmt.value.func, "inject") is runtime.copy
         and len(stmt.value.args) == 1

@@ -18,12 +18,8 @@ import gast
 
 from .. import anno
 from .. import nodes as n
-from .. import runtime
-from ..source import static_value
+from .aliases import surely_new
 from .facts import is_pure
-
-# helpers whose result is a new array, never a view of an argument
-_NEW_ARRAY_HELPERS = (runtime.unindex, runtime.zero_at, runtime.copy, runtime.zeros_like)
 
 
 def eliminate_dead_code(func, facts, protected):
@@ -122,7 +118,7 @@ def _written_name(stmt):
     if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1:
         target = stmt.targets[0]
         if isinstance(target, gast.Name):
-            return target.id if _is_new_array(stmt.value) else None
+            return target.id if surely_new(stmt.value) else None
     elif isinstance(stmt, gast.AugAssign):
         target = stmt.target
         if isinstance(target, gast.Name):
@@ -132,12 +128,6 @@ def _written_name(stmt):
     if isinstance(target, gast.Subscript) and isinstance(target.value, gast.Name):
         return target.value.id
     return None
-
-
-def _is_new_array(value):
-    if isinstance(value, (gast.BinOp, gast.UnaryOp)):
-        return True
-    return isinstance(value, gast.Call) and static_value(value.func) in _NEW_ARRAY_HELPERS
 
 
 def _pure_target(stmt):

@@ -22,6 +22,13 @@ CASES = [
     ("d_w = 0.5 * w * 2\n    d_v = d_w[1:]\n    d_v += X[1:]\n    return d_v * X[1:]", True),  # through a view
     ("_t5 = w * 1.0\n    d_x = _t5 * X\n    return d_x", False),  # read in a product: no copy
     ("d_u = 1.0 * d_t\n    return d_u", False),  # an adjoint, not a primal array
+    # updated in place only before the fold: the alias sees no later change
+    ("d_u = d_t * 2.0\n    d_u[0] += 1.0\n    d_u += X\n    d_x = d_u * 1.0\n    return d_x * X", False),
+    # updated earlier in a loop around the fold: that runs after it too
+    ("d_u = d_t * 2.0\n    d_x = X\n    for i in range(2):\n        d_u += X\n        if i == 0:\n"
+     "            d_x = d_u * 1.0\n    return d_x * X", True),
+    # updated after the loop the fold is in
+    ("d_u = d_t * 2.0\n    for i in range(2):\n        d_x = d_u * 1.0\n    d_u[0] = 0.0\n    return d_x * X", True),
 ]
 
 
@@ -44,6 +51,11 @@ def test_a_folded_alias_stays_a_copy_where_it_is_updated_or_returned(body, copie
     for after, pristine in zip((w, X), before):
         np.testing.assert_array_equal(after, pristine)
     assert not np.shares_memory(result, w)
+    unoptimized = gast.parse(f"def d_f(w, X, d_t):\n    {body}\n").body[0]
+    namespace = {}
+    module = ast.fix_missing_locations(gast.gast_to_ast(gast.Module(body=[unoptimized], type_ignores=[])))
+    exec(compile(module, "<test>", "exec"), namespace)
+    np.testing.assert_array_equal(result, namespace["d_f"](w.copy(), X.copy(), d_t.copy()))
 
 
 MOVES = [

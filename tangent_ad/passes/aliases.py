@@ -30,7 +30,7 @@ class Aliases:
         for node in n.walk(func):
             if isinstance(node, gast.Assign) and isinstance(node.targets[0], gast.Name):
                 if not surely_new(node.value):
-                    self.of.setdefault(node.targets[0].id, set()).update(_viewable_names(node.value))
+                    self.of.setdefault(node.targets[0].id, set()).update(viewable_names(node.value))
 
         # both directions: a write under any name of a buffer changes it for all
         self.linked = {}
@@ -51,7 +51,7 @@ class Aliases:
         return seen - set(names)
 
 
-def _viewable_names(value):
+def viewable_names(value):
     """The names whose arrays `value` may return (a view of)."""
     if isinstance(value, gast.Call):
         shape_only = LIKE_ARGS.get(static_value(value.func), ())

@@ -237,29 +237,51 @@ def fold_constants(func, facts, protected=frozenset()):
             # would be its own array w (or a primal value). Keep a copy.
             if uses is None:
                 uses = _AliasUses(func, facts)
-            if uses.unsafe(n.store_names(stmt.targets[0]), _base_name(stmt.value) in protected):
+            if uses.unsafe(n.store_names(stmt.targets[0]), _base_name(stmt.value) in protected, stmt):
                 stmt.value = _copy_of(stmt.value)
         facts.changed(stmt)
 
 
 class _AliasUses:
-    """Which names are updated in place or returned anywhere in the
-    function, and which names may share an array (`Aliases`)."""
+    """Where names are updated in place or returned, statement by statement
+    in program order, and which names may share an array (`Aliases`)."""
 
     def __init__(self, func, facts):
-        self.updated, self.returned = set(), set()
-        for stmt in _simple_statements(func.body):
-            self.updated |= facts.statement(stmt).in_place
+        self.order = []  # (statement, names updated in place, names returned, enclosing loops)
+        for stmt, loops in _statements_with_loops(func.body, ()):
+            returned = set()
             if isinstance(stmt, gast.Return) and stmt.value is not None:
-                self.returned.update(n.load_names(stmt.value))
+                returned = set(n.load_names(stmt.value))
+            self.order.append((stmt, facts.statement(stmt).in_place, returned, loops))
         self.aliases = Aliases(func)
 
-    def unsafe(self, names, primal):
-        """Whether a value held by `names` reaches, under any name that may
-        share it (``d_b = d_w``, ``d_v = d_w[1:]``), an in-place update, or a
-        return when it is a `primal` array."""
+    def unsafe(self, names, primal, stmt):
+        """Whether a value that `stmt` binds to `names` reaches, under any
+        name that may share it (``d_b = d_w``, ``d_v = d_w[1:]``), an in-place
+        update, or a return when it is a `primal` array, in a statement that
+        may run after `stmt`: a later one, or any in a loop around it."""
         reached = set(names) | self.aliases.views(names)
-        return bool(reached & self.updated) or (primal and bool(reached & self.returned))
+        position = next(i for i, entry in enumerate(self.order) if entry[0] is stmt)
+        loops = {id(loop) for loop in self.order[position][3]}
+        for index, (_, updated, returned, around) in enumerate(self.order):
+            if index > position or any(id(loop) in loops for loop in around):
+                if reached & updated or (primal and reached & returned):
+                    return True
+        return False
+
+
+def _statements_with_loops(stmts, loops):
+    """The simple statements of `stmts` in program order, each with the
+    loops it is in."""
+    for stmt in stmts:
+        if isinstance(stmt, (gast.For, gast.While)):
+            yield from _statements_with_loops(stmt.body, loops + (stmt,))
+            yield from _statements_with_loops(stmt.orelse, loops)
+        elif isinstance(stmt, gast.If):
+            yield from _statements_with_loops(stmt.body, loops)
+            yield from _statements_with_loops(stmt.orelse, loops)
+        else:
+            yield stmt, loops
 
 
 def _base_name(value):

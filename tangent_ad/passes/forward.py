@@ -36,6 +36,7 @@ from ..rules import registry
 from ..source import describe
 from ..template import Accumulate
 from . import analysis
+from .aliases import surely_new, viewable_names
 from .dataflow import all_statements
 from .reverse import LIKE_ARGS, ZERO, LIVE, OWNED, _helper_call, _is_marker, _state_join
 from .tangent_algebra import (
@@ -102,8 +103,34 @@ class Forward:
         if value is None or is_zero(value):
             state.pop(target, None)
             return []
-        state[target] = OWNED if _fresh(value) else LIVE
+        if _fresh(value):
+            state[target] = OWNED
+        else:
+            state[target] = LIVE
+            if not self._mirrors(stmt.value, value):
+                self._share(value, state)
         return anno.get(value, _PRE, []) + [n.assign(self.tangent(target), value)]
+
+    def _mirrors(self, primal, tangent):
+        """Whether the tangent expression is the primal one with each name
+        replaced by its tangent (``t_u[2:]`` for ``u[2:]``, ``t_u`` for
+        ``u``): it then shares memory exactly where the primal value does."""
+        renamed = n.copy_node(primal)
+        for node in n.walk(renamed):
+            if isinstance(node, gast.Name) and node.id in self.varied:
+                node.id = self.tangent(node.id)
+        return gast.dump(renamed) == gast.dump(tangent)
+
+    def _share(self, value, state):
+        """A tangent that may be (a view of) another where the primal value
+        is not (a view of) the other's primal shares a buffer the primal
+        does not: neither may then be written in place without a copy. A rule
+        can alias where the primal makes a new array: ``v = u * 1.0`` has
+        ``t_v = t_u``, and ``u[0] = 5.0`` after it must not change ``t_v``."""
+        viewed = viewable_names(value)
+        for name, known in state.items():
+            if known == OWNED and self.tangent(name) in viewed:
+                state[name] = LIVE
 
     def tangent_of(self, stmt, target, value, state):
         """The tangent expression of `target = value`, or a zero marker."""
@@ -476,9 +503,10 @@ def _atoms(nodes):
 
 def _fresh(value):
     """Whether the tangent expression makes a new array (so the tangent may be
-    updated in place). `tangent_algebra.simplify` has already folded ``t * 1`` and the like,
+    updated in place): arithmetic, a ufunc, a helper that copies.
+    `tangent_algebra.simplify` has already folded ``t * 1`` and the like,
     which the optimizer would otherwise turn into an alias of ``t``."""
-    return isinstance(value, (gast.BinOp, gast.UnaryOp))
+    return surely_new(value)
 
 
 def _edges(body):

@@ -10,6 +10,8 @@ NumPy scalars, where the generated code can be plain arithmetic.
 import functools
 import numbers
 
+import numpy as np
+
 from . import cache, transform
 from .errors import Location, NonScalarOutputError, TangentADError, UnsupportedConstructError
 from .source import require_function, unwrap
@@ -108,6 +110,10 @@ def _array_kind(value, classes, literals):
     shape = getattr(value, "shape", None)
     if not (isinstance(shape, tuple) and all(isinstance(d, int) for d in shape)):
         return None
+    if shape == ():
+        # a 0-d array is mutable (`d_x += g` updates it in place), while
+        # shape () in the shape table means a number: leave its shape unknown
+        return None
     return ("shape", tuple(
         1 if d == 1 else ("=", d) if d in literals else classes.setdefault(d, len(classes) + 2)
         for d in shape
@@ -165,6 +171,15 @@ def _located(err, fn):
     code = fn.__code__
     location = Location(code.co_filename, code.co_firstlineno, fn.__qualname__)
     return type(err)(err.construct, location, err.hint, err.detail)
+
+
+def _as_number(value):
+    """A 0-d NumPy array seed or tangent as the number it holds: the
+    generated code updates adjoints of numbers with ``+=``, which would
+    write into the caller's 0-d array (and into every name sharing it)."""
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        return value[()]
+    return value
 
 
 class Derivative:
@@ -315,7 +330,7 @@ class Derivative:
                 ) from None
             key = self._kinds(bound, {})
             function = self._variants.get(key) or self._generate(key).function
-            return function(*bound, *trailing)
+            return function(*bound, *(_as_number(value) for value in trailing))
 
     def _trailing(self):
         """How many arguments follow the function's own: seed or tangents."""

@@ -472,7 +472,10 @@ def _loop_invariant_definitions(body):
 
     `name = <op on atoms>` where `name` has no other assignment and no
     operand is assigned anywhere in the outermost enclosing loop: saving the
-    value it overwrites is pointless, since it is the value it writes.
+    value it overwrites is pointless, since it is the value it writes. Not
+    when the loop writes into `name`'s array (``name[i] = ...``, also under
+    a name that may view it): the value it overwrites is then the one the
+    previous iteration left, which the reverse sweep of that iteration reads.
     """
     counts = {}
     for stmt in all_statements(body):
@@ -484,11 +487,13 @@ def _loop_invariant_definitions(body):
     for outer in body:
         if not isinstance(outer, (gast.For, gast.While)):
             continue
-        assigned = set()
+        assigned, written_into = set(), set()
         for stmt in all_statements([outer]):
             if isinstance(stmt, gast.Assign):
                 target = stmt.targets[0]
                 assigned.add(target.id if isinstance(target, gast.Name) else target.value.id)
+                if not isinstance(target, gast.Name):
+                    written_into.add(target.value.id)
             elif isinstance(stmt, gast.For):
                 assigned.add(stmt.target.id)
         for stmt in all_statements(outer.body):
@@ -498,9 +503,15 @@ def _loop_invariant_definitions(body):
                 and counts.get(stmt.targets[0].id) == 1
                 and isinstance(stmt.value, (gast.BinOp, gast.UnaryOp, gast.Name, gast.Constant))
                 and not set(n.load_names(stmt.value)) & assigned
+                and not _may_share(stmt.targets[0].id, body) & written_into
             ):
                 found.add(id(stmt))
     return found
+
+
+def _may_share(name, body):
+    """`name` and every name that may share its array."""
+    return {name} | _alias_closure(name, body)
 
 
 def _alias_closure(base, body):

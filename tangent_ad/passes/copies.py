@@ -21,7 +21,7 @@ import gast
 from .. import anno
 from .. import nodes as n
 from .. import runtime
-from .aliases import Aliases
+from .aliases import Aliases, surely_new
 from .positions import Positions
 
 # statements that end a straight-line window
@@ -186,7 +186,9 @@ def coalesce_copies(func, facts, protected):
             if first is None:
                 first = _first_assignments(stmts)
             j = first.get(source)
-            if j is not None and j < i:
+            # `t` read between the two (a value from before, or from the
+            # previous iteration) must still be the old `t` there
+            if j is not None and j < i and not any(n.mentions(between, target) for between in stmts[j + 1:i]):
                 stmts[j].targets[0].id = target
                 facts.changed(stmts[j])
                 del first[source]
@@ -215,11 +217,12 @@ def _first_assignments(stmts):
 def elide_array_copies(func, facts, protected):
     """``t = copy(a[s])`` -> ``t = a[s]`` (a view) when every read of `t`
     comes before anything writes into `a` in place, and `t` is only read
-    inside expressions (never handed on as itself)."""
-    uses = None  # as they were when the pass began
+    into new values (never handed on as itself or a view of it, nor pushed:
+    `_hands_on`)."""
+    uses = aliases = None  # as they were when the pass began
 
     def block(stmts):
-        nonlocal uses
+        nonlocal uses, aliases
         in_place = mentions = ends = None
         for i, stmt in enumerate(stmts):
             for field in ("body", "orelse"):
@@ -233,11 +236,17 @@ def elide_array_copies(func, facts, protected):
                 in_place = Positions(facts.statement(s).in_place for s in stmts)
                 mentions = Positions(facts.statement(s).names for s in stmts)
                 ends = [j for j, later in enumerate(stmts) if isinstance(later, _ENDS_WINDOW)]
+            if aliases is None:
+                aliases = Aliases(func)
             name, base = stmt.targets[0].id, stmt.value.args[0].value.id
             k = bisect.bisect_right(ends, i)
             end = ends[k] if k < len(ends) else len(stmts)
-            last = in_place.next((base, name), i, end)
-            seen = _reads_before_writes(stmts, i, last, mentions, in_place, name, base)
+            # a write into `a` under any of its names ends the window
+            shared = (base, name) + tuple(sorted(aliases.views((base,))))
+            last = in_place.next(shared, i, end)
+            if last < len(stmts) and name in in_place.facts[last]:
+                continue  # `t` itself is written: as a view, that would write into `a`
+            seen = _reads_before_writes(stmts, i, last, mentions, in_place, name, shared)
             if seen and seen == uses.get(name):
                 stmt.value = stmt.value.args[0]
                 facts.changed(stmt)
@@ -257,11 +266,12 @@ def _is_copy_of_item(stmt, protected):
     )
 
 
-def _reads_before_writes(stmts, i, last, mentions, in_place, name, base):
-    """How often the statements after `i` mention `name` before one writes
-    into `base` or `name` in place or hands `name` on (``u = name``). Only
-    statements mentioning `name` and the one at `last` (the first writer,
-    or the end of straight-line code) need a look."""
+def _reads_before_writes(stmts, i, last, mentions, in_place, name, shared):
+    """How often the statements after `i` read `name` before one writes in
+    place into `name` or an array in `shared` (`a` and the names that may
+    share its memory) or hands `name` on (``u = name``). Only statements
+    mentioning `name` and the one at `last` (the first writer, or the end of
+    straight-line code) need a look."""
     visits = mentions.within(name, i, last)
     if last < len(stmts) and last not in visits:
         visits.append(last)
@@ -271,12 +281,27 @@ def _reads_before_writes(stmts, i, last, mentions, in_place, name, base):
         if isinstance(later, _ENDS_WINDOW):
             break
         if n.mentions(later, name):
-            if isinstance(later, gast.Assign) and n.is_name(later.value, name):
+            if _hands_on(later):
                 break  # handed on: its later readers are not checked
-            seen += sum(1 for sub in n.walk(later) if isinstance(sub, gast.Name) and sub.id == name)
-        if base in in_place.facts[j] or name in in_place.facts[j]:
+            seen += sum(
+                1 for sub in n.walk(later)
+                if isinstance(sub, gast.Name) and sub.id == name and isinstance(sub.ctx, gast.Load)
+            )
+        if in_place.facts[j] & set(shared):
             break
     return seen
+
+
+def _hands_on(stmt):
+    """Whether `stmt` may keep what it reads alive past itself: bound to a
+    name as (a view of) itself (``u = t``, ``u = t.T``, a helper that may
+    return its argument) or passed to a call for its effect
+    (``_stack.push(t)``, which the reverse sweep pops after `a` has been
+    written). Values computed from it (arithmetic, a ufunc) and stores
+    into another array (``x[i] = t``, ``x += t``) copy it."""
+    if isinstance(stmt, gast.Assign):
+        return isinstance(stmt.targets[0], gast.Name) and not surely_new(stmt.value)
+    return not isinstance(stmt, gast.AugAssign)
 
 
 # -- propagation -----------------------------------------------------------------

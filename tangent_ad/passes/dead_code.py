@@ -18,14 +18,19 @@ import gast
 
 from .. import anno
 from .. import nodes as n
-from .aliases import surely_new
+from .aliases import Aliases, surely_new
 from .facts import is_pure
 
 
 def eliminate_dead_code(func, facts, protected):
     """Remove assignments whose value is never used. `facts` is told at the
     end (no statement that stays changes)."""
-    live_targets = _live_targets(func.body, facts, protected)
+    shared_updates = _shared_updates(func)
+    updated = {
+        stmt.target.id for stmt in n.walk(func)
+        if isinstance(stmt, gast.AugAssign) and isinstance(stmt.target, gast.Name)
+    }
+    live_targets = _live_targets(func.body, facts, protected, shared_updates)
     counts = facts.counts().reads
     parameters = set(n.store_names(func.args)) if getattr(func, "args", None) else set()
     unread = _write_only_arrays(func.body, facts, set(protected) | parameters)
@@ -35,13 +40,17 @@ def eliminate_dead_code(func, facts, protected):
         if unread and _written_name(stmt) in unread:
             return True
         name = _assigned_name(stmt)
-        if name is None:
+        if name is None or id(stmt) in shared_updates:
             return False
         if isinstance(stmt, gast.Assign):
             if n.is_name(stmt.value, name):
                 return True  # x = x
-            if counts.get(name, 0) == 0 and isinstance(stmt.value, (gast.Constant, gast.Name)):
-                return True  # a constant or a copy nobody reads, even in the primal
+            if (
+                counts.get(name, 0) == 0
+                and isinstance(stmt.value, (gast.Constant, gast.Name))
+                and name not in updated
+            ):
+                return True  # a constant or a copy nobody reads (nor updates: `+=`), even in the primal
         return name not in protected and id(stmt) not in live_targets and facts.pure(stmt)
 
     def block(stmts):
@@ -173,7 +182,21 @@ def _uses_defs(stmt, facts):
     return known.names, set()
 
 
-def _live_targets(body, facts, protected):
+def _shared_updates(func):
+    """{id(stmt)} of the ``x += v`` whose `x` may share its array with another
+    name (``d_b = d_a; d_b += g``, ``d_v = d_a[1:]; d_v += g``): an update
+    of that array, live where any of its names is, so never removed here."""
+    updates = [
+        stmt for stmt in n.walk(func)
+        if isinstance(stmt, gast.AugAssign) and isinstance(stmt.target, gast.Name)
+    ]
+    if not updates:
+        return set()
+    aliases = Aliases(func)
+    return {id(stmt) for stmt in updates if aliases.views((stmt.target.id,))}
+
+
+def _live_targets(body, facts, protected, shared_updates=frozenset()):
     """{id(stmt)} of the assignments whose target is live just after them.
 
     The live set is updated in place along straight-line code (copied only
@@ -190,7 +213,8 @@ def _live_targets(body, facts, protected):
     def one(stmt, live):
         """Turn `live` (the names live after `stmt`) into those live before it."""
         if id(stmt) not in known:
-            known[id(stmt)] = _uses_defs(stmt, facts) + (_removable_target(stmt, facts, protected),)
+            target = None if id(stmt) in shared_updates else _removable_target(stmt, facts, protected)
+            known[id(stmt)] = _uses_defs(stmt, facts) + (target,)
         uses, defs, target = known[id(stmt)]
         if isinstance(stmt, gast.If):
             then = set(live)

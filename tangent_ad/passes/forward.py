@@ -512,11 +512,26 @@ def _fresh(value):
 def _edges(body):
     """(target, names it depends on differentiably) for every assignment: as
     `analysis.activity` sees them, and also ``add_at(acc, index, g)`` (generated
-    reverse code updates adjoints in place: `acc` then depends on `g`)."""
+    reverse code updates adjoints in place: `acc` then depends on `g`), and
+    an element restored from the stack on what was pushed for it: the primal
+    sweep saves ``_t6 = u[i]; _t7 = copy(_t6); _stack.push(_t7)`` and the
+    reverse one restores ``_t10 = _stack.pop(); u[i] = _t10``. The restored
+    value varies where `u` does, and the output depends on the pushed copy:
+    both need their tangents."""
     edges = []
-    for stmt in all_statements(body):
+    statements = list(all_statements(body))
+    popped = {
+        stmt.targets[0].id for stmt in statements
+        if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name) and _is_pop(stmt.value)
+    }
+    saved = _element_saves(statements)  # array name -> names of the copies pushed
+    for stmt in statements:
         if isinstance(stmt, gast.Assign):
             target = stmt.targets[0]
+            if isinstance(target, gast.Name) and _is_pop(stmt.value):
+                continue  # a value saved under its own name: as it was
+            if isinstance(target, gast.Subscript) and isinstance(stmt.value, gast.Name) and stmt.value.id in popped:
+                edges.append((stmt.value.id, saved.get(target.value.id, []) + [target.value.id]))
             if isinstance(target, gast.Name):
                 edges.append((target.id, analysis.differentiable_inputs(stmt.value)))
             else:  # u[i] = v: the new u depends on v and on the old u
@@ -525,6 +540,31 @@ def _edges(body):
             acc, _, g = stmt.value.args
             edges.append((acc.id, n.load_names(g) + [acc.id]))
     return edges
+
+
+def _element_saves(statements):
+    """{array name: names pushed as copies of its elements}: ``_t6 = u[i]``,
+    ``_t7 = copy(_t6)``, ``_stack.push(_t7)`` gives ``{"u": ["_t7"]}``."""
+    value_of = {}
+    for stmt in statements:
+        if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
+            value_of[stmt.targets[0].id] = stmt.value
+    saved = {}
+    for stmt in statements:
+        if not (isinstance(stmt, gast.Expr) and _is_push(stmt.value)):
+            continue
+        pushed = stmt.value.args[0]
+        if not isinstance(pushed, gast.Name):
+            continue
+        copied = value_of.get(pushed.id)
+        if not (isinstance(copied, gast.Call) and _is_helper(copied, runtime.copy) and copied.args):
+            continue
+        element = copied.args[0]
+        if isinstance(element, gast.Name):
+            element = value_of.get(element.id)
+        if isinstance(element, gast.Subscript) and isinstance(element.value, gast.Name):
+            saved.setdefault(element.value.id, []).append(pushed.id)
+    return saved
 
 
 def _closure(edges, start, forward):

@@ -60,6 +60,7 @@ class Forward:
         self.dependent = _closure(edges, wrt, forward=True)  # varied
         self.varied = self.dependent & _closure(edges, [output], forward=False)
         self.scalars = scalars
+        self.written = _written_in_place(self.func.body)
         self.defined = {}  # id(stmt) -> names certainly bound before it (set by the caller)
 
     def tangent(self, name):
@@ -105,11 +106,27 @@ class Forward:
             return []
         if _fresh(value):
             state[target] = OWNED
+        elif self._mirrors(stmt.value, value):
+            # shares memory exactly as the primal does: writable where the
+            # primal value is, unless it shares a caller's tangent
+            viewed = self._viewed(value, state)
+            state[target] = LIVE if any(state.get(name) == LIVE for name in viewed) else OWNED
+        elif ({target} | self._viewed(value, state)) & self.written:
+            # an alias the primal does not have (``t_v = t_u`` for
+            # ``v = u * 1.0``) of an array written in place: a copy of its
+            # own now, so no write copies later (views taken in between,
+            # which the reverse sweep's restores must reach, stay attached)
+            value = _helper_call(runtime.copy, value)
+            state[target] = OWNED
         else:
             state[target] = LIVE
-            if not self._mirrors(stmt.value, value):
-                self._share(value, state)
+            self._share(value, state)
         return anno.get(value, _PRE, []) + [n.assign(self.tangent(target), value)]
+
+    def _viewed(self, value, state):
+        """The names whose tangents `value` may be (a view of)."""
+        viewed = viewable_names(value)
+        return {name for name in state if self.tangent(name) in viewed}
 
     def _mirrors(self, primal, tangent):
         """Whether the tangent expression is the primal one with each name
@@ -405,7 +422,9 @@ class Forward:
         t_target = self.tangent(target)
         pop_tangent = n.assign(t_target, _pop_call(stack))
         if target in self.varied:
-            state[target] = LIVE
+            # the object the primal sweep pushed, written in place where the
+            # primal value is (the caller's arrays never are)
+            state[target] = OWNED
             return [pop_tangent, stmt]
         state.pop(target, None)
         discard = gast.Expr(value=_pop_call(stack))
@@ -540,6 +559,20 @@ def _edges(body):
             acc, _, g = stmt.value.args
             edges.append((acc.id, n.load_names(g) + [acc.id]))
     return edges
+
+
+def _written_in_place(body):
+    """Names written in place somewhere: ``u[i] = v``, ``u += v``, ``add_at(u, ...)``."""
+    written = set()
+    for stmt in all_statements(body):
+        if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Subscript):
+            written.update(n.load_names(stmt.targets[0].value))
+        elif isinstance(stmt, gast.AugAssign):
+            target = stmt.target
+            written.update(n.load_names(target.value) if isinstance(target, gast.Subscript) else [target.id])
+        elif _is_add_at(stmt):
+            written.add(stmt.value.args[0].id)
+    return written
 
 
 def _element_saves(statements):

@@ -85,11 +85,30 @@ def copied_then_updated(x):
     return np.sum(v * v) + np.sum(w * x)
 
 
+def _matrix(rng):
+    return [rng.uniform(0.5, 1.5, (3, 2))]
+
+
+def row_times_one(x):
+    # t_o = t_t1 with t_t1 = t_c[0]: an alias of c's tangent through a view
+    c = x * 2.0
+    o = c[0] * 1.0
+    c[0] = 5.0
+    return np.sum(o * o) + np.sum(c * x)
+
+
+def row_plus_zero(x):
+    c = x * 2.0
+    o = c[0:1] + 0.0
+    c[0] = 5.0
+    return np.sum(o * o) + np.sum(c * x)
+
+
 CASES = [
     Case(fn, _vector, autograd=False)
     for fn in (times_one, plus_zero, plus_zeros_array, flattened, real_part, added_in_place,
                in_a_loop, copied_then_updated)
-]
+] + [Case(fn, _matrix, autograd=False) for fn in (row_times_one, row_plus_zero)]
 
 
 @pytest.mark.parametrize("optimize", [True, False], ids=["optimized", "unoptimized"])
@@ -125,3 +144,18 @@ def test_a_mirrored_view_needs_no_copy_in_the_loop():
     assert not in_loops, source
     check_hvp(Case(heat, lambda rng: [rng.uniform(0.0, 1.0, 6), 0.2], wrt=(0, 1), autograd=False),
               np.random.default_rng(7))
+
+
+def restored_inactive(x, y):
+    # c does not depend on x when it is written: its pushed tangent is
+    # zeros (it was 0.0, and the restore wrote into a float: TypeError)
+    c = y * 1.0
+    t = np.sum(np.sin(c))
+    c[0] = 2.0
+    c = c * x
+    return t + np.sum(c * c)
+
+
+def test_an_inactive_array_restored_in_a_hessian_vector_product():
+    check_hvp(Case(restored_inactive, lambda rng: [rng.uniform(0.5, 1.5, (3, 2)), rng.uniform(0.5, 1.5, (3, 2))],
+                   autograd=False), np.random.default_rng(8))

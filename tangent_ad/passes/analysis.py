@@ -447,7 +447,7 @@ def plan_saves(func, reads_before, reads_after, content_reads, entry_reads):
                 name = target.id
             else:
                 base = target.value.id
-                sharing = {base} | _alias_closure(base, func.body)
+                sharing = _sharing(base, func.body)
                 if sharing & contents.fact_in.get(id(stmt), frozenset()):
                     elements.add(id(stmt))
         elif isinstance(stmt, gast.For):
@@ -511,7 +511,32 @@ def _loop_invariant_definitions(body):
 
 def _may_share(name, body):
     """`name` and every name that may share its array."""
-    return {name} | _alias_closure(name, body)
+    return _sharing(name, body)
+
+
+def _sharing(base, body):
+    """`base` and every name that may share its memory, followed both ways:
+    views of it, and what it was bound to (``c = _t0``, the split of
+    ``c = np.exp(c)``: a write into `c` overwrites the `_t0` the reverse
+    sweep reads), transitively."""
+    edges = {}
+    for stmt in all_statements(body):
+        if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
+            value = stmt.value
+            holds = isinstance(value, (gast.List, gast.Tuple, gast.Dict))
+            if (holds or not _creates_new_object(value)) and not _cannot_alias(value):
+                target = stmt.targets[0].id
+                for name in n.load_names(value):
+                    if name != target:
+                        edges.setdefault(target, set()).add(name)
+                        edges.setdefault(name, set()).add(target)
+    found, frontier = {base}, [base]
+    while frontier:
+        for other in edges.get(frontier.pop(), ()):
+            if other not in found:
+                found.add(other)
+                frontier.append(other)
+    return found
 
 
 def _alias_closure(base, body):

@@ -36,7 +36,7 @@ from ..rules import registry
 from ..source import describe
 from ..template import Accumulate
 from . import analysis
-from .aliases import surely_new, viewable_names
+from .aliases import Aliases, surely_new, viewable_names
 from .dataflow import all_statements
 from .reverse import LIKE_ARGS, ZERO, LIVE, OWNED, _helper_call, _is_marker, _state_join
 from .tangent_algebra import (
@@ -61,6 +61,7 @@ class Forward:
         self.varied = self.dependent & _closure(edges, [output], forward=False)
         self.scalars = scalars
         self.written = _written_in_place(self.func.body)
+        self.aliases = None  # which names may share an array: read when first needed
         self.defined = {}  # id(stmt) -> names certainly bound before it (set by the caller)
 
     def tangent(self, name):
@@ -111,7 +112,7 @@ class Forward:
             # primal value is, unless it shares a caller's tangent
             viewed = self._viewed(value, state)
             state[target] = LIVE if any(state.get(name) == LIVE for name in viewed) else OWNED
-        elif ({target} | self._viewed(value, state)) & self.written:
+        elif self._sharing({target} | self._viewed(value, state)) & self.written:
             # an alias the primal does not have (``t_v = t_u`` for
             # ``v = u * 1.0``) of an array written in place: a copy of its
             # own now, so no write copies later (views taken in between,
@@ -122,6 +123,13 @@ class Forward:
             state[target] = LIVE
             self._share(value, state)
         return anno.get(value, _PRE, []) + [n.assign(self.tangent(target), value)]
+
+    def _sharing(self, names):
+        """`names` and every name whose array they may share (``_t1 = c[0]``
+        shares `c`'s), as the primal code binds them."""
+        if self.aliases is None:
+            self.aliases = Aliases(self.func)
+        return set(names) | self.aliases.views(names)
 
     def _viewed(self, value, state):
         """The names whose tangents `value` may be (a view of)."""
@@ -387,7 +395,10 @@ class Forward:
         if _is_push(call):
             (value,) = call.args
             tangent = self.tangent_atom(value, state) if isinstance(value, gast.Name) else zero()
-            if is_zero(tangent):
+            if is_zero(tangent) and isinstance(value, gast.Name) and value.id in self.written:
+                # popped back into an array the reverse sweep writes into: zeros, not 0.0
+                tangent = self._zeros_for(value)
+            elif is_zero(tangent):
                 tangent = n.const(0.0)
             push = gast.Expr(value=n.call(n.copy_node(call.func), tangent))
             return [stmt, push]

@@ -1,7 +1,7 @@
 """Index assignment inside loops: what the reverse sweep restores, and the
 tangents of what it restores (Hessian-vector products).
 
-Three bugs, each a silently wrong result, found by writing such loops:
+Four bugs, each a silently wrong result, found by writing such loops:
 
 * ``v = u * 1.0`` in a loop counted as loop-invariant ("it assigns the same
   value every time", so the old value was not saved), although ``v[i] = ...``
@@ -14,6 +14,9 @@ Three bugs, each a silently wrong result, found by writing such loops:
 * Copy elision made the pushed tangent of a row a view (``_stack.push(t_u[i])``)
   of the array written next: the push is a hand-on, like ``t = s``
   (`copies._hands_on`).
+* A shape-only argument (``unbroadcast(g, _t1)``) may read another name of
+  the same shape (a "donor"); one assigned after the loop had been restored
+  to None by then (`reverse._donors` now takes only names bound before).
 """
 
 import numpy as np
@@ -82,7 +85,26 @@ def slice_added_in_loop(x):
     return s + np.sum(u * x)
 
 
+def shape_donor_bound_later(x, y, W):
+    # the loop's adjoint needs the shape of c0[i]; `_t3 = y[1]` (4,) is
+    # assigned once at the top level, but after the loop: the reverse sweep
+    # has restored it to None by the time the loop's adjoint runs, and
+    # unbroadcast(g, None) summed g to a number (a wrong gradient)
+    c0 = y @ W
+    c1 = c0 @ W
+    for i in range(3):
+        c1[i] = c1[i, ::-1] * c0[i]
+    xc2 = x.copy()
+    xc2[0] = y[1] * 2.0
+    return np.sum(c1 ** 3)
+
+
+def _three(rng):
+    return [rng.uniform(-0.8, 0.8, (3, 4)), rng.uniform(-0.8, 0.8, (3, 4)), rng.uniform(-0.5, 0.5, (4, 4))]
+
+
 CASES = [
+    Case(shape_donor_bound_later, _three, wrt=(0, 1, 2), autograd=False),
     Case(fresh_copy_written_in_loop, _vector, autograd=False),
     Case(element_written_in_loop, _vector, autograd=False),
     Case(row_written_in_loop, _matrix, autograd=False),

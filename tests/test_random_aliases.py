@@ -26,14 +26,12 @@ Hessian-vector products (forward mode over the generated reverse code, which
 restores overwritten elements from the stack) are checked against central
 differences of the unoptimised gradient.
 
-Not generated yet, because they fail today: an old row copied as
-``o = c[0] * 1.0`` (forward mode folds its tangent into the view ``t_c[0]``,
-which the tangent of the write into `c` then changes: jvp and hvp wrong);
-rebinding through a rule that reads its result (``c = np.exp(c)``,
-``c = c / y``, ``c /= y``, ``c **= y``) followed by a write into `c` (the
-gradient reads the overwritten result); writes in a ``while`` loop whose
-counter the reverse sweep does not otherwise need (the restore reads the
-counter's final value). Add them here once fixed.
+An old row copied as ``o = c[0] * 1.0`` (forward mode folded its tangent
+into the view ``t_c[0]``, which the tangent of the write into `c` then
+changed) and rebinding through a rule that reads its result
+(``c = np.exp(c)``, ``c /= y``) followed by a write into `c` (the gradient
+read the overwritten result) were wrong until they were fixed; both are
+generated here.
 """
 
 import copy
@@ -163,6 +161,17 @@ class _Program:
         self.terms.append(f"np.sum(np.tanh({c}) * {a})")
         self.pool.append(c)
 
+    def rebound_then_written(self, k):
+        """Rebound through a rule that reads its own result, then written:
+        the write overwrites the result that rule's adjoint reads."""
+        c, a, b = self.fresh(k)
+        self.add(_pick(self.rng, ("{c} = np.exp(0.5 * {c})", "{c} = np.tanh({c})", "{c} = 1.0 / (2.0 + {c})",
+                                  "{c} = {c} / (2.0 + {b})", "{c} /= 2.0 + {b}", "{c} = np.sqrt(1.5 + {c})"))
+                 .format(c=c, b=b))
+        self.add(self.write(c, b))
+        self.terms.append(self.read(c, READS))
+        self.pool.append(c)
+
     def copied_argument(self, k):
         arg = _pick(self.rng, ["x", "y"])
         other = "y" if arg == "x" else "x"
@@ -177,7 +186,8 @@ class _Program:
         return "def f(x, y, W):\n" + "\n".join(self.lines) + f"\n    return {ret}\n"
 
 
-EPISODES = ("views_then_write", "rows_in_loop", "rows_in_while", "view_in_branch", "second_name", "copied_argument")
+EPISODES = ("views_then_write", "rows_in_loop", "rows_in_while", "view_in_branch", "second_name", "copied_argument",
+            "rebound_then_written")
 
 
 def _arguments(rng):
@@ -265,14 +275,17 @@ def test_reads_of_another_name_after_a_write_are_refused(seed, tmp_path):
         assert f"{fn.__code__.co_filename}:" in str(info.value), source
 
 
-@pytest.mark.parametrize("seed", range(8))
+# seeds a larger run found: an inactive array pushed with a 0.0 tangent,
+# popped where it has one (a vdot of 0.0 and an array: ValueError)
+HVP_SEEDS = [5000 + seed for seed in range(16)] + [7038, 7140]
+
+
+@pytest.mark.parametrize("seed", HVP_SEEDS)
 def test_hvp_with_views_read_linearly_before_writes(seed, tmp_path):
     """Forward over the generated reverse code (element restores included),
     against central differences of the unoptimised gradient."""
-    rng = np.random.default_rng(5000 + seed)
-    # not ``o = c[0] * 1.0``: its tangent is folded into the view ``t_c[0]``,
-    # which the tangent of the later write into `c` changes (a known bug)
-    source, args = accepted(rng, old_copies=("{c}[0].copy()",))
+    rng = np.random.default_rng(seed)
+    source, args = accepted(rng)
     fn = _load(source, tmp_path, f"hvp_aliases_{seed}")
     v = rng.standard_normal(args[0].shape)
     gradient = ta.grad(fn, optimize=False)

@@ -20,7 +20,7 @@ import gast
 
 from .. import anno
 from .. import nodes as n
-from ..errors import AliasingError
+from ..errors import AliasingError, UnsupportedConstructError
 from ..rules import registry
 from ..source import static_value
 from .dataflow import Forward, all_statements, liveness
@@ -231,6 +231,23 @@ def _is_static(node):
 # -- index assignment and aliasing -----------------------------------------
 
 
+def _refuse_out_arguments(src, func):
+    """A call given an array to write into (``out=``, or `out` by position:
+    ``np.floor(y, c)``) writes in place where no assignment shows it, also
+    when its result carries no derivative: refused wherever it is."""
+    for stmt in all_statements(func.body):
+        if isinstance(stmt, (gast.If, gast.For, gast.While)):
+            parts = [getattr(stmt, field) for field in ("test", "iter") if hasattr(stmt, field)]
+        else:  # a compound statement's body comes statement by statement
+            parts = [stmt]
+        for part in parts:
+            for node in n.walk(part):
+                if isinstance(node, gast.Call) and registry.passes_out(node):
+                    raise UnsupportedConstructError(
+                        "out= argument", src.location(stmt), "assign the result instead"
+                    )
+
+
 def check_index_assignments(src, func, scalars=frozenset()):
     """Refuse in-place writes through names that may share memory.
 
@@ -241,6 +258,7 @@ def check_index_assignments(src, func, scalars=frozenset()):
     name that may view `u` is read afterwards. Otherwise `AliasingError`
     (deferred for augmented assignments, which are safe on scalars).
     """
+    _refuse_out_arguments(src, func)
     args = {a.id for a in func.args.args + func.args.kwonlyargs + func.args.posonlyargs}
     defs = {}
     for stmt in all_statements(func.body):
@@ -309,8 +327,8 @@ def _creates_new_object(value):
     if isinstance(value, (gast.BinOp, gast.UnaryOp, gast.List, gast.Dict, gast.Tuple, gast.Constant)):
         return True
     if isinstance(value, gast.Call):
-        key = registry.call_key(value)
-        return key in registry.FRESH_RESULT
+        # by its arguments too: `np.array(c, copy=False)` may be `c` itself
+        return registry.fresh_call(value)
     return False
 
 
@@ -320,6 +338,8 @@ def _cannot_alias(value):
         return True
     if isinstance(value, gast.Call):
         key = registry.call_key(value)
+        if registry.may_return_argument(value, key):  # `np.floor(y, c)` is `c`
+            return False
         return key in registry.NONDIFFERENTIABLE or registry.SCALAR_RESULT.get(key) == "always"
     if isinstance(value, gast.Attribute):
         return ("attr", value.attr) in registry.NONDIFFERENTIABLE

@@ -233,12 +233,12 @@ class Forward:
         return _helper_call(runtime.zeros_like, n.copy_node(atom))
 
     def apply_rule(self, stmt, key, target, args, keywords, state, call=None):
-        if key in registry.NONDIFFERENTIABLE:
-            return zero()
-        if "out" in keywords:
+        if "out" in keywords or (call is not None and registry.passes_out(call, key)):
             raise UnsupportedConstructError(
                 "out= argument", self.src.location(stmt), "assign the result instead"
             )
+        if key in registry.NONDIFFERENTIABLE:
+            return zero()
         inputs = [a for a in list(args) + list(keywords.values()) if isinstance(a, gast.AST)]
         if not any(self.has_tangent(a, state) for a in _atoms(inputs)):
             return zero()
@@ -388,15 +388,16 @@ class Forward:
 
     def expr(self, stmt, state):
         call = stmt.value
-        if isinstance(call, gast.Call) and any(kw.arg == "out" for kw in call.keywords):
+        if isinstance(call, gast.Call) and registry.passes_out(call):
             raise UnsupportedConstructError(
                 "out= argument", self.src.location(stmt), "assign the result instead"
             )
         if _is_push(call):
             (value,) = call.args
             tangent = self.tangent_atom(value, state) if isinstance(value, gast.Name) else zero()
-            if is_zero(tangent) and isinstance(value, gast.Name) and value.id in self.written:
-                # popped back into an array the reverse sweep writes into: zeros, not 0.0
+            if is_zero(tangent) and isinstance(value, gast.Name) and value.id in self.varied:
+                # popped back where the value has a tangent (an array one may
+                # write into or take the vdot of): zeros of its shape, not 0.0
                 tangent = self._zeros_for(value)
             elif is_zero(tangent):
                 tangent = n.const(0.0)

@@ -217,11 +217,10 @@ class Reverse:
         return code
 
     def call(self, stmt, target, call, state):
-        for kw in call.keywords:
-            if kw.arg == "out":
-                raise UnsupportedConstructError(
-                    "out= argument", self.src.location(stmt), "assign the result instead"
-                )
+        if registry.passes_out(call):
+            raise UnsupportedConstructError(
+                "out= argument", self.src.location(stmt), "assign the result instead"
+            )
         key = registry.call_key(call)
         args = list(call.args)
         if isinstance(key, tuple) and key[0] == "method":
@@ -276,7 +275,7 @@ class Reverse:
                     )
             else:
                 code.append(self._substitute_adjoints(item))
-        code = [self._shape_donors(self._rematerialize(self._static_products(stmt_), stmt)) for stmt_ in code]
+        code = [self._shape_donors(self._rematerialize(self._static_products(stmt_), stmt), stmt) for stmt_ in code]
         return code
 
     def _static_products(self, node):
@@ -417,14 +416,17 @@ class Reverse:
         self._positions = positions
         return self._remat
 
-    def _shape_donors(self, node):
+    def _shape_donors(self, node, stmt):
         """A shape-only read of a temporary reads instead an argument the
         function never rebinds whose shape is known to be the same: in loops
         the temporary then need not be saved each iteration, and a temporary
         computed only for its shape (``h ** 2`` of ``np.sum(h ** 2)``) is not
-        computed at all."""
+        computed at all. A donor assigned in the function must be bound
+        before the primal statement `stmt`: the reverse sweep of a later
+        statement restores it (it held None before) before this adjoint
+        runs."""
         known = getattr(self, "shapes", {})
-        donors = self._donors()
+        donors = self._donors(self._top_position(stmt))
         for call in n.walk(node):
             if not (isinstance(call, gast.Call) and isinstance(call.func, gast.Name)):
                 continue
@@ -442,10 +444,28 @@ class Reverse:
                         call.args[position] = n.name(donor)
         return node
 
-    def _donors(self):
+    def _top_position(self, stmt):
+        """The index in the function's body of the statement holding `stmt`."""
+        if not hasattr(self, "_top_positions"):
+            self._top_positions = {
+                id(node): index for index, top in enumerate(self.func.body) for node in n.walk(top)
+            }
+        return self._top_positions.get(id(stmt), len(self.func.body))
+
+    def _donors(self, before):
         """{shape: name} of names whose shape is known and which stay bound to
         one value: unrebound parameters first, then names assigned once at
-        the top level of the function."""
+        the top level of the function, by a statement before position
+        `before` of its body."""
+        return {
+            shape: next(name for name, position in candidates if position < before)
+            for shape, candidates in self._donor_candidates().items()
+            if any(position < before for _, position in candidates)
+        }
+
+    def _donor_candidates(self):
+        """{shape: [(name, position of its assignment; -1 for a parameter)]},
+        best first."""
         if not hasattr(self, "_donor_table"):
             known = getattr(self, "shapes", {})
             args = self.func.args
@@ -455,19 +475,19 @@ class Reverse:
                 if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
                     counts[node.id] = counts.get(node.id, 0) + 1
             top_level = [
-                stmt.targets[0].id
-                for stmt in self.func.body
+                (stmt.targets[0].id, position)
+                for position, stmt in enumerate(self.func.body)
                 if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)
             ]
             # the user's names read better than temporaries
-            top_level.sort(key=_is_temporary)
+            top_level.sort(key=lambda item: _is_temporary(item[0]))
             excluded = self.containers_or_objects()
             table = {}
-            for name in params + top_level:
+            for name, position in [(param, -1) for param in params] + top_level:
                 shape = known.get(name)
                 single = counts.get(name, 0) == (0 if name in params else 1)
                 if shape is not None and shape != () and single and name not in excluded:
-                    table.setdefault(shape, name)
+                    table.setdefault(shape, []).append((name, position))
             self._donor_table = table
         return self._donor_table
 
@@ -739,7 +759,7 @@ class Reverse:
         differentiated values (``np.exp(x, out=y)``, ``items.append(x)``)."""
         call = stmt.value
         if isinstance(call, gast.Call):
-            if any(kw.arg == "out" for kw in call.keywords):
+            if registry.passes_out(call):
                 raise UnsupportedConstructError(
                     "out= argument", self.src.location(stmt), "assign the result instead"
                 )

@@ -17,28 +17,56 @@ from .. import naming
 from .. import runtime
 from . import analysis
 from .dataflow import all_statements
-from .reverse import is_pop_slot, _helper_call
+from .reverse import is_pop_slot, _helper_call, _collect_reads
 
 
 def plan(rev, adjoint):
-    """(saves, elements, uninitialized, dead) for the generated adjoint."""
+    """(saves, elements, uninitialized, dead) for the generated adjoint.
+
+    A restored element (``u[j] = _stack.pop()``, emitted by `resolve` for the
+    index assignments in `elements`) reads the names of its index where the
+    assignment was: those reads are added once the plan says which elements
+    are restored, and the plan redone until it no longer changes (a `while`
+    counter `j` is otherwise never restored, and every iteration of the
+    reversed loop restores the row of the final `j`)."""
     func = rev.func
-    dead = set()
+    statements = {id(stmt): stmt for stmt in all_statements(func.body)}
+    dead, restores = set(), {}
     for _ in range(10):
         reads_after = {key: set(value) for key, value in rev.reads_after.items()}
+        content_reads = {key: set(value) for key, value in rev.content_reads.items()}
         for key, names in rev.header_reads.items():
             if key not in dead:
                 reads_after.setdefault(key, set()).update(names)
+        for key, names in restores.items():
+            reads_after.setdefault(key, set()).update(names)
+            content_reads.setdefault(key, set()).update(names)  # an index array's contents
         saves, elements, uninitialized = analysis.plan_saves(
-            func, rev.reads_before, reads_after, rev.content_reads, rev.entry_reads
+            func, rev.reads_before, reads_after, content_reads, rev.entry_reads
         )
         used = set(saves) | elements
         new_dead = set()
         _find_dead(adjoint, used, new_dead)
-        if new_dead == dead:
+        new_restores = {key: _restore_reads(statements[key], rev) for key in elements}
+        new_restores = {key: names for key, names in new_restores.items() if names}
+        if new_dead == dead and new_restores == restores:
             break
-        dead = new_dead
+        dead, restores = new_dead, new_restores
+    for names in restores.values():
+        for name in names:
+            rev.modes[name] = analysis.VALUE  # the index itself is pushed, not like(index)
     return saves, elements, uninitialized, dead
+
+
+def _restore_reads(stmt, rev):
+    """Primal names the restore of `stmt`'s overwritten elements reads in its
+    index (``j`` and ``k`` for ``u[j, k] = ...``)."""
+    target = stmt.targets[0] if isinstance(stmt, gast.Assign) else None
+    if not isinstance(target, gast.Subscript):
+        return set()
+    values, likes = set(), set()
+    _collect_reads(target.slice, rev.primal_names, values, likes)
+    return values | likes
 
 
 def _find_dead(code, used, dead):

@@ -124,8 +124,140 @@ def is_elementwise(key):
 
 
 def fresh(*fns):
-    """Declare that `fns` return newly allocated arrays (never views)."""
+    """Declare that `fns` return newly allocated arrays (never views).
+    Some return an argument for some arguments (``out=``, ``copy=False``):
+    `fresh_call` judges a call by its arguments too."""
     FRESH_RESULT.update(fns)
+
+
+# Array methods (with rules) whose `out` parameter may also be passed
+# positionally: its position after the receiver (functions: their signature).
+_METHOD_OUT_POSITION = {
+    "sum": 2, "mean": 2, "prod": 2, "var": 2, "std": 2, "cumsum": 2, "cumprod": 2,
+    "max": 1, "min": 1, "trace": 4, "clip": 2, "take": 2, "dot": 1, "round": 1,
+    "argmax": 1, "argmin": 1, "any": 1, "all": 1,
+}
+
+
+def fresh_call(call, key=None):
+    """Whether the gast `call` surely returns a new array, never one of its
+    arguments or a view of one: its callee is declared `fresh` and its
+    arguments keep it so. NumPy returns the `out` array when given one (by
+    keyword or position), ``np.array(a, copy=False or None)`` and
+    ``a.astype(t, copy=False)`` may return `a`, ``np.einsum('ij->ij', a)``
+    with one operand returns a view, and ``np.diff(a, n=0)`` returns `a`:
+    only literal arguments that rule these out count."""
+    key = call_key(call) if key is None else key
+    if key is None or key not in FRESH_RESULT or may_return_argument(call, key):
+        return False
+    condition = _FRESH_IF.get(key)
+    return condition is None or condition(call, _keywords(call))
+
+
+def may_return_argument(call, key=None):
+    """Whether `call` may hand back an array it was given to write into:
+    an `out` argument (by keyword, or by position: ``np.floor(a, b)``
+    writes into `b` and returns it), or arguments unpacked with `*`/`**`."""
+    key = call_key(call) if key is None else key
+    if any(isinstance(arg, gast.Starred) for arg in call.args):
+        return True
+    if any(keyword.arg is None for keyword in call.keywords):  # **kwargs
+        return True
+    out = _keywords(call).get("out")
+    if out is not None and not _is_literal(out, lambda v: v is None):
+        return True
+    out_position = _out_position(key)
+    return out_position is False or (out_position is not None and len(call.args) > out_position)
+
+
+def passes_out(call, key=None):
+    """Whether `call` is given an array to write its result into: ``out=``
+    (not None), or `out` by position (``np.floor(a, b)``, ``x.sum(0, None, b)``)."""
+    out = _keywords(call).get("out")
+    if out is not None and not _is_literal(out, lambda v: v is None):
+        return True
+    position = _out_position(call_key(call) if key is None else key)
+    return position is not None and position is not False and len(call.args) > position
+
+
+def _keywords(call):
+    return {keyword.arg: keyword.value for keyword in call.keywords if keyword.arg is not None}
+
+
+def _out_position(key):
+    """Where `key` takes `out` positionally: an index, None (nowhere) or
+    False (unknown: not to be trusted)."""
+    import inspect
+
+    import numpy
+
+    if key is None:
+        return False
+    if isinstance(key, tuple):
+        return _METHOD_OUT_POSITION.get(key[1]) if key[0] == "method" else None
+    if isinstance(key, numpy.ufunc):
+        return key.nin
+    try:
+        parameters = list(inspect.signature(key).parameters.values())
+    except (TypeError, ValueError):  # builtins such as int(); NumPy's all have one
+        return False if str(getattr(key, "__module__", "")).startswith("numpy") else None
+    for position, parameter in enumerate(parameters):
+        if parameter.kind is parameter.VAR_POSITIONAL or parameter.kind is parameter.KEYWORD_ONLY:
+            return None
+        if parameter.name == "out":
+            return position
+    return None
+
+
+def _is_literal(node, accept):
+    return isinstance(node, gast.Constant) and accept(node.value)
+
+
+def _argument(call, keywords, position, name):
+    """The argument node passed for a parameter, or None when left out."""
+    if position is not None and len(call.args) > position:
+        return call.args[position]
+    return keywords.get(name)
+
+
+def _copies(position):
+    """A `copy` parameter (at `position`, or keyword-only) left out or a literal True."""
+
+    def condition(call, keywords):
+        given = _argument(call, keywords, position, "copy")
+        return given is None or _is_literal(given, lambda v: v is True)
+
+    return condition
+
+
+def _diff_fresh(call, keywords):
+    given = _argument(call, keywords, 1, "n")  # n=0 returns the input itself
+    return given is None or _is_literal(given, lambda v: type(v) is int and v >= 1)
+
+
+def _einsum_fresh(call, keywords):
+    # one operand: a view when it can be (`'ij->ji'`, `'ii->i'`); two or more
+    # (subscripts given as a string, a contraction order chosen by NumPy): new
+    if not (call.args and _is_literal(call.args[0], lambda v: isinstance(v, str))):
+        return False
+    optimize = keywords.get("optimize")
+    if optimize is not None and not isinstance(optimize, gast.Constant):
+        return False  # an explicit path may leave a single-operand step last
+    return len(call.args) >= 3
+
+
+def _fresh_conditions():
+    import numpy
+
+    return {
+        numpy.array: _copies(None),
+        ("method", "astype"): _copies(4),
+        numpy.diff: _diff_fresh,
+        numpy.einsum: _einsum_fresh,
+    }
+
+
+_FRESH_IF = _fresh_conditions()
 
 
 def differentiable_params(template):

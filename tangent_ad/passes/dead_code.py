@@ -10,8 +10,9 @@ body emptied by any pass gets a ``pass`` until then).
 
 An array nothing reads goes with every write into it: a name bound only to
 new arrays (arithmetic, ``unindex``, ``zeros_like``, ``copy``) and otherwise
-only written into (``d_x[1:] = d_x[1:] + g``, ``d_x += g``) -- the gradient
-inside a Hessian-vector product that returns only its tangent.
+only written into (``d_x[1:] = d_x[1:] + g``, ``d_x += g``), or read only by
+the writes into other such arrays (a cluster that feeds itself) -- the
+gradient inside a Hessian-vector product that returns only its tangent.
 """
 
 import gast
@@ -90,15 +91,21 @@ def _assigned_name(stmt):
 
 
 def _write_only_arrays(body, facts, protected):
-    """Names bound only to new arrays and otherwise only written into: no
-    statement reads what they hold, so every statement about them is dead.
-    `protected` names (parameters among them: what they hold came from the
-    caller) are never such names."""
+    """Names bound only to new arrays and otherwise only written into, whose
+    contents nothing that is needed reads: every statement about them is
+    dead. Reads by the writes into another such name do not count, so a
+    cluster that only feeds itself goes too (``d_t6 = d_u[1:-1] * c``,
+    ``d_u[:-2] = d_u[:-2] + d_t6``: the gradient inside a Hessian-vector
+    product that returns only its tangent). `protected` names (parameters
+    among them: what they hold came from the caller) are never such names."""
     verdict = {}
+    writes = []  # (written name, names the write reads)
+    needed = set()
 
     def refuse(names):
         for name in names:
             verdict[name] = False
+            needed.add(name)
 
     def visit(stmts):
         for stmt in stmts:
@@ -112,14 +119,23 @@ def _write_only_arrays(body, facts, protected):
                 visit(getattr(stmt, "orelse", []))
                 continue
             own = _written_name(stmt)
+            names = facts.statement(stmt).names
             if own is not None and own not in protected and facts.pure(stmt) and _pure_target(stmt):
                 verdict.setdefault(own, True)
+                writes.append((own, {name for name in names if name != own}))
             else:
-                own = None
-            refuse(name for name in facts.statement(stmt).names if name != own)
+                refuse(names)
 
     visit(body)
-    return {name for name, unread in verdict.items() if unread}
+    # what needed names are written from is needed too, until nothing changes
+    changed = True
+    while changed:
+        changed = False
+        for own, reads in writes:
+            if (own in needed or not verdict.get(own)) and not reads <= needed:
+                needed |= reads
+                changed = True
+    return {name for name, unread in verdict.items() if unread and name not in needed}
 
 
 def _written_name(stmt):

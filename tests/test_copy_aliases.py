@@ -254,6 +254,24 @@ _ELIDE_OWN_UPDATE = (
 )
 
 FIXED = {
+    # found by a larger run of the optimizer-level fuzzer
+    "a second fold against aliases read before the first": (
+        "_tb1 = d_t * 3.0\n_te4 = _tb1 * 1.0\n_tf5 = _tb1 * 1.0\n_tb1 += _tf5\nreturn _tf5 * 1.0",
+        "fold_constants read the names' aliases once, before its own folds made `_tf5 = _tb1`",
+    ),
+    "a copy written in place after the window": (
+        "d_b1 = d_t * 2.0\nd_e4 = copy(d_b1[:])\nd_f5 = copy(d_e4)\nd_b1[0] = 0.0\nd_e4 += d_t\nreturn d_b1",
+        "elide_array_copies checked only the first in-place writer for writes into the copy",
+    ),
+    "add_at through a view": (
+        "_tb1 = d_t * 0.5\n_td3 = unbroadcast(_tb1, X)\n_te4 = copy(_tb1[:])\nd_f5 = _td3[::-1]\n"
+        "add_at(d_f5, [0, 0], _td3[0:2])\n_td3 += _te4\nreturn _tb1 * 1.0",
+        "facts recorded add_at(d_a[::-1], ...) as a write into nothing (only a bare name counted)",
+    ),
+    "a write into a call's result": (
+        "_tb1 = d_t * 3.0\nd_d3 = copy(_tb1[::-1])\nd_f5 = unbroadcast(d_d3, X)\nd_f5[1] = 0.0\nreturn _tb1 * 1.0",
+        "substitution wrote `unbroadcast(d_d3, X)[1] = 0.0`, a write no pass saw, and the copy became a view",
+    ),
     "updated, then read": (
         "d_a = d_t * 2.0\nt = copy(d_a[0:2])\nt += X[0:2]\nr = t * X[0:2]\nreturn r + d_a[0:2]",
         _ELIDE_OWN_UPDATE,

@@ -244,7 +244,7 @@ def elide_array_copies(func, facts, protected):
             # a write into `a` under any of its names ends the window
             shared = (base, name) + tuple(sorted(aliases.views((base,))))
             last = in_place.next(shared, i, end)
-            if last < len(stmts) and name in in_place.facts[last]:
+            if in_place.next((name,), i, len(stmts)) < len(stmts):
                 continue  # `t` itself is written: as a view, that would write into `a`
             seen = _reads_before_writes(stmts, i, last, mentions, in_place, name, shared)
             if seen and seen == uses.get(name):

@@ -174,9 +174,9 @@ class StatementFacts:
                 if isinstance(node.target, gast.Name):
                     bound.add(node.target.id)
                 writes.update(n.names_in(node.target))
-            elif isinstance(node, gast.Call) and node.args and isinstance(node.args[0], gast.Name):
+            elif isinstance(node, gast.Call) and node.args and _base_of(node.args[0]) is not None:
                 if getattr(anno.get(node.func, "inject"), "__name__", "") == "add_at":
-                    in_place.add(node.args[0].id)
+                    in_place.add(_base_of(node.args[0]))  # also through a view: add_at(d_a[::-1], ...)
         if isinstance(stmt, gast.Expr) and not is_push(stmt):
             writes |= names
         self.names, self.loads, self.bound, self.in_place, self.writes = names, loads, bound, in_place, writes

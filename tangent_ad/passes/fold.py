@@ -223,7 +223,6 @@ def _generated_target(stmt, protected):
 
 
 def fold_constants(func, facts, protected=frozenset()):
-    uses = None  # how the function uses names: found when first needed
     for stmt in _simple_statements(func.body):
         folder = _Fold(_generated_target(stmt, protected))
         before = stmt.value if isinstance(stmt, gast.Assign) else None
@@ -235,8 +234,8 @@ def fold_constants(func, facts, protected=frozenset()):
             # it, `d_b = d_w`) is then updated in place (`d_b += g`), that
             # would write into w; if it is returned, the caller's gradient
             # would be its own array w (or a primal value). Keep a copy.
-            if uses is None:
-                uses = _AliasUses(func, facts)
+            # read afresh: this fold and the ones before it made new aliases
+            uses = _AliasUses(func, facts)
             if uses.unsafe(n.store_names(stmt.targets[0]), _base_name(stmt.value) in protected, stmt):
                 stmt.value = _copy_of(stmt.value)
         facts.changed(stmt)

@@ -122,6 +122,8 @@ def _substitute_forward(stmts, i, window, aliases, protected=frozenset()):
         return False
     if isinstance(later, gast.AugAssign) and n.mentions(later.target, name):
         return False
+    if _written_through(later, name) and not _is_view_chain(stmt.value):
+        return False  # ``f(a)[1] = 0.0``: the write would hide in a call's result
     if name not in protected and not _readable_after(later, name, stmt.value):
         return False
     if _into_shape_argument(later, name):
@@ -129,6 +131,19 @@ def _substitute_forward(stmts, i, window, aliases, protected=frozenset()):
     _replace_load(later, name, stmt.value)
     window.changed(j, later)
     return True
+
+
+def _written_through(stmt, name):
+    """Whether `stmt` stores into `name` (``name[i] = v``)."""
+    targets = stmt.targets if isinstance(stmt, gast.Assign) else []
+    return any(isinstance(t, gast.Subscript) and n.mentions(t, name) for t in targets)
+
+
+def _is_view_chain(value):
+    """``a``, ``a[1:]``, ``a.T[0]``: indexing and attributes of a name."""
+    while isinstance(value, (gast.Subscript, gast.Attribute)):
+        value = value.value
+    return isinstance(value, gast.Name)
 
 
 def _size(node):

@@ -13,6 +13,7 @@ import numpy
 from .. import nodes as n
 from .. import runtime
 from ..source import static_value
+from .dataflow import all_statements
 from .reverse import LIKE_ARGS
 
 # helpers whose result is a new array, never a view of an argument
@@ -27,7 +28,7 @@ class Aliases:
 
     def __init__(self, func):
         self.of = {}
-        for node in n.walk(func):
+        for node in all_statements(func.body):
             if isinstance(node, gast.Assign) and isinstance(node.targets[0], gast.Name):
                 if not surely_new(node.value):
                     self.of.setdefault(node.targets[0].id, set()).update(viewable_names(node.value))

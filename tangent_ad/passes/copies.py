@@ -21,7 +21,7 @@ import gast
 from .. import anno
 from .. import nodes as n
 from .. import runtime
-from .aliases import Aliases, surely_new
+from .aliases import surely_new
 from .positions import Positions
 
 # statements that end a straight-line window
@@ -97,7 +97,7 @@ def propagate_negations(func, facts, protected=frozenset()):
                 in_place = Positions(facts.statement(s).in_place for s in stmts)
                 mentions = Positions(facts.statement(s).names for s in stmts)
             if aliases is None:
-                aliases = Aliases(func)
+                aliases = facts.aliases()
             # the window: up to the first statement writing `name` or
             # `operand`, or writing in place into an array `operand` may share
             last = written.next((name, operand), i, len(stmts))
@@ -237,7 +237,7 @@ def elide_array_copies(func, facts, protected):
                 mentions = Positions(facts.statement(s).names for s in stmts)
                 ends = [j for j, later in enumerate(stmts) if isinstance(later, _ENDS_WINDOW)]
             if aliases is None:
-                aliases = Aliases(func)
+                aliases = facts.aliases()
             name, base = stmt.targets[0].id, stmt.value.args[0].value.id
             k = bisect.bisect_right(ends, i)
             end = ends[k] if k < len(ends) else len(stmts)

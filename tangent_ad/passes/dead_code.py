@@ -19,14 +19,14 @@ import gast
 
 from .. import anno
 from .. import nodes as n
-from .aliases import Aliases, surely_new
+from .aliases import surely_new
 from .facts import is_pure
 
 
 def eliminate_dead_code(func, facts, protected):
     """Remove assignments whose value is never used. `facts` is told at the
     end (no statement that stays changes)."""
-    shared_updates = _shared_updates(func)
+    shared_updates = _shared_updates(func, facts)
     updated = {
         stmt.target.id for stmt in n.walk(func)
         if isinstance(stmt, gast.AugAssign) and isinstance(stmt.target, gast.Name)
@@ -198,7 +198,7 @@ def _uses_defs(stmt, facts):
     return known.names, set()
 
 
-def _shared_updates(func):
+def _shared_updates(func, facts):
     """{id(stmt)} of the ``x += v`` whose `x` may share its array with another
     name (``d_b = d_a; d_b += g``, ``d_v = d_a[1:]; d_v += g``): an update
     of that array, live where any of its names is, so never removed here."""
@@ -208,7 +208,7 @@ def _shared_updates(func):
     ]
     if not updates:
         return set()
-    aliases = Aliases(func)
+    aliases = facts.aliases()
     return {id(stmt) for stmt in updates if aliases.views((stmt.target.id,))}
 
 

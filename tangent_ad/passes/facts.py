@@ -32,6 +32,14 @@ class Facts:
         self._statements = {}  # id(stmt) -> (stmt, StatementFacts, purity of its value)
         self._compounds = set()  # the ids of compound statements in `_statements`
 
+    def aliases(self):
+        """`Aliases` of the function as it is now (read again only after a change)."""
+        from .aliases import Aliases  # aliases.py reads the rules, which read facts
+
+        if getattr(self, "_aliases_at", None) != self.changes:
+            self._aliases, self._aliases_at = Aliases(self.func), self.changes
+        return self._aliases
+
     def changed(self, stmt=None):
         """The tree has just changed inside statement `stmt` (anywhere, for
         None). The facts of `stmt` and of the statements holding it are out

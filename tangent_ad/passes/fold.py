@@ -18,7 +18,6 @@ import gast
 from .. import anno
 from .. import nodes as n
 from .. import runtime
-from .aliases import Aliases
 
 _FOLD = {
     gast.Add: operator.add,
@@ -252,7 +251,7 @@ class _AliasUses:
             if isinstance(stmt, gast.Return) and stmt.value is not None:
                 returned = set(n.load_names(stmt.value))
             self.order.append((stmt, facts.statement(stmt).in_place, returned, loops))
-        self.aliases = Aliases(func)
+        self.aliases = facts.aliases()
 
     def unsafe(self, names, primal, stmt):
         """Whether a value that `stmt` binds to `names` reaches, under any

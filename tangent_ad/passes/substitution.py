@@ -15,7 +15,6 @@ import gast
 
 from .. import anno
 from .. import nodes as n
-from .aliases import Aliases
 from .facts import is_push
 from .positions import Positions
 from .reverse import LIKE_ARGS
@@ -48,7 +47,7 @@ def substitute_single_uses(func, facts, protected=frozenset()):
             if window is None:
                 window = _Window(stmts, facts)
             if aliases is None:
-                aliases = Aliases(func)
+                aliases = facts.aliases()
             if _substitute_forward(stmts, i, window, aliases, protected):
                 removed.add(i)
         if removed:

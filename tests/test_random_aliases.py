@@ -35,14 +35,14 @@ generated here.
 """
 
 import copy
-import importlib.util
 
 import numpy as np
 import pytest
 
 import tangent_ad as ta
-from tangent_ad.checking import numerical_gradient
 from tangent_ad.errors import AliasingError
+
+import test_random_programs as random_programs
 
 FRESH = ("{a} * 1.0", "{a}.copy()", "np.copy({a})", "np.tanh({a})", "{a} @ W", "{a} + {b}", "np.sin({a}) * {b}")
 VIEWS = ("{c}", "{c}[1:]", "{c}[:, ::-1]", "{c}.T", "{c}.reshape(-1)", "{c}[0]", "{c}[:, 1:3]", "{c}[::2]",
@@ -231,17 +231,7 @@ def refused(rng):
     return program.source(), _arguments(rng)
 
 
-def _load(source, directory, name):
-    path = directory / f"{name}.py"
-    path.write_text("import numpy as np\n\n\n" + source)
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.f
-
-
-def _finite_differences(fn, args):
-    return [numerical_gradient(fn, [np.copy(a) for a in args], {}, i) for i in range(len(args))]
+_load, _finite_differences = random_programs._load, random_programs._finite_differences
 
 
 @pytest.mark.parametrize("seed", range(36))

@@ -523,15 +523,10 @@ def _loop_invariant_definitions(body):
                 and counts.get(stmt.targets[0].id) == 1
                 and isinstance(stmt.value, (gast.BinOp, gast.UnaryOp, gast.Name, gast.Constant))
                 and not set(n.load_names(stmt.value)) & assigned
-                and not _may_share(stmt.targets[0].id, body) & written_into
+                and not _sharing(stmt.targets[0].id, body) & written_into
             ):
                 found.add(id(stmt))
     return found
-
-
-def _may_share(name, body):
-    """`name` and every name that may share its array."""
-    return _sharing(name, body)
 
 
 def _sharing(base, body):

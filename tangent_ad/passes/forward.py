@@ -152,9 +152,8 @@ class Forward:
         does not: neither may then be written in place without a copy. A rule
         can alias where the primal makes a new array: ``v = u * 1.0`` has
         ``t_v = t_u``, and ``u[0] = 5.0`` after it must not change ``t_v``."""
-        viewed = viewable_names(value)
-        for name, known in state.items():
-            if known == OWNED and self.tangent(name) in viewed:
+        for name in self._viewed(value, state):
+            if state[name] == OWNED:
                 state[name] = LIVE
 
     def tangent_of(self, stmt, target, value, state):

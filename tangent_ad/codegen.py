@@ -52,17 +52,13 @@ class _Comments:
                 out.append(gast.Expr(value=gast.Constant(value=_MARK.format(len(self.texts) - 1), kind=None)))
                 self.last = None
             lineno = anno.get(stmt, "lineno")
-            note = anno.get(stmt, "note")
-            place = (anno.get(stmt, "filename"), lineno, note)
+            place = (anno.get(stmt, "filename"), lineno)
             if lineno is not None and place != self.last:
-                self.texts.append(self.text(lineno, place[0]) + (f"  ({note})" if note else ""))
+                self.texts.append(self.text(lineno, place[0]))
                 self.origins.append((place[0] or self.filename, lineno))
                 out.append(gast.Expr(value=gast.Constant(value=_MARK.format(len(self.texts) - 1), kind=None)))
                 self.last = place
             out.append(self._with_comments(stmt))
-            if getattr(stmt, "body", None):
-                # after a block, the next statement names its line again
-                self.last = None
         return out
 
     def _with_comments(self, stmt):

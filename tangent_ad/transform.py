@@ -17,7 +17,6 @@ from . import naming
 from .naming import Namer
 from .passes import NORMALIZE
 from .passes import analysis, shapes
-from .passes.hoist import hoist_row_products
 from .passes.inline import inline
 from .passes.forward import Forward
 from .passes.reverse import LIVE, ZERO, Reverse
@@ -85,7 +84,7 @@ def _container_kind(kind):
 class _Prepared:
     """A function parsed, normalized, inlined and analysed for one kind signature."""
 
-    def __init__(self, fn, wrt, kinds, trusted=False, optimize=False):
+    def __init__(self, fn, wrt, kinds, trusted=False):
         self.trusted = trusted
         src = parse_function(fn)
         if trusted:
@@ -101,11 +100,13 @@ class _Prepared:
         self.src, self.namer, self.func = src, namer, func
         self.dependencies = inlined.dependencies
         self.output = func.body[-1].value.id
-        self.containers = {name for name, kind in kinds if _container_kind(kind) in ("container", "dict")}
-        self.scalars, self.shapes = _scalars_and_shapes(func, kinds)
-        if optimize and not trusted and hoist_row_products(func, self.shapes, self.user_names, namer):
-            self.scalars, self.shapes = _scalars_and_shapes(func, kinds)
         self.varied = analysis.varied_names(func, wrt)
+        scalar_args = {name for name, kind in kinds if kind == "scalar"}
+        self.containers = {name for name, kind in kinds if _container_kind(kind) in ("container", "dict")}
+        self.scalars = analysis.scalar_names(func, scalar_args)
+        self.shapes = shapes.infer(
+            func, shapes.argument_shapes(kinds), self.scalars, shapes.container_items(kinds))
+        self.scalars |= {name for name, shape in self.shapes.items() if shape == ()}
         if not trusted:  # generated code keeps its own discipline of in-place updates
             analysis.check_index_assignments(src, func, self.scalars)
 
@@ -134,15 +135,6 @@ class _Prepared:
         info.update(tree=derivative, dependencies=self.dependencies,
                     literals=shapes.shape_literals(self.func))
         return Generated(function, source, derivative.name, info)
-
-
-def _scalars_and_shapes(func, kinds):
-    """The names known to hold numbers, and {name: shape} inferred from the
-    arguments' kinds."""
-    scalar_args = {name for name, kind in kinds if kind == "scalar"}
-    scalars = analysis.scalar_names(func, scalar_args)
-    inferred = shapes.infer(func, shapes.argument_shapes(kinds), scalars, shapes.container_items(kinds))
-    return scalars | {name for name, shape in inferred.items() if shape == ()}, inferred
 
 
 def _cycle_collector_paused(generate):
@@ -175,7 +167,7 @@ def reverse(fn, wrt, mode, kinds=frozenset(), optimize=True, loop_stacks=True):
     `passes/loop_stacks.py`; off for a gradient that forward mode
     differentiates again, which knows only the shared stack).
     """
-    prep = _Prepared(fn, wrt, kinds, optimize=optimize)
+    prep = _Prepared(fn, wrt, kinds)
     src, func = prep.src, prep.func
     active = analysis.activity(func, wrt, prep.output)
     rev = Reverse(src, prep.namer, list(wrt), active, prep.scalars, mode, prep.varied)
@@ -198,7 +190,7 @@ def forward(fn, wrt, kinds=frozenset(), optimize=True, trusted=False, name=None,
 
     `trusted`: `fn` is generated code (forward over reverse).
     """
-    prep = _Prepared(fn, wrt, kinds, trusted, optimize)
+    prep = _Prepared(fn, wrt, kinds, trusted)
     src, func, namer = prep.src, prep.func, prep.namer
     fwd = Forward(src, namer, prep.varied, prep.scalars)
     fwd.defined = analysis.definitely_assigned(func)

@@ -104,9 +104,12 @@ def _kind(value):
 
 
 def _array_kind(value, classes, literals):
-    """An array's shape pattern: ("shape", classes) where a class is 1, ("=",
-    n) for an extent equal to a literal n of the code, or a number shared by
-    equal extents (across all arguments); None when it has no integer shape."""
+    """An array's shape pattern: ("shape", classes, element type) where a
+    class is 1, ("=", n) for an extent equal to a literal n of the code, or
+    a number shared by equal extents (across all arguments), and the element
+    type is the dtype's name for a NumPy array ("float64"), else the array
+    type and dtype (``passes/inplace.py`` computes in place only on NumPy
+    float64 arrays); None when it has no integer shape."""
     shape = getattr(value, "shape", None)
     if not (isinstance(shape, tuple) and all(isinstance(d, int) for d in shape)):
         return None
@@ -117,7 +120,12 @@ def _array_kind(value, classes, literals):
     return ("shape", tuple(
         1 if d == 1 else ("=", d) if d in literals else classes.setdefault(d, len(classes) + 2)
         for d in shape
-    ))
+    ), _element_type(value))
+
+
+def _element_type(value):
+    dtype = str(getattr(value, "dtype", None))
+    return dtype if type(value) is np.ndarray else f"{type(value).__module__}.{type(value).__name__}:{dtype}"
 
 
 # at most this many items of a list/tuple/dict argument enter the key
@@ -144,15 +152,21 @@ def _container_kind(kind, value, classes, literals):
 
 
 def _items_key(value):
-    """The fast-path key of a list, tuple or dict argument: its items' shapes
-    (or types)."""
+    """The fast-path key of a list, tuple or dict argument: its items' types,
+    shapes and dtypes (or types)."""
     if type(value) is dict:
         if len(value) > _MAX_ITEMS:
             return dict
-        return (dict,) + tuple([(k, getattr(v, "shape", type(v))) for k, v in value.items()])
+        return (dict,) + tuple([(k, _leaf_key(v)) for k, v in value.items()])
     if len(value) > _MAX_ITEMS:
         return type(value)
-    return (type(value),) + tuple([getattr(v, "shape", type(v)) for v in value])
+    return (type(value),) + tuple([_leaf_key(v) for v in value])
+
+
+def _leaf_key(value):
+    """The fast-path key of an argument that is not a container (written
+    out in `Derivative._function`, the per-call path)."""
+    return (type(value), value.shape, value.dtype) if hasattr(value, "dtype") else getattr(value, "shape", type(value))
 
 
 def _plain_key(args):
@@ -280,8 +294,10 @@ class Derivative:
         if kwargs:
             key = self._kinds(args, kwargs)
             return self._variants.get(key) or self._generate(key).function
-        key = tuple([
-            _items_key(a) if type(a) in _HOLDERS else getattr(a, "shape", type(a)) for a in args
+        key = tuple([  # _leaf_key, written out
+            _items_key(a) if type(a) in _HOLDERS
+            else (type(a), a.shape, a.dtype) if hasattr(a, "dtype") else getattr(a, "shape", type(a))
+            for a in args
         ])
         function = self._by_types.get(key)
         if function is None:

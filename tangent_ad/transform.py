@@ -18,6 +18,7 @@ from .naming import Namer
 from .passes import NORMALIZE
 from .passes import analysis, shapes
 from .passes.inline import inline
+from .passes.inplace import compute_in_place, float64_arguments
 from .passes.forward import Forward
 from .passes.reverse import LIVE, ZERO, Reverse
 from .passes.saves import assemble
@@ -86,6 +87,7 @@ class _Prepared:
 
     def __init__(self, fn, wrt, kinds, trusted=False):
         self.trusted = trusted
+        self.kinds = kinds
         src = parse_function(fn)
         if trusted:
             _point_at_user_lines(src, getattr(fn, "__tangent_origins__", {}))
@@ -127,8 +129,9 @@ class _Prepared:
             derivative = optimizer.optimize(
                 derivative, protected=set(local_names(self.func)), shapes=self.known_shapes())
             derivative = sum_after_loops(derivative, self.known_shapes(), set(local_names(self.func)))
-            if loop_stacks:
+            if loop_stacks:  # (not for a gradient that is differentiated again)
                 derivative = give_loops_stacks(derivative)
+                derivative = compute_in_place(derivative, self.known_shapes(), float64_arguments(self.kinds))
         codegen.rename_injected(derivative, self.user_names, self.src.globals, self.src.cells)
         source = codegen.to_source(derivative, self.src.filename)
         function = codegen.compile_function(derivative, source, self.src, defaults=defaults)

@@ -22,7 +22,9 @@
 
 Only generated names (adjoints and template temporaries) are ever removed or
 renamed; the user's variables and the primal temporaries (`protected`) keep
-every assignment, so the primal sweep runs exactly as written. Every pass
+every assignment, so the primal sweep runs exactly as written (later,
+`inplace.py` may compute a statement's float64 arithmetic into its own first
+temporary: the same operations on the same values, to the bit). Every pass
 keeps the code correct on its own; the unoptimised output is correct too.
 
 The passes run in rounds, in the order above, until a round changes nothing

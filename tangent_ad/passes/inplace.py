@@ -17,11 +17,17 @@ derivative is specialised), so nothing broadcasts it; and it is new, made
 by an operation of the same statement, so no other name sees it change.
 
 Which names hold NumPy float64 arrays follows from the arguments' dtypes
-(in the specialisation key) by a greatest fixed point over every binding:
-a name qualifies when each of its assignments gives one, assuming the same
-of the names they read. A name ever bound otherwise (``_t1 = None``, a
-number, a pop from a stack that also holds ``like`` records, a loop target)
-does not.
+(in the specialisation key). A name assigned once has the kind of its
+value: arithmetic, matrix products, the ufuncs above and reductions of
+float64 arrays, rows of them, and the Python ints of ``x.shape[k]``,
+``len`` and ``reduced_size`` (and ``max_mask``, float64 whatever its
+input). A name assigned more than once, a loop's ``h`` say, holds one when
+each of its bindings gives one of the shape the shape table says, assuming
+the same of the others (a greatest fixed point): ``_t1 = None`` before a
+loop is no obstacle (arithmetic on None raises either way), and a pop into
+`x` restores a value `x` had unless `x` is also pushed in another form
+(``like(x)``). A loop target, an unpacked name, a number or an unknown call
+disqualifies it.
 
 Run last, on a derivative that is not differentiated again (forward mode
 does not take ``out=``).
@@ -32,9 +38,10 @@ import numpy
 
 from .. import anno
 from .. import nodes as n
+from ..helpers.reductions import max_mask, reduced_size
+from ..naming import STACK
 from ..source import is_resolved, static_value
 from .dataflow import all_statements
-from ..helpers.reductions import max_mask, reduced_size
 from .shapes import UNKNOWN, _matmul, _reduce, broadcast, subscript_shape
 
 FLOAT64 = "float64"
@@ -50,7 +57,7 @@ _METHOD_REDUCTIONS = frozenset({"sum", "max", "min", "mean"})
 _ELEMENTWISE = (gast.Add, gast.Sub, gast.Mult, gast.Div)
 _COMMUTATIVE = (gast.Add, gast.Mult)
 _REVERSED = {gast.Sub: "subtract", gast.Div: "divide"}
-_WEAK = "weak"  # a real number literal: it never changes a float64 result's dtype
+_WEAK = "weak"  # a Python int or float: it never changes a float64 result's dtype
 
 
 def float64_arguments(kinds):
@@ -157,7 +164,7 @@ def _binds_array(value, name, candidates, kinds, pops_restore):
         return pops_restore
     if isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name):
         # an element or rows of a float64 array, of the shape the table says
-        return value.value.id in candidates
+        return isinstance(kinds.of(value.value), tuple)
     kind = kinds.of(value)
     return kind is not None and kind != _WEAK and kind == candidates[name]
 
@@ -171,7 +178,7 @@ def _is_method_call(node, method):
     return (
         isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute)
         and node.func.attr == method and isinstance(node.func.value, gast.Name)
-        and node.func.value.id.startswith("_stack")
+        and node.func.value.id == STACK
     )
 
 

@@ -195,3 +195,44 @@ def test_the_gradient_a_hessian_vector_product_runs_over_is_not_rewritten(rng):
 def test_only_the_optimizer_computes_in_place(rng, optimize):
     source = ta.source(ta.grad(rnn, wrt=(0, 1, 2), optimize=optimize), *_rnn_args(rng))
     assert ("out=" in source) == optimize
+
+
+def mlp(W1, b1, W2, b2, x, y):
+    h1 = np.tanh(x @ W1 + b1)
+    logits = h1 @ W2 + b2
+    m = np.max(logits, axis=1, keepdims=True)
+    z = logits - m
+    logp = z - np.log(np.sum(np.exp(z), axis=1, keepdims=True))
+    return -np.sum(y * logp) / x.shape[0]
+
+
+def test_the_softmax_gradient_through_reductions_and_unspread_adjoints(rng):
+    """The adjoint of ``np.exp(z)`` is held unspread, with the shape of the
+    row sums, not of `z` (the shape table says `z`'s): names assigned once
+    take their value's shape, so the sum that spreads it is still written
+    into the product, not the other way round."""
+    W1, b1 = rng.standard_normal((6, 5)) * 0.4, rng.standard_normal(5) * 0.1
+    W2, b2 = rng.standard_normal((5, 3)) * 0.4, rng.standard_normal(3) * 0.1
+    x, y = rng.standard_normal((4, 6)), np.eye(3)[[0, 2, 1, 2]]
+    args = (W1, b1, W2, b2, x, y)
+    source = ta.source(ta.grad(mlp, wrt=(0, 1, 2, 3)), *args)
+    assert re.search(r"np\.subtract\(1\.0, (d_t\d+), out=\1\)\n", source), source
+    assert re.search(r"(d_z) = d_t\d+ \* _t\d+\n +\1 \+= d_logp\n", source), source
+    check_gradient(mlp, args, (0, 1, 2, 3), rtol=1e-10, atol=1e-12)
+    _same_bits(mlp, args, (0, 1, 2, 3))
+
+
+def sum_in_float32(x, z):
+    """``np.sum(x, 0, np.float32)``: the dtype passed by position."""
+    s = np.sum(x * 1.0, 0, np.float32)
+    y = s * 2.0 + z
+    return np.sum(y * y)
+
+
+def test_a_reduction_with_a_dtype_by_position_is_not_float64(rng):
+    """`s` is float32; ``y = s * 2.0; y += z`` would keep `y` float32 where
+    ``s * 2.0 + z`` is float64."""
+    x, z = rng.standard_normal((3, 4)), rng.standard_normal(4)
+    source = ta.source(ta.grad(sum_in_float32, wrt=(1,)), x, z)
+    assert "y += z" not in source and "y = s * 2.0 + z" in source, source
+    _same_bits(sum_in_float32, (x, z), (1,))

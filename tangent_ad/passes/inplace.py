@@ -124,7 +124,7 @@ def _float64_kinds(func, shapes, arguments):
             for value in bindings.get(name, ())
         ):
             del candidates[name]
-            kinds.forget()
+            kinds.forget(name)
             pending.extend(readers.get(name, ()))
     return kinds
 
@@ -193,11 +193,18 @@ class _Kinds:
         self.single = single  # name -> the value of its one assignment
         self.memo = {}
         self._depends_memo = {}
+        self._dependents = None  # name -> names assigned once that read it
 
-    def forget(self):
-        """Drop the kinds worked out for names assigned once (the arrays
-        they were worked out from have changed)."""
-        self.memo.clear()
+    def forget(self, dropped):
+        """Drop the kinds worked out for names assigned once that read
+        `dropped` (directly or through others), no longer an array."""
+        if self._dependents is None:
+            self._dependents = {}
+            for name in self.single:
+                for read in self._single_depends_on(name):
+                    self._dependents.setdefault(read, []).append(name)
+        for name in self._dependents.get(dropped, ()):
+            self.memo.pop(name, None)
 
     def name(self, name):
         if name in self.arrays:
@@ -254,7 +261,8 @@ class _Kinds:
             return None
         if isinstance(node, gast.Subscript):
             if isinstance(node.value, gast.Attribute) and node.value.attr == "shape":
-                return _WEAK  # an extent: a Python int
+                # an extent is a Python int; ``x.shape[1:]`` is a tuple
+                return _WEAK if isinstance(node.slice, (gast.Constant, gast.Name)) else None
             base = self.of(node.value)
             if not isinstance(base, tuple):
                 return None
@@ -284,8 +292,8 @@ class _Kinds:
             return None
         args = ([node.func.value] if method else []) + list(node.args)
         keywords = {keyword.arg: keyword.value for keyword in node.keywords}
-        if not args or set(keywords) - {"axis", "keepdims"}:
-            return None
+        if not 1 <= len(args) <= 2 or set(keywords) - {"axis", "keepdims"}:
+            return None  # (a third positional argument is a dtype or `out`)
         base = self.of(args[0])
         if not isinstance(base, tuple):
             return None
@@ -313,6 +321,21 @@ def _is_copy(node):
     )
 
 
+class _Settled:
+    """`_Kinds` once the fixed point is reached, remembered by node (the
+    rewriter asks about the same subexpressions again and again)."""
+
+    def __init__(self, kinds):
+        self._kinds = kinds
+        self._by_node = {}
+
+    def of(self, node):
+        key = id(node)
+        if key not in self._by_node:
+            self._by_node[key] = (node, self._kinds.of(node))  # (keeps `node` alive: ids stay unique)
+        return self._by_node[key][1]
+
+
 def _makes_new_array(node, kinds):
     """Whether `node` is an operation whose result is a new float64 array
     (with an axis) that only this expression holds."""
@@ -325,7 +348,7 @@ def _makes_new_array(node, kinds):
 
 class _Rewriter:
     def __init__(self, kinds):
-        self.kinds = kinds
+        self.kinds = _Settled(kinds)
 
     def block(self, stmts):
         index = 0

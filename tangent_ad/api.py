@@ -124,6 +124,7 @@ def _array_kind(value, classes, literals):
 
 
 def _element_type(value):
+    """"float64" for a NumPy float64 array; other arrays name their type too."""
     dtype = str(getattr(value, "dtype", None))
     return dtype if type(value) is np.ndarray else f"{type(value).__module__}.{type(value).__name__}:{dtype}"
 

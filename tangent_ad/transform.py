@@ -126,12 +126,12 @@ class _Prepared:
             # primal statements keep their form (a copy `x * 1.0` stays a copy,
             # in generated code too); dead pure ones go: a derivative returns
             # derivatives, not the loss
-            derivative = optimizer.optimize(
-                derivative, protected=set(local_names(self.func)), shapes=self.known_shapes())
-            derivative = sum_after_loops(derivative, self.known_shapes(), set(local_names(self.func)))
+            known = self.known_shapes()
+            derivative = optimizer.optimize(derivative, protected=set(local_names(self.func)), shapes=known)
+            derivative = sum_after_loops(derivative, known, set(local_names(self.func)))
             if loop_stacks:  # (not for a gradient that is differentiated again)
                 derivative = give_loops_stacks(derivative)
-                derivative = compute_in_place(derivative, self.known_shapes(), float64_arguments(self.kinds))
+                derivative = compute_in_place(derivative, known, float64_arguments(self.kinds))
         codegen.rename_injected(derivative, self.user_names, self.src.globals, self.src.cells)
         source = codegen.to_source(derivative, self.src.filename)
         function = codegen.compile_function(derivative, source, self.src, defaults=defaults)

@@ -9,13 +9,18 @@ bit against the derivative without the optimizer, where the rewrite must
 not change a single bit.
 """
 
+import os
 import re
+import sys
 
 import numpy as np
 import pytest
 
 import tangent_ad as ta
 from support import check_gradient
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from benchmarks import workloads  # noqa: E402
 
 
 def rnn(W, U, b, xs, h0):
@@ -197,29 +202,18 @@ def test_only_the_optimizer_computes_in_place(rng, optimize):
     assert ("out=" in source) == optimize
 
 
-def mlp(W1, b1, W2, b2, x, y):
-    h1 = np.tanh(x @ W1 + b1)
-    logits = h1 @ W2 + b2
-    m = np.max(logits, axis=1, keepdims=True)
-    z = logits - m
-    logp = z - np.log(np.sum(np.exp(z), axis=1, keepdims=True))
-    return -np.sum(y * logp) / x.shape[0]
-
-
-def test_the_softmax_gradient_through_reductions_and_unspread_adjoints(rng):
-    """The adjoint of ``np.exp(z)`` is held unspread, with the shape of the
-    row sums, not of `z` (the shape table says `z`'s): names assigned once
-    take their value's shape, so the sum that spreads it is still written
-    into the product, not the other way round."""
-    W1, b1 = rng.standard_normal((6, 5)) * 0.4, rng.standard_normal(5) * 0.1
-    W2, b2 = rng.standard_normal((5, 3)) * 0.4, rng.standard_normal(3) * 0.1
-    x, y = rng.standard_normal((4, 6)), np.eye(3)[[0, 2, 1, 2]]
-    args = (W1, b1, W2, b2, x, y)
-    source = ta.source(ta.grad(mlp, wrt=(0, 1, 2, 3)), *args)
+def test_the_softmax_gradient_through_reductions_and_unspread_adjoints():
+    """The benchmarks' MLP: the adjoint of ``np.exp(z)`` is held unspread,
+    with the shape of the row sums, not of `z` (the shape table says
+    `z`'s): names assigned once take their value's shape, so the sum that
+    spreads it is still written into the product, not the other way round."""
+    workload = next(w for w in workloads.WORKLOADS if w.name == "mlp_b128")
+    args, wrt = workload.make_args("tiny"), workload.wrt
+    source = ta.source(ta.grad(workload.primal, wrt=wrt), *args)
     assert re.search(r"np\.subtract\(1\.0, (d_t\d+), out=\1\)\n", source), source
     assert re.search(r"(d_z) = d_t\d+ \* _t\d+\n +\1 \+= d_logp\n", source), source
-    check_gradient(mlp, args, (0, 1, 2, 3), rtol=1e-10, atol=1e-12)
-    _same_bits(mlp, args, (0, 1, 2, 3))
+    check_gradient(workload.primal, args, wrt, rtol=1e-10, atol=1e-12)
+    _same_bits(workload.primal, args, wrt)
 
 
 def sum_in_float32(x, z):

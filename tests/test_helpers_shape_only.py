@@ -30,7 +30,6 @@ CALLS = {
     helpers.untake: (r(3), r(4), np.array([0, 0, 2])),
     helpers.untake_along_axis: (r(2, 2), r(2, 3), np.array([[0, 0], [2, 1]]), 1),
     helpers.unitem: (0.5, r(2, 3), (4,)),
-    helpers.real_part_adjoint: (r(3), r(3)),
     helpers.linspace_adjoint: (r(5), 0.2, 1.3, 5),
     helpers.tensordot_lhs: (r(2, 5), r(2, 3, 4), r(3, 4, 5), 2),
     helpers.tensordot_rhs: (r(2, 5), r(2, 3, 4), r(3, 4, 5), 2),

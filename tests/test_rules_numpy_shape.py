@@ -6,6 +6,7 @@ import pytest
 
 import tangent_ad as ta
 from rules_support import U, args, rule_catalogue
+from tangent_ad.errors import AliasingError
 from support import check_case
 
 CASES, case = rule_catalogue()
@@ -368,6 +369,45 @@ def astype(x):
 @case(args(U(M)), args(U((4,))), autograd="autograd arrays have no .real")
 def real(x):
     return np.sum(np.sin(np.real(x)) * x.real)
+
+
+@case(args(U(M)), args(U((4,))))
+def conjugate(x):
+    return np.sum(np.sin(np.conj(x)) * x) + np.sum(np.conjugate(x) ** 3)
+
+
+@case(args(U(M)), args(U((4,))), autograd="autograd arrays have no conj method")
+def conjugate_methods(x):
+    return np.sum(np.sin(x.conj()) * x) + np.sum(x * x.conjugate() ** 2)
+
+
+def real_of_complex(x):
+    return np.sum((x * 1j).real)
+
+
+def conjugate_of_complex(x):
+    return np.sum(np.cos(np.conj(x * 1j + 1.0)))
+
+
+@pytest.mark.parametrize("fn", [real_of_complex, conjugate_of_complex])
+def test_complex_operands_are_refused(fn):
+    # x * 1j has x's shape: the complex check must read the complex value,
+    # never an argument of the same shape standing in for it
+    with pytest.raises(ta.TangentADError, match="complex"):
+        ta.grad(fn)(np.array([0.5, 1.0]))
+
+
+def write_through_conj_method(x):
+    y = x * 2.0
+    z = y.conj()  # x.conj() of a real array is x itself
+    z[0] = 5.0
+    return np.sum(y * x)
+
+
+def test_conj_method_result_is_an_alias():
+    assert write_through_conj_method(np.ones(2)) == 7.0  # the write reached y
+    with pytest.raises(AliasingError):
+        ta.grad(write_through_conj_method)(np.ones(2))
 
 
 @case(args(U((1,))), args(U((2, 3))), autograd="autograd arrays have no item method")

@@ -78,8 +78,10 @@ The derivative of a real loss of complex intermediates needs a conjugation
 convention in every rule; rather than risk a silently wrong gradient, the
 rules through which a complex value reaches a real one (`abs`, `.real`,
 `np.real`, `np.linalg.norm`) raise `TangentADError` at run time, and `grad`
-of a complex-valued function is refused. Split complex quantities into real
-and imaginary arrays instead.
+of a complex-valued function is refused. `np.conj`, `np.conjugate` and the
+`.conj()` / `.conjugate()` methods are the identity on real arrays (which is
+how they are differentiated) and refuse complex ones the same way. Split
+complex quantities into real and imaginary arrays instead.
 
 ## Not supported
 

@@ -24,9 +24,10 @@ def sign_of_real(x, function="abs"):
     return numpy.sign(x)
 
 
-def real_part_adjoint(g, x):
-    """The adjoint of ``x.real`` for real `x` (complex `x` is refused)."""
-    _refuse_complex(x, "the real part")
+def real_identity(g, x, function="the real part"):
+    """`g` for real `x`: the adjoint (and tangent) of ``x.real`` and of
+    ``np.conj(x)``, both the identity on real values (complex `x` is refused)."""
+    _refuse_complex(x, function)
     return g
 
 

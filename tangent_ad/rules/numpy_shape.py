@@ -18,7 +18,7 @@ from ..helpers import (
     hsplit_axis,
     negated,
     pad_fill_adjoint,
-    real_part_adjoint,
+    real_identity,
     undiff,
     unreshape,
     unconcatenate,
@@ -420,12 +420,29 @@ def astype_tangent(y, x, dtype, order="K", casting="unsafe", subok=True, copy=Tr
 
 @adjoint(("attr", "real"), np.real)
 def real(y, val):
-    d[val] = real_part_adjoint(d[y], val)
+    d[val] = real_identity(d[y], val)
 
 
 @tangent(("attr", "real"), np.real)
 def real_tangent(y, val):
-    d[y] = real_part_adjoint(d[val], val)
+    d[y] = real_identity(d[val], val)
+
+
+@adjoint(np.conjugate, ("method", "conj"), ("method", "conjugate"))
+def conjugate(y, x, *args, **kwargs):
+    # the identity on real values; complex x is refused at run time
+    d[x] = real_identity(d[y], x, "the complex conjugate")
+
+
+@tangent(np.conjugate)
+def conjugate_tangent(y, x, *args, **kwargs):
+    d[y] = copy_value(real_identity(d[x], x, "the complex conjugate"))
+
+
+@tangent(("method", "conj"), ("method", "conjugate"))
+def conjugate_method_tangent(y, x):
+    # x.conj() of a real array is x itself: the tangent is shared the same way
+    d[y] = real_identity(d[x], x, "the complex conjugate")
 
 
 @adjoint(("method", "item"))
@@ -464,6 +481,12 @@ def unstack_along_tangent(y, g, arrays, kind):
     d[y] = unstack_along(d[g], arrays, kind)
 
 
+@tangent(real_identity)
+def real_identity_tangent(y, g, x, function="the real part"):
+    # x is read for its dtype only (complex is refused)
+    d[y] = real_identity(d[g], x, function)
+
+
 @tangent(pad_fill_adjoint)
 def pad_fill_adjoint_tangent(y, g, array, pad_width, constant_values=0):
     d[y] = pad_fill_adjoint(d[g], array, pad_width, constant_values)
@@ -472,7 +495,7 @@ def pad_fill_adjoint_tangent(y, g, array, pad_width, constant_values=0):
 # linear in the adjoint; the array argument is read for its shape only
 linear(
     unconcatenate, unstack, unstack_along, pad_fill_adjoint, unreshape, unsplit, untile,
-    unrepeat, unpad, undiff, unitem, cast_adjoint, real_part_adjoint,
+    unrepeat, unpad, undiff, unitem, cast_adjoint, real_identity,
 )
 nondifferentiable(hsplit_axis, negated)
 

@@ -263,3 +263,21 @@ def test_hvp_matches_finite_differences_of_the_gradient(fn, optimize):
     expected = (grad(x + eps * v) - grad(x - eps * v)) / (2 * eps)
     got = ta.hvp(fn, optimize=optimize)(x.copy(), v)
     np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
+
+
+def test_a_save_plan_that_does_not_settle_is_refused(monkeypatch):
+    """The plan is redone until the restores' reads settle; one that never
+    settles (forced here: every round reads a new name) raises instead of
+    being used half-done."""
+    from tangent_ad.passes import saves
+
+    rounds = []
+
+    def restore_reads_never_settling(stmt, rev):
+        rounds.append(1)
+        return {f"_never{len(rounds)}"}
+
+    monkeypatch.setattr(saves, "_restore_reads", restore_reads_never_settling)
+    with pytest.raises(ta.TangentADError, match="save plan did not settle"):
+        ta.grad(counter_restore_only)(np.array([1.0, 2.0, 3.0]))
+    assert len(rounds) > 10  # it did try, for more rounds than the old cap of 10

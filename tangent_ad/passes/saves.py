@@ -15,6 +15,7 @@ from .. import anno
 from .. import nodes as n
 from .. import naming
 from .. import runtime
+from ..errors import TangentADError
 from . import analysis
 from .dataflow import all_statements
 from .reverse import is_pop_slot, _helper_call, _collect_reads
@@ -32,7 +33,9 @@ def plan(rev, adjoint):
     func = rev.func
     statements = {id(stmt): stmt for stmt in all_statements(func.body)}
     dead, restores = set(), {}
-    for _ in range(10):
+    # A few rounds settle it (each new restore settles one more index read);
+    # a plan that has not settled is never used.
+    for _ in range(len(statements) + 2):
         reads_after = {key: set(value) for key, value in rev.reads_after.items()}
         content_reads = {key: set(value) for key, value in rev.content_reads.items()}
         for key, names in rev.header_reads.items():
@@ -52,6 +55,11 @@ def plan(rev, adjoint):
         if new_dead == dead and new_restores == restores:
             break
         dead, restores = new_dead, new_restores
+    else:
+        raise TangentADError(
+            "internal error: the save plan did not settle",
+            hint="please report this function; tangent_ad refuses it rather than risk a wrong gradient",
+        )
     for names in restores.values():
         for name in names:
             rev.modes[name] = analysis.VALUE  # the index itself is pushed, not like(index)

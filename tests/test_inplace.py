@@ -98,7 +98,7 @@ def _same_bits(fn, args, wrt):
 def test_the_rnn_step_is_computed_in_its_product(rng):
     args = _rnn_args(rng)
     source = ta.source(ta.grad(rnn, wrt=(0, 1, 2)), *args)
-    for line in ("h = h @ W\n", "h += _t1 @ U\n", "h += b\n", "np.tanh(h, out=h)\n",
+    for line in ("h = h @ W\n", "h += xs[t] @ U\n", "h += b\n", "np.tanh(h, out=h)\n",
                  "d_t4 = h * h\n", "np.subtract(1.0, d_t4, out=d_t4)\n", "d_t4 *= d_h\n"):
         assert line in source, source
     check_gradient(rnn, args, (0, 1, 2), rtol=1e-11, atol=1e-13)

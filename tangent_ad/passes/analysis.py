@@ -442,10 +442,13 @@ def plan_saves(func, reads_before, reads_after, content_reads, entry_reads):
     reads at that primal position; `content_reads` (same keys) to the names
     whose array *contents* it reads there; `entry_reads` are read at entry.
 
-    Returns (saves, restore_elements, uninitialized):
+    Returns (saves, restore_elements, uninitialized, mutated):
       saves: {id(stmt): name} -- assignments / loops that must save `name`;
       restore_elements: {id(stmt)} -- index assignments that save elements;
-      uninitialized: names saved where they may not be bound yet.
+      uninitialized: names saved where they may not be bound yet;
+      mutated: [(stmt, name)] -- calls whose result is discarded
+        (``c.sort()``, ``np.copyto(c, v)``) that may write into `name`,
+        whose contents the reverse sweep reads afterwards.
     """
     reads = _ReverseReads(reads_before, reads_after)
     reads.run(func.body, frozenset(entry_reads))
@@ -454,7 +457,7 @@ def plan_saves(func, reads_before, reads_after, content_reads, entry_reads):
     args = frozenset(a.id for a in func.args.args + func.args.kwonlyargs + func.args.posonlyargs)
     assigned = _DefinitelyAssigned()
     assigned.run(func.body, args)
-    saves, elements, uninitialized = {}, set(), set()
+    saves, elements, uninitialized, mutated = {}, set(), set(), []
     invariant = _loop_invariant_definitions(func.body)
     for stmt in all_statements(func.body):
         if id(stmt) in invariant:
@@ -472,6 +475,11 @@ def plan_saves(func, reads_before, reads_after, content_reads, entry_reads):
                     elements.add(id(stmt))
         elif isinstance(stmt, gast.For):
             name = stmt.target.id
+        elif isinstance(stmt, gast.Expr):
+            read = contents.fact_in.get(id(stmt), frozenset())
+            for operand in _call_operands(stmt.value):
+                if _sharing(operand, func.body) & read:
+                    mutated.append((stmt, operand))
         if name is not None and name in fact:
             saves[id(stmt)] = name
             if name not in assigned.fact_in.get(id(stmt), frozenset()):
@@ -484,7 +492,27 @@ def plan_saves(func, reads_before, reads_after, content_reads, entry_reads):
             ):
                 del saves[id(stmt)]
                 uninitialized.discard(stmt.target.id)
-    return saves, elements, uninitialized
+    return saves, elements, uninitialized, mutated
+
+
+def _call_operands(value):
+    """Names a call whose result is discarded may write into: the object
+    of a method call (``c.sort()``, ``c.fill(0.0)``) and the names passed
+    to it (``np.copyto(c, v)``, ``rng.shuffle(c)``). `print` writes into
+    nothing."""
+    if not isinstance(value, gast.Call):
+        return []
+    if isinstance(value.func, gast.Name) and value.func.id == "print":
+        return []
+    names = []
+    if isinstance(value.func, gast.Attribute) and isinstance(value.func.value, gast.Name):
+        names.append(value.func.value.id)
+    for arg in list(value.args) + [kw.value for kw in value.keywords]:
+        if isinstance(arg, gast.Starred):
+            arg = arg.value
+        if isinstance(arg, gast.Name):
+            names.append(arg.id)
+    return names
 
 
 def _loop_invariant_definitions(body):
@@ -541,7 +569,7 @@ def _sharing(base, body):
             holds = isinstance(value, (gast.List, gast.Tuple, gast.Dict))
             if (holds or not _creates_new_object(value)) and not _cannot_alias(value):
                 target = stmt.targets[0].id
-                for name in n.load_names(value):
+                for name in _memory_sources(value):
                     if name != target:
                         edges.setdefault(target, set()).add(name)
                         edges.setdefault(name, set()).add(target)
@@ -552,6 +580,14 @@ def _sharing(base, body):
                 found.add(other)
                 frontier.append(other)
     return found
+
+
+def _memory_sources(value):
+    """Names whose memory `value` may be: for ``x[i, j]`` only the indexed
+    object's (an index never lends its memory to the result)."""
+    while isinstance(value, gast.Subscript):
+        value = value.value
+    return n.load_names(value)
 
 
 def _alias_closure(base, body):

@@ -193,6 +193,12 @@ class _Spread:
             and isinstance(node.slice, gast.Constant)
         ):
             return ()  # x.shape[0]
+        if isinstance(node, gast.Subscript) and isinstance(node.value, gast.Name):
+            base = self.shapes.get(node.value.id)
+            if not base:
+                return None
+            found = shapes_module.subscript_shape(base, node.slice, lambda part: self.shapes.get(part.id) == ())
+            return None if found is shapes_module.UNKNOWN else found  # x[t, 1:]
         if isinstance(node, gast.Call):
             callee = static_value(node.func)
             if callee in _SHAPED_LIKE_SECOND and len(node.args) >= 2:

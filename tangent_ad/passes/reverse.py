@@ -29,6 +29,7 @@ from ..source import describe, static_value, is_resolved
 from ..template import Accumulate
 from . import analysis
 from . import shapes as shapes_module
+from .dataflow import all_statements
 from .positions import Positions
 
 ZERO, LIVE, OWNED = 0, 1, 2
@@ -354,7 +355,11 @@ class Reverse:
         """Scalar temporaries the adjoint reads are recomputed rather than
         saved: ``_t4 = y ** 3`` read by the adjoint of ``_t5 = b * _t4``
         becomes ``d_b += d_t5 * y ** 3``, when nothing between the two
-        statements changes `y` (and `y` is then restored anyway)."""
+        statements changes `y` (and `y` is then restored anyway). So are
+        views of an array by basic indexing (``_t1 = xs[t]``, read by the
+        adjoint of ``_t2 = _t1 @ W``): the view reads the memory that
+        ``xs[t]`` reads again at the adjoint, when nothing between the two
+        statements rebinds `xs` or `t` or writes into `xs` under any name."""
         candidates = self._remat_candidates()
         where = self._positions.get(id(stmt))
         if where is None or not candidates:
@@ -368,11 +373,21 @@ class Reverse:
                     value = found[2]
                     reads = set(n.load_names(value))
                     written = set(n.store_names(stmt.targets[0])) if isinstance(stmt, gast.Assign) else set()
+                    if isinstance(value, gast.Subscript):
+                        reads |= self._sharing_of(value.value.id)
+                        written |= _subscript_bases(stmt)
                     if not (reads & written) and self._writes(block).next(reads, found[1], index) == index:
                         return n.copy_node(value)
             return sub
 
         return _rewrite(node, replace)
+
+    def _sharing_of(self, base):
+        """Names that may share memory with `base` (`analysis._sharing`), cached."""
+        table = self.__dict__.setdefault("_sharing_table", {})
+        if base not in table:
+            table[base] = analysis._sharing(base, self.func.body)
+        return table[base]
 
     def _writes(self, block):
         """`Positions` of the names each statement of primal `block` binds or
@@ -384,8 +399,9 @@ class Reverse:
         return self._block_writes[id(block)]
 
     def _remat_candidates(self):
-        """{temporary: (block, index, value)} for scalar temporaries defined
-        once by one arithmetic operation on names and constants."""
+        """{temporary: (block, index, value)} for temporaries defined once:
+        scalars by one arithmetic operation on names and constants, views of
+        an array of known shape by basic indexing with integers and slices."""
         if hasattr(self, "_remat"):
             return self._remat
         counts, found, positions = {}, {}, {}
@@ -406,6 +422,13 @@ class Reverse:
                     and all(name in self.scalars for name in n.load_names(stmt.value))
                 ):
                     found[stmt.targets[0].id] = (stmts, index, stmt.value)
+                elif (
+                    isinstance(stmt, gast.Assign)
+                    and isinstance(stmt.targets[0], gast.Name)
+                    and _is_temporary(stmt.targets[0].id)
+                    and self._is_basic_view(stmt.value)
+                ):
+                    found[stmt.targets[0].id] = (stmts, index, stmt.value)
                 for field in ("body", "orelse"):
                     visit(getattr(stmt, field, []) or [])
                 if isinstance(stmt, gast.For):
@@ -415,6 +438,59 @@ class Reverse:
         self._remat = {name: where for name, where in found.items() if counts.get(name) == 1}
         self._positions = positions
         return self._remat
+
+    def _is_basic_view(self, value):
+        """``x[i, 1:j]`` that may be read again at the adjoint instead of
+        saved: a Name of known array shape, bound once for good (so reading
+        it never needs a push), indexed by integers (constants or scalar
+        names) and slices. With a slice or fewer indices than dimensions the
+        subscript is a view, which reads the same memory at either place;
+        a single element is a copy, so then nothing may write into `x`."""
+        if not (isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name)):
+            return False
+        base = value.value.id
+        shape = getattr(self, "shapes", {}).get(base)
+        if base in self.scalars or not shape:
+            return False
+        parts = value.slice.elts if isinstance(value.slice, gast.Tuple) else [value.slice]
+        for part in parts:
+            bounds = [part.lower, part.upper, part.step] if isinstance(part, gast.Slice) else [part]
+            for bound in bounds:
+                if bound is None:
+                    continue
+                if isinstance(bound, gast.Constant) and type(bound.value) is int:
+                    continue
+                if isinstance(bound, gast.Name) and bound.id in self.scalars:
+                    continue
+                return False
+        element = len(parts) == len(shape) and not any(isinstance(p, gast.Slice) for p in parts)
+        return self._bound_for_good(base) and not (element and self._written_into(base))
+
+    def _bound_for_good(self, base):
+        """A parameter never rebound, or a name bound once, by a statement
+        at the top level of the function."""
+        if not hasattr(self, "_store_counts"):
+            counts = collections.Counter(
+                node.id for node in n.walk(self.func)
+                if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store)
+            )
+            top = {name for stmt in self.func.body if isinstance(stmt, gast.Assign) for name in n.store_names(stmt)}
+            self._store_counts = (counts, top)
+        counts, top = self._store_counts
+        args = self.func.args
+        params = {a.id for a in args.posonlyargs + args.args + args.kwonlyargs}
+        return counts[base] == 0 if base in params else counts[base] == 1 and base in top
+
+    def _written_into(self, base):
+        """Whether a statement may write into `base`'s memory under any name:
+        an index assignment, or a call whose result is discarded."""
+        sharing = self._sharing_of(base)
+        for stmt in all_statements(self.func.body):
+            if sharing & _subscript_bases(stmt):
+                return True
+            if isinstance(stmt, gast.Expr) and sharing & set(n.load_names(stmt.value)):
+                return True
+        return False
 
     def _shape_donors(self, node, stmt):
         """A shape-only read of a temporary reads instead an argument the

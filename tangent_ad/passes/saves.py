@@ -15,7 +15,7 @@ from .. import anno
 from .. import nodes as n
 from .. import naming
 from .. import runtime
-from ..errors import TangentADError
+from ..errors import AliasingError, TangentADError
 from . import analysis
 from .dataflow import all_statements
 from .reverse import is_pop_slot, _helper_call, _collect_reads
@@ -44,9 +44,17 @@ def plan(rev, adjoint):
         for key, names in restores.items():
             reads_after.setdefault(key, set()).update(names)
             content_reads.setdefault(key, set()).update(names)  # an index array's contents
-        saves, elements, uninitialized = analysis.plan_saves(
+        saves, elements, uninitialized, mutated = analysis.plan_saves(
             func, rev.reads_before, reads_after, content_reads, rev.entry_reads
         )
+        for stmt, name in mutated:
+            raise AliasingError(
+                f"a call that may change `{name}` in place, whose earlier contents the derivative reads",
+                rev.src.location(stmt),
+                f"the reverse sweep reads `{name}` (or a view of it) as it was before this call; "
+                f"bind the changed value to a new name instead (`{name} = np.sort({name})` "
+                f"rather than `{name}.sort()`)",
+            )
         used = set(saves) | elements
         new_dead = set()
         _find_dead(adjoint, used, new_dead)

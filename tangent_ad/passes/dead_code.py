@@ -13,19 +13,26 @@ new arrays (arithmetic, ``unindex``, ``zeros_like``, ``copy``) and otherwise
 only written into (``d_x[1:] = d_x[1:] + g``, ``d_x += g``), or read only by
 the writes into other such arrays (a cluster that feeds itself) -- the
 gradient inside a Hessian-vector product that returns only its tangent.
+
+A saved value whose last reader another pass removed goes with all its
+pushes and pops (`_drop_unread_saves`).
 """
 
 import gast
 
 from .. import anno
+from .. import naming, runtime
 from .. import nodes as n
 from .aliases import surely_new
+from .dataflow import all_statements
 from .facts import is_pure
 
 
 def eliminate_dead_code(func, facts, protected):
     """Remove assignments whose value is never used. `facts` is told at the
     end (no statement that stays changes)."""
+    if _drop_unread_saves(func, facts):
+        facts.removed()
     shared_updates = _shared_updates(func, facts)
     updated = {
         stmt.target.id for stmt in n.walk(func)
@@ -79,6 +86,78 @@ def eliminate_dead_code(func, facts, protected):
     func.body = block(func.body)
     if removed:
         facts.removed()
+
+
+def _drop_unread_saves(func, facts):
+    """Remove the pushes and pops of a name nothing reads but its pushes.
+
+    The save plan pushes ``x`` (or ``like(x)``) before an assignment to `x`
+    whose old value an adjoint reads, and pops it back into `x` after that
+    adjoint: one pop into `x` for each push of `x`, on the shared stack in
+    LIFO order. When a later pass removes the last read (a spread left to
+    broadcasting no longer needs ``like(_t3)``), every pop into `x` is dead;
+    taking out all of them with all the pushes of `x` keeps the stack
+    balanced for every other name. Returns how many statements went."""
+    stack = naming.STACK
+    reads = facts.counts().reads
+    if not reads.get(stack):
+        return 0
+    pops, pushes = {}, {}
+    for stmt in all_statements(func.body):
+        if isinstance(stmt, gast.Assign) and _is_stack_call(stmt.value, stack, "pop"):
+            target = stmt.targets[0]
+            if isinstance(target, gast.Name):
+                pops.setdefault(target.id, []).append(stmt)
+        elif isinstance(stmt, gast.Expr) and _is_stack_call(stmt.value, stack, "push"):
+            saved = _pushed_name(stmt.value.args[0]) if len(stmt.value.args) == 1 else None
+            if saved is not None:
+                pushes.setdefault(saved, []).append(stmt)
+    unread = {
+        name for name, popped in pops.items()
+        if reads.get(name, 0) == len(pushes.get(name, ())) and len(pushes.get(name, ())) == len(popped)
+    }
+    if not unread:
+        return 0
+    gone = {id(stmt) for name in unread for stmt in pops[name] + pushes[name]}
+
+    def block(stmts):
+        out = []
+        for stmt in stmts:
+            if id(stmt) in gone:
+                continue
+            for field in ("body", "orelse"):
+                if isinstance(getattr(stmt, field, None), list):
+                    setattr(stmt, field, block(getattr(stmt, field)) or ([gast.Pass()] if field == "body" else []))
+            out.append(stmt)
+        return out
+
+    func.body = block(func.body)
+    return len(gone)
+
+
+def _is_stack_call(value, stack, method):
+    """``_stack.<method>(...)``."""
+    return (
+        isinstance(value, gast.Call)
+        and isinstance(value.func, gast.Attribute)
+        and value.func.attr == method
+        and n.is_name(value.func.value, stack)
+    )
+
+
+def _pushed_name(value):
+    """`x` of a pushed ``x`` or ``like(x)``."""
+    if isinstance(value, gast.Name):
+        return value.id
+    if (
+        isinstance(value, gast.Call)
+        and isinstance(value.func, gast.Name)
+        and anno.get(value.func, "inject", None) is runtime.like
+        and len(value.args) == 1
+        and isinstance(value.args[0], gast.Name)
+    ):
+        return value.args[0].id
+    return None
 
 
 def _assigned_name(stmt):

@@ -13,7 +13,7 @@
   an in-place write);
 * dead code elimination (`dead_code.py`): assignments to generated names
   that nothing reads (strong liveness, so chains of dead temporaries go at
-  once);
+  once), and the pushes and pops of a saved name nothing reads any more;
 * substitution (`substitution.py`): a temporary read once, by a later
   statement of the same source line, is written into that use (within a size
   limit, so lines stay readable); updates A-normal form split (``_t3 = s + x;

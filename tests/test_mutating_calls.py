@@ -10,6 +10,8 @@ call before every read, or one on something the reverse sweep never reads,
 is differentiated as before.
 """
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -109,3 +111,20 @@ def test_calls_the_reverse_sweep_does_not_see_are_differentiated(fn, capsys):
     x = np.array([0.5, 0.2, 0.3])
     got = ta.grad(fn)(x)
     np.testing.assert_allclose(got, numerical_gradient(fn, [x], {}, 0), rtol=1e-7, atol=1e-10)
+
+
+def checked_and_logged(x):
+    c = np.arange(3.0)
+    y = x * c
+    np.testing.assert_array_less(c, 10.0)
+    print(c)
+    if np.any(c > 5.0):
+        warnings.warn("large", RuntimeWarning, c.size)
+    return np.sum(np.sin(y)) + np.sum(y * y)
+
+
+def test_checks_and_messages_change_nothing(capsys):
+    x = np.array([0.5, 0.2, 0.3])
+    got = ta.grad(checked_and_logged)(x)
+    c = np.arange(3.0)
+    np.testing.assert_allclose(got, np.cos(x * c) * c + 2.0 * x * c * c, rtol=1e-12)

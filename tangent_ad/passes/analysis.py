@@ -16,6 +16,8 @@
   (in reverse order). Loop targets are restored by the reversed loop header.
 """
 
+import types
+
 import gast
 
 from .. import anno
@@ -495,18 +497,24 @@ def plan_saves(func, reads_before, reads_after, content_reads, entry_reads):
     return saves, elements, uninitialized, mutated
 
 
+_WRITE_NOTHING = ("numpy.testing", "_warnings")  # modules of checks and warnings
+
+
 def _call_operands(value):
     """Names a call whose result is discarded may write into: the object
     of a method call (``c.sort()``, ``c.fill(0.0)``) and the names passed
-    to it (``np.copyto(c, v)``, ``rng.shuffle(c)``). `print` writes into
-    nothing."""
+    to it (``np.copyto(c, v)``, ``rng.shuffle(c)``). `print`, the checks of
+    `numpy.testing` and `warnings.warn` write into nothing."""
     if not isinstance(value, gast.Call):
         return []
-    if isinstance(value.func, gast.Name) and value.func.id == "print":
+    callee = static_value(value.func)
+    module = getattr(callee, "__module__", None) or ""
+    if callee is print or module.startswith(_WRITE_NOTHING):
         return []
     names = []
     if isinstance(value.func, gast.Attribute) and isinstance(value.func.value, gast.Name):
-        names.append(value.func.value.id)
+        if not isinstance(static_value(value.func.value), types.ModuleType):  # not `np.copyto`
+            names.append(value.func.value.id)
     for arg in list(value.args) + [kw.value for kw in value.keywords]:
         if isinstance(arg, gast.Starred):
             arg = arg.value

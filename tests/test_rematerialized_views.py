@@ -1,7 +1,7 @@
 """Rows read again, not saved: ``_t1 = xs[t]`` read by an adjoint.
 
-A temporary made by basic indexing of an array that stays bound to one
-object (a parameter never rebound, or a name bound once at the top level) is
+A name (a temporary, or the user's ``row`` of ``for row in X``) bound by
+basic indexing of an array that stays bound to one object (a parameter never rebound, or a name bound once at the top level) is
 read again where the adjoint needs it (``d_U += xs[t].T @ d_t4``) instead of
 being pushed every step and popped back (`reverse._rematerialize`). A view
 reads the same memory at both places; a single element is a copy, so it is
@@ -138,3 +138,22 @@ def test_a_row_of_an_array_rebound_in_the_loop_is_saved(rng):
     source = ta.source(ta.grad(row_of_an_array_rebound_in_the_loop, wrt=1), *args)
     assert "_stack.push(a)" not in source, source  # the row, not the whole array
     check_gradient(row_of_an_array_rebound_in_the_loop, args, (0, 1), rtol=1e-10, atol=1e-12)
+
+
+def zipped_rows(X, Y):
+    s = 0.0
+    for r, q in zip(X, Y):
+        s = s + np.sum(r * q) ** 2
+    return s
+
+
+def test_rows_a_loop_binds_are_read_again(rng):
+    """``for r, q in zip(X, Y)`` binds ``r = X[_i0]``: the user's names, read
+    by the adjoint as ``X[_i0]``, are not pushed; nor is the shape record of
+    ``r * q``, which no adjoint reads once the sum's spread is left to
+    broadcasting (its pops went with its pushes)."""
+    args = (rng.uniform(-1.0, 1.0, (3, 4)), rng.uniform(-1.0, 1.0, (3, 4)))
+    source = ta.source(ta.grad(zipped_rows, wrt=(0, 1)), *args)
+    assert source.count("_stack.push(") == 1, source  # the sum, read by the adjoint of ** 2
+    assert "d_q = d_t0 * X[_i0]" in source, source
+    check_gradient(zipped_rows, args, (0, 1), rtol=1e-10, atol=1e-12)

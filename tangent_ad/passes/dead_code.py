@@ -89,7 +89,7 @@ def eliminate_dead_code(func, facts, protected):
 
 
 def _drop_unread_saves(func, facts):
-    """Remove the pushes and pops of a name nothing reads but its pushes.
+    """Remove the pushes and pops of a name nothing reads after a pop.
 
     The save plan pushes ``x`` (or ``like(x)``) before an assignment to `x`
     whose old value an adjoint reads, and pops it back into `x` after that
@@ -97,24 +97,36 @@ def _drop_unread_saves(func, facts):
     LIFO order. When a later pass removes the last read (a spread left to
     broadcasting no longer needs ``like(_t3)``), every pop into `x` is dead;
     taking out all of them with all the pushes of `x` keeps the stack
-    balanced for every other name. Returns how many statements went."""
+    balanced for every other name. Reads of `x` in the primal sweep run
+    before any pop: only those from the first top-level statement that pops
+    `x` on count (a loop popping it may read it earlier in its body, in the
+    next step). Returns how many statements went."""
     stack = naming.STACK
-    reads = facts.counts().reads
-    if not reads.get(stack):
+    if not facts.counts().reads.get(stack):
         return 0
-    pops, pushes = {}, {}
-    for stmt in all_statements(func.body):
-        if isinstance(stmt, gast.Assign) and _is_stack_call(stmt.value, stack, "pop"):
-            target = stmt.targets[0]
-            if isinstance(target, gast.Name):
-                pops.setdefault(target.id, []).append(stmt)
-        elif isinstance(stmt, gast.Expr) and _is_stack_call(stmt.value, stack, "push"):
-            saved = _pushed_name(stmt.value.args[0]) if len(stmt.value.args) == 1 else None
-            if saved is not None:
-                pushes.setdefault(saved, []).append(stmt)
+    pops, pushes, first_pop = {}, {}, {}
+    for index, top in enumerate(func.body):
+        for stmt in all_statements([top]):
+            if isinstance(stmt, gast.Assign) and _is_stack_call(stmt.value, stack, "pop"):
+                target = stmt.targets[0]
+                if isinstance(target, gast.Name):
+                    pops.setdefault(target.id, []).append(stmt)
+                    first_pop.setdefault(target.id, index)
+            elif isinstance(stmt, gast.Expr) and _is_stack_call(stmt.value, stack, "push"):
+                saved = _pushed_name(stmt.value.args[0]) if len(stmt.value.args) == 1 else None
+                if saved is not None:
+                    pushes.setdefault(saved, []).append(stmt)
+    if not pops:
+        return 0
+    read_after = {}
+    start = min(first_pop.values())
+    for index in range(start, len(func.body)):
+        for name in facts.statement(func.body[index]).counts.reads:
+            if first_pop.get(name, index + 1) <= index:
+                read_after[name] = True
     unread = {
         name for name, popped in pops.items()
-        if reads.get(name, 0) == len(pushes.get(name, ())) and len(pushes.get(name, ())) == len(popped)
+        if not read_after.get(name) and len(pushes.get(name, ())) == len(popped)
     }
     if not unread:
         return 0

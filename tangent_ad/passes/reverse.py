@@ -399,9 +399,10 @@ class Reverse:
         return self._block_writes[id(block)]
 
     def _remat_candidates(self):
-        """{temporary: (block, index, value)} for temporaries defined once:
-        scalars by one arithmetic operation on names and constants, views of
-        an array of known shape by basic indexing with integers and slices."""
+        """{name: (block, index, value)} for names defined once: scalar
+        temporaries by one arithmetic operation on names and constants, and
+        any name bound to a view of an array of known shape by basic indexing
+        with integers and slices."""
         if hasattr(self, "_remat"):
             return self._remat
         counts, found, positions = {}, {}, {}
@@ -425,9 +426,8 @@ class Reverse:
                 elif (
                     isinstance(stmt, gast.Assign)
                     and isinstance(stmt.targets[0], gast.Name)
-                    and _is_temporary(stmt.targets[0].id)
                     and self._is_basic_view(stmt.value)
-                ):
+                ):  # a temporary, or a name of the user's (``row`` of ``for row in X``)
                     found[stmt.targets[0].id] = (stmts, index, stmt.value)
                 for field in ("body", "orelse"):
                     visit(getattr(stmt, field, []) or [])

@@ -23,6 +23,17 @@ TANGENT = "t_{}"
 RESULT = "result"
 
 
+def is_stack_call(node, method):
+    """Whether `node` is ``_stack.<method>(...)`` (a push or pop of the
+    derivative's shared stack)."""
+    return (
+        isinstance(node, gast.Call)
+        and isinstance(node.func, gast.Attribute)
+        and node.func.attr == method
+        and nodes.is_name(node.func.value, STACK)
+    )
+
+
 def all_names(tree):
     """Every identifier appearing in `tree` (names, arguments, attributes)."""
     names = set()

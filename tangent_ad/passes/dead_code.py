@@ -101,18 +101,17 @@ def _drop_unread_saves(func, facts):
     before any pop: only those from the first top-level statement that pops
     `x` on count (a loop popping it may read it earlier in its body, in the
     next step). Returns how many statements went."""
-    stack = naming.STACK
-    if not facts.counts().reads.get(stack):
+    if not facts.counts().reads.get(naming.STACK):
         return 0
     pops, pushes, first_pop = {}, {}, {}
     for index, top in enumerate(func.body):
         for stmt in all_statements([top]):
-            if isinstance(stmt, gast.Assign) and _is_stack_call(stmt.value, stack, "pop"):
+            if isinstance(stmt, gast.Assign) and naming.is_stack_call(stmt.value, "pop"):
                 target = stmt.targets[0]
                 if isinstance(target, gast.Name):
                     pops.setdefault(target.id, []).append(stmt)
                     first_pop.setdefault(target.id, index)
-            elif isinstance(stmt, gast.Expr) and _is_stack_call(stmt.value, stack, "push"):
+            elif isinstance(stmt, gast.Expr) and naming.is_stack_call(stmt.value, "push"):
                 saved = _pushed_name(stmt.value.args[0]) if len(stmt.value.args) == 1 else None
                 if saved is not None:
                     pushes.setdefault(saved, []).append(stmt)
@@ -145,16 +144,6 @@ def _drop_unread_saves(func, facts):
 
     func.body = block(func.body)
     return len(gone)
-
-
-def _is_stack_call(value, stack, method):
-    """``_stack.<method>(...)``."""
-    return (
-        isinstance(value, gast.Call)
-        and isinstance(value.func, gast.Attribute)
-        and value.func.attr == method
-        and n.is_name(value.func.value, stack)
-    )
 
 
 def _pushed_name(value):

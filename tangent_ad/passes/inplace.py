@@ -39,7 +39,7 @@ import numpy
 from .. import anno
 from .. import nodes as n
 from ..helpers.reductions import max_mask, reduced_size
-from ..naming import STACK
+from ..naming import is_stack_call
 from ..source import is_resolved, static_value
 from .dataflow import all_statements
 from .shapes import UNKNOWN, _matmul, _reduce, broadcast, subscript_shape
@@ -93,13 +93,13 @@ def _float64_kinds(func, shapes, arguments):
     single = {
         name: values[0] for name, values in bindings.items()
         if len(values) == 1 and name not in parameters and isinstance(values[0], gast.expr)
-        and not _is_method_call(values[0], "pop")
+        and not is_stack_call(values[0], "pop")
     }
     # a pop into `x` restores a value `x` had, pushed by ``_stack.push(x)``;
     # not so where `x` is pushed in another form (``like(x)``, a copy)
     pushed_otherwise = set()
     for stmt in all_statements(func.body):
-        if isinstance(stmt, gast.Expr) and _is_method_call(stmt.value, "push"):
+        if isinstance(stmt, gast.Expr) and is_stack_call(stmt.value, "push"):
             value = stmt.value.args[0] if stmt.value.args else None
             if not isinstance(value, gast.Name):
                 pushed_otherwise.update(n.load_names(value) if value is not None else ())
@@ -160,7 +160,7 @@ def _binds_array(value, name, candidates, kinds, pops_restore):
     if isinstance(value, gast.AugAssign):
         # ``x += v`` on a float64 array writes into it, with v real
         return kinds.of(value.value) is not None
-    if _is_method_call(value, "pop"):
+    if is_stack_call(value, "pop"):
         return pops_restore
     if isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name):
         # an element or rows of a float64 array, of the shape the table says
@@ -172,14 +172,6 @@ def _binds_array(value, name, candidates, kinds, pops_restore):
 def _complete(shape):
     """Whether `shape` is known, with at least one axis, every extent known."""
     return isinstance(shape, tuple) and bool(shape) and all(d is not None for d in shape)
-
-
-def _is_method_call(node, method):
-    return (
-        isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute)
-        and node.func.attr == method and isinstance(node.func.value, gast.Name)
-        and node.func.value.id == STACK
-    )
 
 
 class _Kinds:

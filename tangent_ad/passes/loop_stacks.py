@@ -52,7 +52,7 @@ def give_loops_stacks(func):
             count += 1
         name = naming.STACK + str(count)
         _rewrite(body, primal, push, stmt, pop, name)
-    if not any(_is_stack_call(node, "push") for node in n.walk(func)):
+    if not any(naming.is_stack_call(node, "push") for node in n.walk(func)):
         func.body = [stmt for stmt in func.body if not _creates_shared_stack(stmt)]
     return func
 
@@ -74,9 +74,9 @@ def _rewrite(body, primal, push, loop, pop, name):
 def _single_push(loop):
     """The loop's one push, when it is a direct statement of the body and
     the loop holds no other push or pop."""
-    direct = [stmt for stmt in loop.body if isinstance(stmt, gast.Expr) and _is_stack_call(stmt.value, "push")]
-    pushes = [node for node in n.walk(loop) if _is_stack_call(node, "push")]
-    pops = [node for node in n.walk(loop) if _is_stack_call(node, "pop")]
+    direct = [stmt for stmt in loop.body if isinstance(stmt, gast.Expr) and naming.is_stack_call(stmt.value, "push")]
+    pushes = [node for node in n.walk(loop) if naming.is_stack_call(node, "push")]
+    pops = [node for node in n.walk(loop) if naming.is_stack_call(node, "pop")]
     if len(direct) == 1 and len(pushes) == 1 and not pops and not loop.orelse:
         return direct[0]
     return None
@@ -88,10 +88,10 @@ def _bindable_pop(loop, after):
     reads or writes `x`, and the loop's own target is read nowhere."""
     pops = [
         stmt for stmt in loop.body
-        if isinstance(stmt, gast.Assign) and _is_stack_call(stmt.value, "pop")
+        if isinstance(stmt, gast.Assign) and naming.is_stack_call(stmt.value, "pop")
     ]
-    all_pops = [node for node in n.walk(loop) if _is_stack_call(node, "pop")]
-    pushes = [node for node in n.walk(loop) if _is_stack_call(node, "push")]
+    all_pops = [node for node in n.walk(loop) if naming.is_stack_call(node, "pop")]
+    pushes = [node for node in n.walk(loop) if naming.is_stack_call(node, "push")]
     if len(pops) != 1 or len(all_pops) != 1 or pushes or loop.orelse:
         return None
     pop = pops[0]
@@ -111,16 +111,6 @@ def _bindable_pop(loop, after):
     ):
         return None
     return pop
-
-
-def _is_stack_call(node, method):
-    return (
-        isinstance(node, gast.Call)
-        and isinstance(node.func, gast.Attribute)
-        and node.func.attr == method
-        and isinstance(node.func.value, gast.Name)
-        and node.func.value.id == naming.STACK
-    )
 
 
 def _creates_shared_stack(stmt):

@@ -484,13 +484,14 @@ class Reverse:
     def _written_into(self, base):
         """Whether a statement may write into `base`'s memory under any name:
         an index assignment, or a call whose result is discarded."""
-        sharing = self._sharing_of(base)
-        for stmt in all_statements(self.func.body):
-            if sharing & _subscript_bases(stmt):
-                return True
-            if isinstance(stmt, gast.Expr) and sharing & set(n.load_names(stmt.value)):
-                return True
-        return False
+        if not hasattr(self, "_writers"):
+            # every name written into, or passed to a call whose result is discarded
+            self._writers = set()
+            for stmt in all_statements(self.func.body):
+                self._writers |= _subscript_bases(stmt)
+                if isinstance(stmt, gast.Expr):
+                    self._writers.update(n.load_names(stmt.value))
+        return bool(self._sharing_of(base) & self._writers)
 
     def _shape_donors(self, node, stmt):
         """A shape-only read of a temporary reads instead an argument the

@@ -479,7 +479,7 @@ def plan_saves(func, reads_before, reads_after, content_reads, entry_reads):
             name = stmt.target.id
         elif isinstance(stmt, gast.Expr):
             read = contents.fact_in.get(id(stmt), frozenset())
-            for operand in _call_operands(stmt.value):
+            for operand in call_operands(stmt.value):
                 if _sharing(operand, func.body) & read:
                     mutated.append((stmt, operand))
         if name is not None and name in fact:
@@ -500,7 +500,7 @@ def plan_saves(func, reads_before, reads_after, content_reads, entry_reads):
 _WRITE_NOTHING = ("numpy.testing", "_warnings")  # modules of checks and warnings
 
 
-def _call_operands(value):
+def call_operands(value):
     """Names a call whose result is discarded may write into: the object
     of a method call (``c.sort()``, ``c.fill(0.0)``) and the names passed
     to it (``np.copyto(c, v)``, ``rng.shuffle(c)``). `print`, the checks of

@@ -485,12 +485,12 @@ class Reverse:
         """Whether a statement may write into `base`'s memory under any name:
         an index assignment, or a call whose result is discarded."""
         if not hasattr(self, "_writers"):
-            # every name written into, or passed to a call whose result is discarded
+            # every name written into, or that a call whose result is discarded may change
             self._writers = set()
             for stmt in all_statements(self.func.body):
                 self._writers |= _subscript_bases(stmt)
                 if isinstance(stmt, gast.Expr):
-                    self._writers.update(n.load_names(stmt.value))
+                    self._writers.update(analysis.call_operands(stmt.value))
         return bool(self._sharing_of(base) & self._writers)
 
     def _shape_donors(self, node, stmt):

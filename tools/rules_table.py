@@ -174,7 +174,7 @@ def render():
         out.append(f"### `tangent_ad/rules/{module}.py`\n")
         out.extend(_table(rows))
     public = [
-        key for key in registry.NONDIFFERENTIABLE
+        key for key in registry.NONDIFFERENTIABLE - registry.OBSERVERS
         if not getattr(key, "__module__", "").startswith("tangent_ad")  # the runtime's own
     ]
     flat = sorted((_label(key) for key in public), key=lambda s: s.strip("`"))
@@ -183,7 +183,27 @@ def render():
     out.append("exists): index-producing functions, comparisons, rounding, shapes, array")
     out.append("creation from shapes, random numbers.\n")
     out.append(", ".join(flat))
+    out.append("")
+    observers = sorted((_observer_label(key) for key in registry.OBSERVERS), key=lambda s: s.strip("`"))
+    methods = sorted(
+        f"`{cls.__module__}.{cls.__qualname__}.{name}`"
+        for cls, names in registry.OBSERVER_METHODS.items() for name in names
+    )
+    out.append(f"## Calls that only look at values ({len(observers) + len(methods)})\n")
+    out.append("No derivative, and they write into nothing: a differentiated function may")
+    out.append("call them on differentiated values, and the generated code keeps them in")
+    out.append("its primal sweep (`tangent_ad/rules/observers.py`). The methods count when")
+    out.append("called on an object the function reads from its module, such as")
+    out.append("`log = logging.getLogger(__name__)`.\n")
+    out.append(", ".join(observers + methods))
     return "\n".join(out) + "\n"
+
+
+def _observer_label(fn):
+    module = {"_warnings": "warnings", "numpy.testing._private.utils": "numpy.testing"}.get(
+        fn.__module__, fn.__module__
+    )
+    return f"`{module}.{fn.__qualname__}`" if module != "builtins" else f"`{fn.__qualname__}`"
 
 
 def main(argv):

@@ -497,19 +497,13 @@ def plan_saves(func, reads_before, reads_after, content_reads, entry_reads):
     return saves, elements, uninitialized, mutated
 
 
-_WRITE_NOTHING = ("numpy.testing", "_warnings")  # modules of checks and warnings
-
-
 def call_operands(value):
     """Names a call whose result is discarded may write into: the object
     of a method call (``c.sort()``, ``c.fill(0.0)``) and the names passed
-    to it (``np.copyto(c, v)``, ``rng.shuffle(c)``). `print`, the checks of
-    `numpy.testing` and `warnings.warn` write into nothing."""
-    if not isinstance(value, gast.Call):
-        return []
-    callee = static_value(value.func)
-    module = getattr(callee, "__module__", None) or ""
-    if callee is print or module.startswith(_WRITE_NOTHING):
+    to it (``np.copyto(c, v)``, ``rng.shuffle(c)``). Observers (`print`,
+    logging, `warnings.warn`, the checks of `numpy.testing`) write into
+    nothing."""
+    if not isinstance(value, gast.Call) or registry.observes_only(value):
         return []
     names = []
     if isinstance(value.func, gast.Attribute) and isinstance(value.func.value, gast.Name):

@@ -417,7 +417,9 @@ class Forward:
             update = _helper_call(runtime.add_at, n.name(t_acc), n.copy_node(index), t_g)
             code.append(gast.Expr(value=update))
             return code
-        if isinstance(call, gast.Call) and registry.call_key(call) in registry.NONDIFFERENTIABLE:
+        if isinstance(call, gast.Call) and (
+            registry.call_key(call) in registry.NONDIFFERENTIABLE or registry.observes_only(call)
+        ):
             return [stmt]
         if any(name in self.dependent for name in n.load_names(call)):
             raise UnsupportedConstructError(

@@ -98,7 +98,7 @@ def _inlinable(fn):
     if not isinstance(fn, types.FunctionType) or fn in registry.ADJOINTS or fn in registry.TANGENTS:
         return False
     module = (getattr(fn, "__module__", None) or "").split(".")[0]
-    return module not in _NOT_INLINED
+    return module not in _NOT_INLINED and module not in sys.stdlib_module_names
 
 
 def find_callee(src, call):

@@ -840,7 +840,7 @@ class Reverse:
                 raise UnsupportedConstructError(
                     "out= argument", self.src.location(stmt), "assign the result instead"
                 )
-            if registry.call_key(call) in registry.NONDIFFERENTIABLE:
+            if registry.call_key(call) in registry.NONDIFFERENTIABLE or registry.observes_only(call):
                 return []
         names = [name for name in n.load_names(call) if name in self.varied]
         if names:

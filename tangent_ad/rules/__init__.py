@@ -7,6 +7,6 @@ tables and the `adjoint` / `tangent` / `nondifferentiable` decorators.
 from . import registry
 from . import operators, math_rules, numpy_ufuncs, numpy_reductions, numpy_shape  # noqa: F401
 from . import numpy_linalg, numpy_indexing, numpy_creation  # noqa: F401
-from . import containers_rules, runtime_rules  # noqa: F401
+from . import containers_rules, runtime_rules, observers  # noqa: F401
 
 __all__ = ["registry"]

@@ -196,7 +196,6 @@ nondifferentiable(
     builtins.bool,
     builtins.range,
     builtins.isinstance,
-    builtins.print,
     builtins.type,
     builtins.str,
     builtins.repr,

@@ -7,7 +7,8 @@ Rules are keyed by the Python object they differentiate (``numpy.sin``,
 Besides templates, a few tables describe functions for the analyses:
 ``NONDIFFERENTIABLE`` (derivative zero everywhere it exists: ``argmax``,
 ``zeros_like``, comparisons), ``SCALAR_RESULT`` (when a call returns a shape-()
-value) and ``FRESH`` (calls that return a new array, never a view).
+value), ``FRESH`` (calls that return a new array, never a view) and
+``OBSERVERS`` (calls that only read their arguments: ``print``, logging).
 """
 
 import operator
@@ -24,6 +25,8 @@ NONDIFFERENTIABLE = set()
 SCALAR_RESULT = {}
 FRESH_RESULT = set()
 LINEAR = {}  # fn -> argument positions it is linear in: f(.., 0, ..) == 0
+OBSERVERS = set()  # functions that only read their arguments
+OBSERVER_METHODS = {}  # class -> names of its methods that only read their arguments
 _version = [0]
 
 
@@ -70,6 +73,38 @@ def nondifferentiable(*fns):
     """Declare `fns` to have a zero derivative (or none worth having)."""
     NONDIFFERENTIABLE.update(fns)
     _version[0] += 1
+
+
+def observers(*fns):
+    """Declare `fns` to only read their arguments (``print``, ``logging.info``):
+    no derivative, and a call to them writes into nothing."""
+    NONDIFFERENTIABLE.update(fns)
+    OBSERVERS.update(fns)
+    _version[0] += 1
+
+
+def observer_methods(cls, *names):
+    """Declare the methods `names` of `cls` instances to only read their
+    arguments (``log.info(...)`` with ``log`` a `logging.Logger`)."""
+    OBSERVER_METHODS.setdefault(cls, set()).update(names)
+    _version[0] += 1
+
+
+def observes_only(call):
+    """Whether `call` only reads its arguments: a registered observer, or an
+    observer method of an object the code reads from its module
+    (``log.info`` with ``log = logging.getLogger(...)``)."""
+    func = call.func
+    value = static_value(func)
+    if is_resolved(value):
+        return _hashable(value) in OBSERVERS
+    if isinstance(func, gast.Attribute):
+        owner = static_value(func.value)
+        if is_resolved(owner):
+            return any(
+                isinstance(owner, cls) and func.attr in names for cls, names in OBSERVER_METHODS.items()
+            )
+    return False
 
 
 def method(name, fn):
@@ -340,6 +375,9 @@ __all__ = [
     "adjoint",
     "tangent",
     "nondifferentiable",
+    "observers",
+    "observer_methods",
+    "observes_only",
     "method",
     "scalar_result",
     "fresh",

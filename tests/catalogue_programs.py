@@ -329,6 +329,34 @@ def other_module_attention_calls_softmax(q, k, v):
     return np.sum(programs_helpers.attention(q, k, v) ** 2)
 
 
+ROWS = np.array([[10.0, 20.0], [30.0, 40.0]])  # not the one `scaled_by_rows` loops over
+
+
+@case(args(normal(3)))
+def other_module_loops_over_its_own_rows(x):
+    return np.sum(programs_helpers.scaled_by_rows(x) ** 2)
+
+
+def _row_scaler():
+    ROWS = np.array([[0.9, 0.1], [1.2, -0.3]])
+
+    def scale(x):
+        h = x
+        for row in ROWS:  # the closure's ROWS, not this module's
+            h = np.tanh(h * row[0] + row[1])
+        return h
+
+    return scale
+
+
+row_scaler = _row_scaler()
+
+
+@case(args(normal(3)))
+def closure_loops_over_captured_rows(x):
+    return np.sum(row_scaler(x) ** 2)
+
+
 @case(args(normal(6, scale=2.0)))
 def imported_helper_with_default(r):
     return huber(r) + huber(r, 0.5) + huber(r, delta=2.0)

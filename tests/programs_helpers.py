@@ -49,6 +49,22 @@ def attention(q, k, v):
 # ----- refused on purpose -----
 
 
+ROWS = np.array([[1.0, 0.5], [0.8, -1.0]])
+
+
+def scaled_by_rows(x):
+    """Loops over this module's `ROWS`: item by item, with enumerate, with zip
+    (the caller's module has a `ROWS` of its own, which must not be read)."""
+    h = x
+    for row in ROWS:
+        h = h * row[0] + row[1]
+    for i, row in enumerate(ROWS):
+        h = h + i * row[1] * h
+    for row, offset in zip(ROWS, OFFSETS):
+        h = np.sin(h * row[0]) + offset
+    return h
+
+
 def bump_counter(x):
     global COUNTER
     COUNTER = COUNTER + 1

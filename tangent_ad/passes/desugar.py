@@ -196,13 +196,13 @@ class Desugar:
         view = stmt.iter.func.attr
         prelude, mapping = self._sequence_ref(stmt.iter.func.value, body)
         keys = self.namer.fresh(naming.TEMP)
-        list_call = n.call(n.name("list"), n.name(mapping))
+        list_call = n.call(n.name("list"), n.copy_node(mapping))
         _bind_builtin(list_call.func, list)
         prelude.append(n.assign(keys, list_call))
         index = self.namer.fresh(naming.ITEM)
         key = self.namer.fresh(naming.TEMP)
         reads = [n.assign(key, gast.Subscript(value=n.name(keys), slice=n.name(index), ctx=gast.Load()))]
-        value = gast.Subscript(value=n.name(mapping), slice=n.name(key), ctx=gast.Load())
+        value = gast.Subscript(value=n.copy_node(mapping), slice=n.name(key), ctx=gast.Load())
         if view == "items":
             target = stmt.target
             if not (isinstance(target, (gast.Tuple, gast.List)) and len(target.elts) == 2):
@@ -215,16 +215,19 @@ class Desugar:
             reads += self.visit_Assign(n.assign(stmt.target, n.name(key)))
         else:
             reads += self.visit_Assign(n.assign(stmt.target, value))
-        return prelude + [self._index_loop(index, _len_of(keys), reads, body, stmt)]
+        return prelude + [self._index_loop(index, _len_of(n.name(keys)), reads, body, stmt)]
 
     # -- loops over sequences become index loops -------------------------
 
     def _sequence_ref(self, expr, body):
-        """A name holding the sequence, hoisted if it is an expression or rebound."""
+        """A name holding the sequence, hoisted if it is an expression or
+        rebound. The user's own `Name` node is kept (copied where used): its
+        binding annotation says whether it is a local, a global of the
+        callee's module or a closure cell, which inlining resolves."""
         if isinstance(expr, gast.Name) and expr.id not in _bound_in(body):
-            return [], expr.id
+            return [], expr
         tmp = self.namer.fresh(naming.TEMP)
-        return [n.assign(tmp, expr)], tmp
+        return [n.assign(tmp, expr)], n.name(tmp)
 
     def _index_loop(self, index, length, reads, body, stmt):
         loop = gast.For(
@@ -241,7 +244,7 @@ class Desugar:
     def _sequence_loop(self, stmt, body):
         prelude, seq = self._sequence_ref(stmt.iter, body)
         index = self.namer.fresh(naming.ITEM)
-        item = gast.Subscript(value=n.name(seq), slice=n.name(index), ctx=gast.Load())
+        item = gast.Subscript(value=n.copy_node(seq), slice=n.name(index), ctx=gast.Load())
         reads = self.visit_Assign(n.assign(stmt.target, item))
         length = _len_of(seq)
         return prelude + [self._index_loop(index, length, reads, body, stmt)]
@@ -255,7 +258,7 @@ class Desugar:
         counter, item_target = target.elts
         prelude, seq = self._sequence_ref(stmt.iter.args[0], body)
         index = self.namer.fresh(naming.ITEM)
-        item = gast.Subscript(value=n.name(seq), slice=n.name(index), ctx=gast.Load())
+        item = gast.Subscript(value=n.copy_node(seq), slice=n.name(index), ctx=gast.Load())
         start = stmt.iter.args[1] if len(stmt.iter.args) == 2 else None
         count_value = n.name(index) if start is None else gast.BinOp(
             left=n.name(index), op=gast.Add(), right=start
@@ -279,7 +282,7 @@ class Desugar:
         index = self.namer.fresh(naming.ITEM)
         reads = []
         for elt, seq in zip(target.elts, names):
-            item = gast.Subscript(value=n.name(seq), slice=n.name(index), ctx=gast.Load())
+            item = gast.Subscript(value=n.copy_node(seq), slice=n.name(index), ctx=gast.Load())
             reads += self.visit_Assign(n.assign(elt, item))
         length = n.call(n.name("min"), *[_len_of(seq) for seq in names])
         _bind_builtin(length.func, min)
@@ -311,7 +314,7 @@ def _is_dict_view(node):
 
 
 def _len_of(seq):
-    node = n.call(n.name("len"), n.name(seq))
+    node = n.call(n.name("len"), n.copy_node(seq))
     _bind_builtin(node.func, len)
     return node
 

@@ -23,7 +23,7 @@ import gast
 
 from . import anno
 from . import nodes as n
-from .errors import TangentADError
+from .errors import TangentADError, UnsupportedConstructError
 
 ADJ = "d"  # the placeholder: d[x] is the adjoint (or tangent) of x
 
@@ -104,13 +104,20 @@ class Template:
                             "global of the module that defines the rule",
                         )
 
-    def bind(self, args, keywords):
-        """Map template parameters to call-site nodes (Name/Constant/index nodes)."""
+    def bind(self, args, keywords, location=None):
+        """Map template parameters to call-site nodes (Name/Constant/index
+        nodes). A call the rule cannot take (an argument it does not name,
+        ``np.diff(x, prepend=0.0)``) is refused at `location`."""
         try:
             bound = self.signature.bind(None, *args, **keywords)
         except TypeError as err:
-            raise TemplateError(
-                "call does not match the rule's signature", detail=f"{self.label}: {err}"
+            taken = ", ".join(str(p) for p in list(self.signature.parameters.values())[1:])
+            raise UnsupportedConstructError(
+                f"call to {self.label} with arguments its derivative rule does not take",
+                location,
+                f"the rule takes ({taken}); register your own with @ta.adjoint / @ta.tangent "
+                "(see docs/custom-rules.md)",
+                detail=str(err),
             ) from err
         bindings = {}
         for pname in self.params[1:]:

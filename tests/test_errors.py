@@ -125,3 +125,23 @@ def test_no_raw_internal_errors_on_odd_input():
 
     with pytest.raises(ta.TangentADError):
         ta.grad(f)(np.ones(3))
+
+
+def diff_with_prepend(x):
+    return np.sum(np.diff(np.sin(x), prepend=0.0) ** 2)
+
+
+def sum_where(x):
+    return np.sum(x, where=x > 0)
+
+
+@pytest.mark.parametrize("fn, keyword", [(diff_with_prepend, "prepend"), (sum_where, "where")])
+@pytest.mark.parametrize("make", [ta.grad, ta.jvp, ta.hvp])
+def test_an_argument_the_rule_does_not_take_is_refused_at_the_line(fn, keyword, make):
+    with pytest.raises(UnsupportedConstructError) as info:
+        make(fn)
+    message = str(info.value)
+    assert "with arguments its derivative rule does not take" in message
+    assert f"unexpected keyword argument '{keyword}'" in message
+    assert f"test_errors.py:{fn.__code__.co_firstlineno + 1}" in message
+    assert "hint: the rule takes (" in message

@@ -254,7 +254,7 @@ class Forward:
             receiver = args[0] if isinstance(key, tuple) and args else None
             err.deferrable = isinstance(receiver, gast.Name) and receiver.id in self.params
             raise err
-        bindings = template.bind(args, keywords)
+        bindings = template.bind(args, keywords, self.src.location(stmt))
         mark_defaults(template, bindings, args, keywords)
         expanded = template.expand(bindings, n.name(target), lambda: self.namer.fresh(naming.TEMP))
         results = [item for item in expanded if isinstance(item, Accumulate)]

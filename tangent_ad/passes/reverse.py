@@ -243,7 +243,7 @@ class Reverse:
             method_of = call.func.value if call is not None and isinstance(call.func, gast.Attribute) else None
             err.deferrable = self._is_parameter(method_of)
             raise err
-        bindings = template.bind(args, keywords)
+        bindings = template.bind(args, keywords, self.src.location(stmt))
         result = n.name(target)
         expanded = _merge_repeated(template.expand(bindings, result, lambda: self.namer.fresh(naming.TEMP)))
         operands = [node for node in bindings.values() if isinstance(node, gast.AST)]

@@ -125,10 +125,21 @@ def _to_ast(node):
             kwarg=_to_arg(node.kwarg),
             defaults=_to_ast(node.defaults),
         )
+    if kind is gast.BinOp and isinstance(node.op, gast.Pow) and _is_negative_number(node.left):
+        # astor prints a negative constant base bare: (-1.0) ** n as -1.0 ** n,
+        # which is -(1.0 ** n); a negation of a positive one prints with its
+        # parentheses
+        base = ast.UnaryOp(op=ast.USub(), operand=ast.Constant(value=-node.left.value, kind=None))
+        return ast.BinOp(left=base, op=ast.Pow(), right=_to_ast(node.right))
     if kind is gast.ExceptHandler and node.name is not None:
         return ast.ExceptHandler(type=_to_ast(node.type), name=node.name.id, body=_to_ast(node.body))
     made = getattr(ast, kind.__name__)
     return made(**{field: _to_ast(getattr(node, field)) for field in made._fields if hasattr(node, field)})
+
+
+def _is_negative_number(node):
+    value = getattr(node, "value", None) if isinstance(node, gast.Constant) else None
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0
 
 
 def _to_arg(name):

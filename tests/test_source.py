@@ -173,3 +173,25 @@ def test_constant_factors_merge_only_when_exact(fn, form, expected):
     source = ta.source(ta.grad(fn), w)
     assert form in source, source
     np.testing.assert_allclose(ta.grad(fn)(w), expected(w), rtol=1e-14)
+
+
+def alternating(x, n):
+    return x * (-1.0) ** n
+
+
+def powers_of_minus_two(x):
+    return np.sum((-2.0) ** x)
+
+
+def test_a_negative_constant_base_keeps_its_parentheses():
+    # folded to the constant -1.0, the base printed bare would read
+    # -1.0 ** n, which is -(1.0 ** n)
+    df = ta.grad(alternating)
+    assert "(-1.0) ** n" in df.source(2.0, 2)
+    for n in (2, 3):
+        assert df(2.0, n) == (-1.0) ** n
+    xs = np.array([1.0, 2.0, 3.0])
+    value, _ = ta.value_and_grad(powers_of_minus_two)(xs)
+    assert value == -6.0
+    jvp_value, tangent = ta.jvp(powers_of_minus_two)(xs, np.ones(3))
+    assert jvp_value == -6.0

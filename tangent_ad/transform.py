@@ -121,13 +121,43 @@ class _Prepared:
                 known.update(dict.fromkeys(derived, known[name]))
         return known
 
+    def inexact_names(self, active):
+        """Names that surely hold floats (or complex numbers): adjoints,
+        tangents, and the `active` values (on the path from the inputs to
+        the output, so computed from floats) that no cast binds
+        (``x.astype(bool)``, ``np.asarray(x, dtype=int)``)."""
+        cast, copies = set(), []
+        for node in n.walk(self.func):
+            if not isinstance(node, gast.Assign):
+                continue
+            value, targets = node.value, n.store_names(node.targets[0])
+            if isinstance(value, gast.Call) and (
+                any(kw.arg == "dtype" for kw in value.keywords)
+                or isinstance(value.func, gast.Attribute) and value.func.attr in ("astype", "view")
+            ):
+                cast.update(targets)
+            elif isinstance(value, gast.Name):
+                copies.append((value.id, targets))
+        grown = True
+        while grown:  # `m = _t3` of a cast `_t3 = x.astype(bool)`
+            before = len(cast)
+            for source, targets in copies:
+                if source in cast:
+                    cast.update(targets)
+            grown = len(cast) > before
+        derived = {name for names in self.namer.derived().values() for name in names}
+        return derived | (set(active) - cast)
+
     def finish(self, derivative, optimize, defaults, info, loop_stacks=False):
         if optimize:
             # primal statements keep their form (a copy `x * 1.0` stays a copy,
             # in generated code too); dead pure ones go: a derivative returns
             # derivatives, not the loss
             known = self.known_shapes()
-            derivative = optimizer.optimize(derivative, protected=set(local_names(self.func)), shapes=known)
+            derivative = optimizer.optimize(
+                derivative, protected=set(local_names(self.func)), shapes=known,
+                inexact=self.inexact_names(info.get("active", ())),
+            )
             derivative = sum_after_loops(derivative, known, set(local_names(self.func)))
             if loop_stacks:  # (not for a gradient that is differentiated again)
                 derivative = give_loops_stacks(derivative)

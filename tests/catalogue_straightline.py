@@ -434,3 +434,27 @@ def inactive_intermediates(x):
     scale = 1.0 / n
     shape = x.shape
     return scale * np.sum(x ** 2) + shape[0]
+
+
+# ----- masks and integer factors: 1.0 * mask is a float array, not the mask -----
+
+
+def _away_from(*kinks):
+    def make(rng):
+        x = rng.uniform(-2.0, 2.0, 8)
+        for kink in kinks:
+            x = np.where(np.abs(x - kink) < 0.1, x + 0.25, x)
+        return [x]
+
+    return make
+
+
+@case(_away_from(0.0, 1.0))
+def relu_masks_added(x):
+    return np.sum(x * (x > 0)) + np.sum(x * (x > 1))
+
+
+@case(_away_from(0.0))
+def integer_weights_and_a_mask(x):
+    k = np.arange(1, 9)
+    return np.sum(x * k) + np.sum(x * (x > 0))

@@ -34,7 +34,8 @@ CASES = [
 
 def _optimized(body):
     func = gast.parse(f"def d_f(w, X, d_t):\n    {body}\n").body[0]
-    optimize.optimize(func, protected={"w", "X"})
+    floats = {node.id for node in gast.walk(func) if isinstance(node, gast.Name)}  # all float arrays here
+    optimize.optimize(func, protected={"w", "X"}, inexact=floats)
     return func, astor.to_source(gast.gast_to_ast(gast.Module(body=[func], type_ignores=[])))
 
 
@@ -85,3 +86,17 @@ def test_a_read_does_not_move_past_a_write_under_another_name(body):
         exec(compile(module, "<test>", "exec"), namespace)
         results.append(namespace["d_f"](w.copy(), X.copy(), d_t.copy()))
     np.testing.assert_array_equal(results[1], results[0])
+
+
+@pytest.mark.parametrize("body", ["d_x = 1.0 * m\n    d_x += 1.0 * m\n    return d_x",
+                                  "d_x = m + 0.0\n    d_x += m * 1\n    return d_x"])
+def test_a_constant_that_makes_floats_of_a_mask_stays(body):
+    # 1.0 * m is not m for a boolean m: `d_x += m` would be a logical or
+    func = gast.parse(f"def d_f(m):\n    {body}\n").body[0]
+    optimize.optimize(func, protected={"m"}, inexact={"d_x"})
+    namespace = {"copy": runtime.copy}
+    module = ast.fix_missing_locations(gast.gast_to_ast(gast.Module(body=[func], type_ignores=[])))
+    exec(compile(module, "<test>", "exec"), namespace)
+    result = namespace["d_f"](np.array([True, False, True]))
+    np.testing.assert_array_equal(result, [2.0, 0.0, 2.0])
+    assert result.dtype == np.float64

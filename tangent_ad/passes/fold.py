@@ -18,6 +18,7 @@ import gast
 from .. import anno
 from .. import nodes as n
 from .. import runtime
+from ..source import static_value
 
 _FOLD = {
     gast.Add: operator.add,
@@ -32,13 +33,17 @@ _FAILS = object()  # arithmetic on constants that raises
 class _Fold:
     """Arithmetic on constants; with `identities`, also x ** 1, 1 * x, x * 1,
     x / 1, -(-x) -- only in generated statements, since in the user's code
-    `y = x * 1.0` makes a copy that may later be written in place.
+    `y = x * 1.0` makes a copy that may later be written in place. ``1.0 * x``
+    and ``x + 0.0`` drop the constant only when `x` is surely inexact (names
+    in `inexact`: adjoints and tangents), since for a boolean or integer `x`
+    they make floats (``1.0 * (x > 0)``: a mask added into an adjoint).
 
     `visit` rewrites bottom-up and returns the node to use; `changed` says
     whether anything was rewritten."""
 
-    def __init__(self, identities):
+    def __init__(self, identities, inexact=frozenset()):
         self.identities = identities
+        self.inexact = inexact
         self.changed = False
 
     def visit(self, node):
@@ -60,7 +65,7 @@ class _Fold:
         if out is _FAILS:
             return node
         if out is node and self.identities:
-            out = _identity(node)
+            out = _identity(node, self.inexact)
         if out is not node:
             self.changed = True
         return node if out is None else out
@@ -121,9 +126,9 @@ def _arithmetic(node):
     return node
 
 
-def _identity(node):
+def _identity(node, inexact):
     """BinOp `node` simplified: another node, `node` itself (unchanged), or
-    None (`node` changed in place)."""
+    None (`node` changed in place). `inexact`: names surely holding floats."""
     op = type(node.op)
     if op is gast.Pow and _is_one(node.right):
         return node.left
@@ -140,9 +145,9 @@ def _identity(node):
         node.right = _without_leading_negation(node.right)
         node.op = gast.Sub() if op is gast.Add else gast.Add()
         return None
-    if op in (gast.Add, gast.Sub) and _is_zero(node.right):
+    if op in (gast.Add, gast.Sub) and _is_zero(node.right) and _surely_inexact(node.left, inexact):
         return node.left  # x - 0.0 -> x
-    if op is gast.Add and _is_zero(node.left):
+    if op is gast.Add and _is_zero(node.left) and _surely_inexact(node.right, inexact):
         return node.right
     if (
         op in (gast.Mult, gast.Div)
@@ -153,16 +158,46 @@ def _identity(node):
         node.left = node.left.operand  # (-a) * 2 -> a * -2: one pass, not two
         node.right = n.const(-node.right.value)
         return None
-    if op is gast.Mult and _is_one(node.left):
+    if op is gast.Mult and _is_one(node.left) and _surely_inexact(node.right, inexact):
         return node.right
-    if op in (gast.Mult, gast.Div) and _is_one(node.right):
+    if op in (gast.Mult, gast.Div) and _is_one(node.right) and _surely_inexact(node.left, inexact):
         return node.left
     if op is gast.Mult and n.is_number(node.right) and isinstance(node.left, gast.BinOp):
-        return _merge_factors(node)
+        return _merge_factors(node, inexact)
     return node
 
 
-def _merge_factors(node):
+def _surely_inexact(node, inexact):
+    """Whether `node` surely gives floats (or complex numbers), never bools
+    or integers: a float constant, a name in `inexact`, a quotient, an
+    operation on something inexact, or a NumPy ufunc with no integer result
+    (``np.cos(x)``)."""
+    if isinstance(node, gast.Constant):
+        return isinstance(node.value, (float, complex))
+    if isinstance(node, gast.Name):
+        return node.id in inexact
+    if isinstance(node, gast.BinOp):
+        if isinstance(node.op, gast.Div):
+            return True
+        return _surely_inexact(node.left, inexact) or _surely_inexact(node.right, inexact)
+    if isinstance(node, gast.UnaryOp):
+        return _surely_inexact(node.operand, inexact)
+    if isinstance(node, gast.Call):
+        return _inexact_ufunc(static_value(node.func)) or any(
+            _surely_inexact(arg, inexact) for arg in node.args
+        )
+    return False
+
+
+def _inexact_ufunc(fn):
+    import numpy
+
+    if not isinstance(fn, numpy.ufunc):
+        return False
+    return all(signature.split("->")[1] in "efdgFDGO" for signature in fn.types)
+
+
+def _merge_factors(node, inexact):
     """``c1 * x * c2`` -> ``(c1 * c2) * x`` (and ``x * c1 * c2`` -> ``x * (c1 *
     c2)``) when c1 or c2 is a power of two: scaling by a power of two is
     exact, so the value is the same to the last bit (``0.5 * w * 2`` is
@@ -177,7 +212,7 @@ def _merge_factors(node):
             if merged is _FAILS or not n.is_number(merged):
                 return node
             setattr(inner, side, merged)
-            return _identity(inner) if _is_one(merged) else inner
+            return _identity(inner, inexact) if _is_one(merged) else inner
     return node
 
 
@@ -221,9 +256,9 @@ def _generated_target(stmt, protected):
     return isinstance(target, gast.Name) and target.id not in protected
 
 
-def fold_constants(func, facts, protected=frozenset()):
+def fold_constants(func, facts, protected=frozenset(), inexact=frozenset()):
     for stmt in _simple_statements(func.body):
-        folder = _Fold(_generated_target(stmt, protected))
+        folder = _Fold(_generated_target(stmt, protected), inexact)
         before = stmt.value if isinstance(stmt, gast.Assign) else None
         folder.visit(stmt)
         if not folder.changed:

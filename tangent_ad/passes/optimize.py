@@ -4,7 +4,8 @@
   ``unreduce(s, x) * e`` with `e` shaped like `x` reads ``s * e``;
 * constant folding and helpers' default arguments (`fold.py`): arithmetic on
   numeric constants, ``x ** 1`` -> ``x``, and (in generated statements only)
-  ``-(-a)``, ``a + 0``, ``a * 1``; ``unreduce(g, x, None, False)`` ->
+  ``-(-a)``, ``a + 0``, ``a * 1`` (the last two when `a` surely holds
+  floats: ``1.0 * (x > 0)`` is not the mask); ``unreduce(g, x, None, False)`` ->
   ``unreduce(g, x)``;
 * copies (`copies.py`): negations read where they are added or subtracted;
   ``d_a = d_b`` where ``d_b`` dies there becomes one name; ``copy(x)``
@@ -45,17 +46,19 @@ from .substitution import merge_split_temporaries, substitute_single_uses
 ROUNDS = 10
 
 
-def optimize(func, protected=frozenset(), keep=frozenset(), shapes=None):
+def optimize(func, protected=frozenset(), keep=frozenset(), shapes=None, inexact=frozenset()):
     """`protected`: primal names, whose statements keep their exact form (no
     identity folding, no copy propagation into them); `keep`: names whose
     dead pure assignments must stay anyway; `shapes`: {name: shape} known
     when the derivative is specialised (scalar spreads then stay scalar,
-    `broadcasts.py`). Returns `func`, changed in place."""
+    `broadcasts.py`); `inexact`: names that surely hold floats (adjoints,
+    tangents), which ``1.0 * x`` may drop the constant of. Returns `func`,
+    changed in place."""
     facts = Facts(func)
     scalars = frozenset(name for name, shape in (shapes or {}).items() if shape == ())
     passes = (
         lambda: leave_spreads_implicit(func, facts, shapes, protected),
-        lambda: fold_constants(func, facts, protected),
+        lambda: fold_constants(func, facts, protected, inexact),
         lambda: propagate_negations(func, facts, protected),
         lambda: trim_default_arguments(func, facts),
         lambda: coalesce_copies(func, facts, protected),

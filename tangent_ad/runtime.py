@@ -244,7 +244,37 @@ def _add_at_by_occurrence(acc, index, g):
 
 def unindex(g, x, index):
     """The adjoint of ``x[index]``: zeros shaped like `x` with `g` added at index."""
-    return add_at(zeros_like(x), index, g)
+    zero = zeros_like(x)
+    if isinstance(zero, numpy.generic):
+        # a 0-d x (x[()], x[...], x[None]): a 0-d array, not the NumPy scalar
+        # zeros_like gives, which could not be written into (here, nor by a
+        # later ``d_x[()] += g``)
+        zero = numpy.zeros((), dtype=zero.dtype)
+    return add_at(zero, index, g)
+
+
+def assigned(g, index):
+    """The adjoint of `v` in ``y[index] = v``, from the adjoint `g` of `y`:
+    ``g[index]``, except where `index` repeats an element. NumPy writes such
+    an element once, from its last occurrence (``y[[0, 0]] = v`` is
+    ``y[0] = v[1]``), so the earlier occurrences get zero."""
+    taken = g[index]
+    if isinstance(g, (list, dict)) or _is_basic(index) or getattr(index, "dtype", None) == bool:
+        return taken
+    xp = namespace(g)
+    if isinstance(index, tuple):  # several index arrays: mark every element
+        board_shape, tail = shape_of(g), ()
+    else:  # one index array, over the first axis: mark rows
+        board_shape, tail = shape_of(g)[:1], (1,) * (len(shape_of(g)) - 1)
+    taken_shape = shape_of(taken)
+    marked = taken_shape[: len(taken_shape) - len(tail)]
+    ids = xp.arange(int(numpy.prod(marked))).reshape(marked)
+    board = xp.full(board_shape, -1, dtype=ids.dtype)
+    board[index] = ids  # NumPy's assignment: the last occurrence stays
+    won = board[index] == ids
+    if bool(won.all()):
+        return taken
+    return taken * won.reshape(marked + tail)
 
 
 def zero_at(g, index):

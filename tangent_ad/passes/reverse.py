@@ -731,7 +731,7 @@ class Reverse:
             rest, sign = increment
             if isinstance(rest, gast.Name) and rest.id in self.active:
                 adj = self.namer.adjoint(base)
-                slot = gast.Subscript(value=n.name(adj), slice=n.copy_node(index), ctx=gast.Load())
+                slot = self._written_slot(adj, index)
                 taken = self._slot_to(slot, base, index, rest)
                 if sign < 0:
                     taken = gast.UnaryOp(op=gast.USub(), operand=taken)
@@ -741,7 +741,7 @@ class Reverse:
         elif base in self.active and state.get(base, ZERO) != ZERO:
             adj = self.namer.adjoint(base)
             if isinstance(value, gast.Name) and value.id in self.active:
-                slot = gast.Subscript(value=n.name(adj), slice=n.copy_node(index), ctx=gast.Load())
+                slot = self._written_slot(adj, index)
                 known = getattr(self, "shapes", {})
                 slot_shape = shapes_module.subscript_shape(
                     known.get(base), index, lambda part: part.id in self.scalars
@@ -764,6 +764,14 @@ class Reverse:
         # Restoring the overwritten elements writes into `base` itself.
         self._record(self.reads_after, stmt, {base})
         return code
+
+    def _written_slot(self, adj, index):
+        """The adjoint of the value written by ``u[index] = ...``: ``d_u[index]``,
+        or, for an index that may repeat an element, `assigned` (only the
+        last write of an element counts)."""
+        if self._is_basic_index(index):
+            return gast.Subscript(value=n.name(adj), slice=n.copy_node(index), ctx=gast.Load())
+        return _helper_call(runtime.assigned, n.name(adj), _index_expr(index))
 
     def _slot_to(self, slot, base, index, value):
         """The adjoint in a slot, summed to `value`'s shape unless equal."""

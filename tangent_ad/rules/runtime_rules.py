@@ -8,7 +8,7 @@ the matrix-product adjoints are bilinear.
 
 from .. import containers, helpers, runtime
 from ..helpers import dot_lhs, dot_rhs, matmul_lhs, matmul_rhs, outer_lhs, outer_rhs, untranspose
-from ..runtime import copy, unbroadcast, unindex, unreduce, zero_at
+from ..runtime import assigned, copy, unbroadcast, unindex, unreduce, zero_at
 from .registry import linear, nondifferentiable, tangent
 
 nondifferentiable(
@@ -44,6 +44,11 @@ def zero_at_(y, g, index):
     d[y] = zero_at(d[g], index)
 
 
+@tangent(runtime.assigned)
+def assigned_(y, g, index):
+    d[y] = assigned(d[g], index)
+
+
 @tangent(helpers.untranspose)
 def untranspose_(y, g, axes=None):
     d[y] = untranspose(d[g], axes)
@@ -54,7 +59,7 @@ def structure_like_(y, g, x):
     d[y] = containers.structure_like(d[g], x)
 
 
-linear(unbroadcast, unreduce, copy, unindex, zero_at, untranspose, containers.structure_like)
+linear(unbroadcast, unreduce, copy, unindex, zero_at, assigned, untranspose, containers.structure_like)
 
 # ----- Bilinear: the adjoint and the other operand -----
 

@@ -259,7 +259,7 @@ def sum_with_where(x):
 
 
 def test_reduction_arguments_without_rule_are_refused():
-    with pytest.raises(ta.TangentADError, match="signature"):
+    with pytest.raises(ta.TangentADError, match="arguments its derivative rule does not take"):
         ta.grad(sum_with_where)(np.ones(3))
 
 

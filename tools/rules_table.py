@@ -55,6 +55,11 @@ generated; a call on differentiated values to a function without a rule is a
 Conventions:
 
 * Broadcasting: adjoints are summed back to each operand's shape.
+* `dtype=`: an integer or boolean dtype (`np.sum(x, dtype=int)`, `x.astype(bool)`)
+  makes the result piecewise constant, its derivative zero; a float or
+  complex one leaves the rule as it is; one known only at run time
+  (`dtype=k.dtype`) sends the rule's result through `cast_adjoint`, zero for
+  an integer dtype.
 * Kinks: `abs`, `maximum`/`minimum`, `max`/`min`, `clip`, `sort`, norms take a
   one-sided or shared slope at ties (NumPy's `maximum` and reductions share
   the adjoint equally between tied elements; Python's `max(a, b)` gives it to

@@ -30,10 +30,10 @@ import gast
 from .. import anno
 from .. import nodes as n
 from .. import naming
-from .. import runtime, tangent_helpers
+from .. import helpers, runtime, tangent_helpers
 from ..errors import MissingRuleError, UnsupportedConstructError
 from ..rules import registry
-from ..source import describe
+from ..source import describe, static_value
 from ..template import Accumulate
 from . import analysis
 from .aliases import Aliases, surely_new, viewable_names
@@ -255,6 +255,9 @@ class Forward:
             err.deferrable = isinstance(receiver, gast.Name) and receiver.id in self.params
             raise err
         bindings = template.bind(args, keywords, self.src.location(stmt))
+        cast = registry.cast_of(bindings)
+        if cast == "integer":
+            return zero()  # np.sum(x, dtype=int): piecewise constant
         mark_defaults(template, bindings, args, keywords)
         expanded = template.expand(bindings, n.name(target), lambda: self.namer.fresh(naming.TEMP))
         results = [item for item in expanded if isinstance(item, Accumulate)]
@@ -273,6 +276,11 @@ class Forward:
                     item.value = materialize_zero(drop_default_keywords(simplify(item.value)))
                 pre.append(item)
         result = drop_default_keywords(simplify(self._substitute(results[0].value, state)))
+        if cast is not None and not is_zero(result) and not any(
+            isinstance(node, gast.Call) and static_value(node.func) is helpers.cast_adjoint
+            for node in n.walk(result)
+        ):
+            result = _helper_call(helpers.cast_adjoint, result, n.copy_node(cast))
         if registry.is_elementwise(key) and not is_zero(result):
             result = self._broadcast(result, target, inputs)
         if pre and not is_zero(result):

@@ -244,8 +244,13 @@ class Reverse:
             err.deferrable = self._is_parameter(method_of)
             raise err
         bindings = template.bind(args, keywords, self.src.location(stmt))
+        cast = registry.cast_of(bindings)
+        if cast == "integer":
+            return []  # np.sum(x, dtype=int): piecewise constant
         result = n.name(target)
         expanded = _merge_repeated(template.expand(bindings, result, lambda: self.namer.fresh(naming.TEMP)))
+        if cast is not None:
+            expanded = [_cast(item, cast) for item in expanded]
         operands = [node for node in bindings.values() if isinstance(node, gast.AST)]
         code = []
         d_target = self.namer.adjoint(target)
@@ -1092,6 +1097,19 @@ def _helper_call(helper, *args):
     func = n.name(helper.__name__)
     anno.set(func, "inject", helper)
     return n.call(func, *args)
+
+
+def _cast(item, dtype):
+    """An `Accumulate` of a rule called with a run-time ``dtype=``, its value
+    put through `cast_adjoint` (zero for an integer dtype), unless the rule
+    does that itself (``x.astype(dtype)``)."""
+    if not isinstance(item, Accumulate) or any(
+        isinstance(node, gast.Call) and static_value(node.func) is helpers.cast_adjoint
+        for node in n.walk(item.value)
+    ):
+        return item
+    item.value = _helper_call(helpers.cast_adjoint, item.value, n.copy_node(dtype))
+    return item
 
 
 def _merge_repeated(expanded):

@@ -107,6 +107,27 @@ def observes_only(call):
     return False
 
 
+def cast_of(bindings):
+    """What a call's ``dtype=`` argument does to its derivative: None (no
+    dtype, or a float or complex one: the rule applies as it is),
+    ``"integer"`` (an integer or boolean dtype: the result is piecewise
+    constant, its derivative zero) or the dtype's node (known at run time
+    only, ``dtype=x.dtype``: the rule's result goes through `cast_adjoint`)."""
+    import numpy
+
+    node = bindings.get("dtype")
+    if node is None or (isinstance(node, gast.Constant) and node.value is None):
+        return None
+    value = node.value if isinstance(node, gast.Constant) else static_value(node)
+    if not is_resolved(value):
+        return node
+    try:
+        kind = numpy.dtype(value).kind
+    except TypeError:
+        return node
+    return None if kind in "fc" else "integer"
+
+
 def method(name, fn):
     """``x.name(...)`` differentiates like ``fn(x, ...)``."""
     key = ("method", name)
@@ -378,6 +399,7 @@ __all__ = [
     "observers",
     "observer_methods",
     "observes_only",
+    "cast_of",
     "method",
     "scalar_result",
     "fresh",

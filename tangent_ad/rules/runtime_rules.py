@@ -49,6 +49,11 @@ def assigned_(y, g, index):
     d[y] = assigned(d[g], index)
 
 
+@tangent(helpers.cast_adjoint)
+def cast_adjoint_(y, g, dtype):
+    d[y] = helpers.cast_adjoint(d[g], dtype)
+
+
 @tangent(helpers.untranspose)
 def untranspose_(y, g, axes=None):
     d[y] = untranspose(d[g], axes)
@@ -59,7 +64,8 @@ def structure_like_(y, g, x):
     d[y] = containers.structure_like(d[g], x)
 
 
-linear(unbroadcast, unreduce, copy, unindex, zero_at, assigned, untranspose, containers.structure_like)
+linear(unbroadcast, unreduce, copy, unindex, zero_at, assigned, untranspose, helpers.cast_adjoint,
+       containers.structure_like)
 
 # ----- Bilinear: the adjoint and the other operand -----
 

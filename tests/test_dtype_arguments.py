@@ -1,0 +1,93 @@
+"""A ``dtype=`` argument decides the derivative before the rule does.
+
+``np.sum(x, dtype=int)`` truncates to integers: piecewise constant, its
+derivative zero. The rules took `dtype` and ignored it (reverse mode gave the
+float derivative) or passed it on to the tangent (forward mode truncated the
+tangent). Now an integer or boolean dtype known when the code is generated
+makes the call's derivative zero, a float or complex one leaves the rule as
+it is, and one known only at run time (``dtype=k.dtype``) puts the rule's
+result through `cast_adjoint`.
+"""
+
+import numpy as np
+import pytest
+
+import tangent_ad as ta
+from tangent_ad.checking import numerical_gradient
+
+K = np.array([1, 2, 3])
+
+
+def sum_int(x):
+    return np.sum(x * 3.0, dtype=int) * 1.0 + np.sum(x ** 2)
+
+
+def cumsum_int(x):
+    return np.sum(np.cumsum(x, dtype=np.int64) * x)
+
+
+def mean_method_int(x):
+    return x.mean(dtype="int32") * x[0] + np.sum(x)
+
+
+def prod_bool(x):
+    return np.prod(x, dtype=bool) * np.sum(np.sin(x))
+
+
+def linspace_int(x):
+    return np.sum(np.linspace(x[0], x[1] * 4.0, 4, dtype=int) * x[2])
+
+
+def full_int(x):
+    return np.sum(np.full(3, x[1] * 5.0, dtype=int) * x)
+
+
+def trace_int(x):
+    return np.trace(np.outer(x, x) * 2.0, dtype=int) * 1.0 + np.sum(x ** 3)
+
+
+def sum_float32(x):
+    return float(np.sum(x * x, dtype=np.float32))
+
+
+def sum_dtype_of_a_variable(x):
+    return np.sum(x * x, dtype=x.dtype) + np.sum(x * 2.5, dtype=K.dtype)
+
+
+def cumsum_dtype_of_a_variable(x):
+    return np.sum(np.cumsum(x * x, dtype=x.dtype)) + np.sum(np.cumsum(x, dtype=K.dtype) * x)
+
+
+CASES = [sum_int, cumsum_int, mean_method_int, prod_bool, linspace_int, full_int, trace_int,
+         sum_float32, sum_dtype_of_a_variable, cumsum_dtype_of_a_variable]
+X = np.array([0.41, 1.73, 2.29])  # away from the jumps of the truncations
+
+
+@pytest.mark.parametrize("fn", CASES)
+@pytest.mark.parametrize("optimize", [True, False])
+def test_gradient(fn, optimize):
+    # float32 sums: a wider step, exact for this quadratic up to rounding
+    rtol, eps = (1e-4, 1e-2) if fn is sum_float32 else (1e-7, 1e-5)
+    got = ta.grad(fn, optimize=optimize)(X)
+    np.testing.assert_allclose(got, numerical_gradient(fn, [X], {}, 0, eps=eps), rtol=rtol, atol=1e-6)
+
+
+@pytest.mark.parametrize("fn", CASES)
+def test_tangent(fn):
+    t = np.array([1.0, -2.0, 0.5])
+    value, tangent = ta.jvp(fn)(X, t)
+    assert value == pytest.approx(fn(X))
+    rtol, eps = (1e-4, 1e-2) if fn is sum_float32 else (1e-7, 1e-5)
+    expected = (fn(X + eps * t) - fn(X - eps * t)) / (2 * eps)
+    assert tangent == pytest.approx(expected, rel=rtol, abs=1e-6)
+
+
+def test_an_integer_dtype_leaves_no_adjoint_code():
+    source = ta.grad(sum_int).source(X)
+    code = [line for line in source.splitlines() if not line.strip().startswith("#")]
+    assert code == ["def d_sum_int(x):", "    d_x = 2.0 * x", "    return d_x"]
+
+
+def test_a_run_time_dtype_goes_through_cast_adjoint():
+    source = ta.grad(sum_dtype_of_a_variable).source(X)
+    assert "cast_adjoint(" in source

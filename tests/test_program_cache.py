@@ -360,3 +360,90 @@ def test_printed_program_names_helpers_file_and_line(rng):
     for got, position in ((dW, 0), (db, 1)):
         reference = numerical_gradient(two_helper_loss, [W, b, x, y], {}, position)
         np.testing.assert_allclose(got, reference, rtol=1e-6, atol=1e-8)
+
+
+def test_rebound_function_with_a_rule_regenerates(make_module, rng):
+    # `act` names a NumPy function: the call is not inlined, its rule is
+    # chosen for the function the name held; rebound, that rule is stale
+    module = make_module(
+        "program_cache_rule_alias",
+        """
+        import numpy as np
+
+        act = np.tanh
+
+        def outer(x):
+            return np.sum(act(x))
+        """,
+    )
+    x = rng.normal(size=3)
+    df = ta.grad(module.outer)
+    np.testing.assert_allclose(df(x), 1.0 - np.tanh(x) ** 2)
+    module.act = np.exp
+    np.testing.assert_allclose(df(x), np.exp(x))
+    np.testing.assert_allclose(ta.grad(module.outer)(x), np.exp(x))
+
+
+def test_rebound_closure_cell_holding_a_numpy_function_regenerates(rng):
+    def make():
+        act = np.sin
+
+        def loss(x):
+            return np.sum(act(x))
+
+        def switch():
+            nonlocal act
+            act = np.exp
+
+        return loss, switch
+
+    loss, switch = make()
+    x = rng.normal(size=3)
+    df = ta.grad(loss)
+    np.testing.assert_allclose(df(x), np.cos(x))
+    switch()
+    np.testing.assert_allclose(df(x), np.exp(x))
+
+
+def test_partial_with_new_arguments_regenerates(make_module, rng):
+    module = make_module(
+        "program_cache_partial_arguments",
+        """
+        import functools
+        import numpy as np
+
+        def power(x, p):
+            return x ** p
+
+        POW = functools.partial(power, p=3.0)
+
+        def outer(x):
+            return np.sum(POW(x))
+        """,
+    )
+    x = rng.uniform(0.5, 1.5, size=3)
+    df = ta.grad(module.outer)
+    np.testing.assert_allclose(df(x), 3.0 * x ** 2)
+    module.POW = functools.partial(module.power, p=2.0)  # the same function, new arguments
+    np.testing.assert_allclose(df(x), 2.0 * x)
+    np.testing.assert_allclose(ta.grad(module.outer)(x), 2.0 * x)
+
+
+def test_new_defaults_regenerate(make_module, rng):
+    module = make_module(
+        "program_cache_defaults",
+        """
+        import numpy as np
+
+        def scaled(x, scale=2.0):
+            return scale * np.sin(x)
+
+        def outer(x):
+            return np.sum(scaled(x))
+        """,
+    )
+    x = rng.normal(size=3)
+    df = ta.grad(module.outer)
+    np.testing.assert_allclose(df(x), 2.0 * np.cos(x))
+    module.scaled.__defaults__ = (5.0,)
+    np.testing.assert_allclose(df(x), 5.0 * np.cos(x))

@@ -35,31 +35,47 @@ from ..source import static_value, is_resolved
 
 MAX_DEPTH = 40
 _NOT_INLINED = ("numpy", "cupy", "dask", "tangent_ad", "scipy", "jax", "torch")
+_LIBRARIES = ("autograd",)
 
 
 class Dependency:
-    """A callee the derivative was made from, and where it was found."""
+    """A name the derivative was made from, and what it was bound to.
 
-    __slots__ = ("mapping", "key", "fn", "code")
+    Valid while the name (a module global, a closure cell or a class
+    attribute) still holds that very object -- a rebound name (``act =
+    np.exp`` after ``act = np.tanh``, a new `functools.partial`) is a new
+    derivative -- and, for a function that was inlined, while its code and
+    defaults are the same."""
 
-    def __init__(self, mapping, key, fn):
+    __slots__ = ("mapping", "key", "fn", "code", "defaults", "found")
+
+    def __init__(self, mapping, key, fn=None):
         self.mapping = mapping
         self.key = key
         self.fn = fn
-        self.code = fn.__code__
+        self.code = getattr(fn, "__code__", None)
+        self.defaults = (getattr(fn, "__defaults__", None), getattr(fn, "__kwdefaults__", None))
+        self.found = fn if mapping is None else self._current()
+
+    def _current(self):
+        if isinstance(self.mapping, types.CellType):
+            return self.mapping.cell_contents
+        return self.mapping[self.key]
 
     def valid(self):
+        fn = self.fn
+        if fn is not None and (
+            fn.__code__ is not self.code
+            or fn.__defaults__ is not self.defaults[0]
+            or fn.__kwdefaults__ is not self.defaults[1]
+        ):
+            return False
         if self.mapping is None:
-            return self.fn.__code__ is self.code
+            return True
         try:
-            if isinstance(self.mapping, types.CellType):
-                current = self.mapping.cell_contents
-            else:
-                current = self.mapping[self.key]
+            return self._current() is self.found
         except (KeyError, ValueError):
             return False
-        target = getattr(current, "func", current)  # functools.partial
-        return target is self.fn and self.fn.__code__ is self.code
 
 
 class Inlined:
@@ -97,8 +113,12 @@ def _function_callee(fn, prefix=(), keywords=None, dependency=None):
 def _inlinable(fn):
     if not isinstance(fn, types.FunctionType) or fn in registry.ADJOINTS or fn in registry.TANGENTS:
         return False
-    module = (getattr(fn, "__module__", None) or "").split(".")[0]
-    return module not in _NOT_INLINED and module not in sys.stdlib_module_names
+    return not _is_standard(fn.__module__ or "") and (fn.__module__ or "").split(".")[0] not in _NOT_INLINED
+
+
+def _is_standard(module):
+    """Whether `module` is part of Python's standard library."""
+    return module.split(".")[0] in sys.stdlib_module_names
 
 
 def find_callee(src, call):
@@ -177,10 +197,28 @@ class Inliner:
             _refuse_local_function_values(self.src, stmt)
             callee = find_callee(self.src, call) if call is not None else None
             if callee is None:
+                if call is not None:
+                    self._note_binding(call.func)
                 out.append(stmt)
                 continue
             out.extend(self.inline(stmt, call, target, callee))
         return out
+
+    def _note_binding(self, func):
+        """A call left as it is (a function with a rule, or none) through a
+        name the user may rebind (``act = np.tanh``, a closure's function):
+        the derivative holds while the name holds the same function."""
+        where = _where_found(self.src, func)
+        if where is None or where[0] is None:
+            return
+        if isinstance(func, gast.Attribute):
+            module = static_value(func.value)
+            if module.__name__.split(".")[0] in _NOT_INLINED + _LIBRARIES or _is_standard(module.__name__):
+                return  # np.tanh, math.exp: not names a program rebinds
+        try:
+            self.inlined.dependencies.append(Dependency(*where))
+        except (KeyError, ValueError):
+            pass  # an empty cell: nothing to follow
 
     def inline(self, stmt, call, target, found):
         location = self.src.location(stmt)

@@ -245,11 +245,11 @@ def _add_at_by_occurrence(acc, index, g):
 def unindex(g, x, index):
     """The adjoint of ``x[index]``: zeros shaped like `x` with `g` added at index."""
     zero = zeros_like(x)
-    if isinstance(zero, numpy.generic):
-        # a 0-d x (x[()], x[...], x[None]): a 0-d array, not the NumPy scalar
+    if isinstance(zero, numbers.Number):
+        # a 0-d x (x[()], x[...], x[None]): a 0-d array, not the scalar
         # zeros_like gives, which could not be written into (here, nor by a
         # later ``d_x[()] += g``)
-        zero = numpy.zeros((), dtype=zero.dtype)
+        zero = numpy.zeros((), dtype=getattr(zero, "dtype", numpy.float64))
     return add_at(zero, index, g)
 
 

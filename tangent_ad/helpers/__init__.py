@@ -18,6 +18,8 @@ from ._util import either
 from .elementwise import (
     cast_adjoint,
     clip_inside,
+    clip_to_high,
+    clip_to_low,
     logistic,
     real_identity,
     sign_of_real,
@@ -83,6 +85,7 @@ from .shaping import (
 from .indexing import (
     extreme_first,
     linspace_adjoint,
+    linspace_tangent,
     unitem,
     unsort,
     unsum_sequence,

@@ -2,20 +2,47 @@
 
 import numpy
 
-from ._util import _refuse_complex
+from ._util import _dtype, _refuse_complex
 
 
 # ----- Elementwise -----
 
 
 def clip_inside(a, a_min, a_max):
-    """1 where `a` lies within [a_min, a_max] (None means unbounded), else 0."""
+    """1.0 where ``clip(a, a_min, a_max)`` returns `a`: `a` within [a_min,
+    a_max] (ties included; None is no bound), else 0.0."""
     mask = True
     if a_min is not None:
         mask = mask & (a >= a_min)
     if a_max is not None:
         mask = mask & (a <= a_max)
-    return mask
+    return _weight(mask, a)
+
+
+def clip_to_low(a, a_min, a_max):
+    """1.0 where clip returns `a_min`: `a` below it, and a_min not above a_max
+    (NumPy's clip is minimum(maximum(a, a_min), a_max): where the bounds
+    cross, a_max wins), else 0.0."""
+    mask = a < a_min
+    if a_max is not None:
+        mask = mask & (a_min <= a_max)
+    return _weight(mask, a)
+
+
+def clip_to_high(a, a_min, a_max):
+    """1.0 where clip returns `a_max`: `a` above it, or a_min above it, else 0.0."""
+    mask = a > a_max
+    if a_min is not None:
+        mask = mask | (a_min > a_max)
+    return _weight(mask, a)
+
+
+def _weight(mask, like):
+    """A boolean `mask` as 1.0 / 0.0 in like's floating type: a slope, so that
+    the derivative of a scalar is a float, never True or False."""
+    if isinstance(mask, (bool, numpy.bool_)):
+        return float(mask)
+    return mask.astype(_dtype(like))
 
 
 def sign_of_real(x, function="abs"):

@@ -3,7 +3,7 @@
 import numpy
 
 from ..containers import SeqAdjoint
-from ..runtime import add_at, namespace, shape_of, unbroadcast, unreduce, zeros_like
+from ..runtime import add_at, namespace, shape_of, unbroadcast, unindex, unreduce, zeros_like
 
 
 # ----- Indexing -----
@@ -91,6 +91,16 @@ def linspace_adjoint(g, start, stop, num=50, endpoint=True, retstep=False, axis=
     return unbroadcast(total, start if which == 0 else stop)
 
 
+def linspace_tangent(t_start, t_stop, start, stop, num=50, endpoint=True, retstep=False, axis=0):
+    """The tangent of ``linspace(start, stop, ...)``, which is linear in (start,
+    stop) together: linspace of the tangents, each first broadcast to the shape
+    start and stop have together (a zero tangent is the scalar 0.0; only the
+    shapes of start and stop are read)."""
+    shape = numpy.broadcast_shapes(shape_of(start), shape_of(stop))
+    t_start, t_stop = (numpy.broadcast_to(t, shape) for t in (t_start, t_stop))
+    return numpy.linspace(t_start, t_stop, num, endpoint, retstep, axis=axis)
+
+
 # ----- Builtins -----
 
 
@@ -105,12 +115,14 @@ def unsum_sequence(g, items):
 
 def extreme_first(g, x1, x2, y):
     """The adjoint of the first argument of Python's max/min: `x1` when it is
-    returned (max(a, b) returns a on ties), or for ``max(seq)`` a list with
-    `g` at the first element equal to the result."""
+    returned (max(a, b) returns a on ties), or for ``max(seq)`` `g` at the
+    first element equal to the result: in zeros shaped like an array `seq`,
+    in a list of zeros for a list or tuple."""
     if x2 is None:
-        hit = [False] * len(x1)
-        hit[[i for i, item in enumerate(x1) if item == y][0]] = True
-        return SeqAdjoint(g if h else 0.0 * g for h in hit)
+        first = [i for i, item in enumerate(x1) if item == y][0]
+        if hasattr(x1, "shape"):
+            return unindex(g, x1, first)
+        return SeqAdjoint(g if i == first else 0.0 * g for i in range(len(x1)))
     return g * (x1 == y)
 
 

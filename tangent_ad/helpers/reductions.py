@@ -5,7 +5,7 @@ import numbers
 import numpy
 
 from ..errors import TangentADError
-from ..runtime import namespace, shape_of, unreduce
+from ..runtime import namespace, shape_of, unreduce, zeros_like
 from ._util import _dtype, _normalize_axes, _refuse_complex
 
 
@@ -102,6 +102,8 @@ def cumprod_adjoint(g, a, y, axis=None):
     if axis is None:
         a, y, axis = numpy.reshape(a, (-1,)), numpy.reshape(y, (-1,)), 0
     a0, g0, y0 = (numpy.moveaxis(v, axis, 0) for v in (a, g, y))
+    if a0.shape[0] == 0:  # an empty axis: an empty adjoint
+        return numpy.reshape(zeros_like(a), shape)
     sums = [g0[-1]]
     for i in range(a0.shape[0] - 2, -1, -1):
         sums.append(g0[i] + a0[i + 1] * sums[-1])

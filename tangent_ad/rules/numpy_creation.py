@@ -9,7 +9,7 @@ their adjoints.
 
 import numpy as np
 
-from ..helpers import linspace_adjoint
+from ..helpers import linspace_adjoint, linspace_tangent
 from ..runtime import unbroadcast
 from ..tangent_helpers import fill_tangent
 from .registry import adjoint, fresh, linear, nondifferentiable, tangent
@@ -46,9 +46,9 @@ def linspace(y, start, stop, num=50, endpoint=True, retstep=False, dtype=None, a
 
 
 @tangent(np.linspace)
-def linspace_tangent(y, start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0):
+def linspace_tangent_(y, start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0):
     # linspace is linear in (start, stop) together
-    d[y] = np.linspace(d[start], d[stop], num, endpoint, retstep, axis=axis)
+    d[y] = linspace_tangent(d[start], d[stop], start, stop, num, endpoint, retstep, axis)
 
 
 linear(fill_tangent)

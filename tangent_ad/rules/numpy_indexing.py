@@ -14,6 +14,7 @@ tangent the same way (sort through the same stable permutation).
 import numpy as np
 
 from ..helpers import diag_adjoint, undiagonal, unsort, untake, untake_along_axis
+from ..runtime import unbroadcast
 from ..tangent_helpers import sort_tangent
 from .registry import adjoint, fresh, linear, method, nondifferentiable, tangent
 
@@ -77,7 +78,8 @@ def diag_tangent(y, v, k=0):
 
 @adjoint(np.triu)
 def triu(y, m, k=0):
-    d[m] = np.triu(d[y], k)
+    # a 1-D m is broadcast to a square matrix (each row a masked copy of m)
+    d[m] = unbroadcast(np.triu(d[y], k), m)
 
 
 @tangent(np.triu)
@@ -87,7 +89,7 @@ def triu_tangent(y, m, k=0):
 
 @adjoint(np.tril)
 def tril(y, m, k=0):
-    d[m] = np.tril(d[y], k)
+    d[m] = unbroadcast(np.tril(d[y], k), m)
 
 
 @tangent(np.tril)

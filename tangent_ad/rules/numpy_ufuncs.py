@@ -9,7 +9,9 @@ zero tangent has dropped an operand (``t_x`` for ``x + b``).
 
 import numpy as np
 
-from ..helpers import clip_inside, either, logistic, sign_of_real, sinc_curvature, sinc_slope
+from ..helpers import (
+    clip_inside, clip_to_high, clip_to_low, either, logistic, sign_of_real, sinc_curvature, sinc_slope,
+)
 from ..runtime import unbroadcast
 from .registry import (
     adjoint, elementwise, fresh, linear, method, nondifferentiable, scalar_result, tangent,
@@ -381,25 +383,34 @@ def divide_tangent(y, x1, x2):
 
 @adjoint(np.power)
 def power(y, x1, x2):
-    # y = x1 ** x2:  dy/dx1 = x2 x1 ** (x2 - 1),  dy/dx2 = y log(x1) (taken as 0 where x1 <= 0)
-    d[x1] = unbroadcast(d[y] * x2 * x1 ** (x2 - 1), x1)
+    # y = x1 ** x2:  dy/dx1 = x2 x1 ** (x2 - 1), 0 where x2 == 0 (0 ** 0 == 1 makes
+    # the exponent 0 there: no 0 * inf at x1 == 0; a constant x2 folds it to a
+    # number);  dy/dx2 = y log(x1), taken as 0 where x1 <= 0 (autograd: 0 at 0)
+    d[x1] = unbroadcast(d[y] * x2 * x1 ** (x2 - 1 + 0 ** (x2 * x2)), x1)
     d[x2] = unbroadcast(d[y] * y * np.log(np.where(x1 > 0, x1, 1)), x2)
 
 
 @tangent(np.power)
 def power_tangent(y, x1, x2):
-    d[y] = d[x1] * x2 * x1 ** (x2 - 1) + d[x2] * y * np.log(np.where(x1 > 0, x1, 1))
+    d[y] = (
+        d[x1] * x2 * x1 ** (x2 - 1 + 0 ** (x2 * x2))
+        + d[x2] * y * np.log(np.where(x1 > 0, x1, 1))
+    )
 
 
 @adjoint(np.float_power)
 def float_power(y, x1, x2):
-    d[x1] = unbroadcast(d[y] * x2 * np.float_power(x1, x2 - 1), x1)
+    # as np.power
+    d[x1] = unbroadcast(d[y] * x2 * np.float_power(x1, x2 - 1 + 0 ** (x2 * x2)), x1)
     d[x2] = unbroadcast(d[y] * y * np.log(np.where(x1 > 0, x1, 1)), x2)
 
 
 @tangent(np.float_power)
 def float_power_tangent(y, x1, x2):
-    d[y] = d[x1] * x2 * np.float_power(x1, x2 - 1) + d[x2] * y * np.log(np.where(x1 > 0, x1, 1))
+    d[y] = (
+        d[x1] * x2 * np.float_power(x1, x2 - 1 + 0 ** (x2 * x2))
+        + d[x2] * y * np.log(np.where(x1 > 0, x1, 1))
+    )
 
 
 @adjoint(np.maximum)
@@ -555,26 +566,28 @@ def where_tangent(y, condition, x, y_):
 
 @adjoint(np.clip)
 def clip(y, a, a_min=None, a_max=None, out=None, *, min=None, max=None):
-    # the adjoint passes to `a` where it lies inside the bounds (ties included),
-    # to a bound where it binds; a bound of None is no bound (NumPy 2 also
-    # spells the bounds min= / max=, and so does ndarray.clip)
+    # clip(a, lo, hi) = minimum(maximum(a, lo), hi): the adjoint passes to `a`
+    # where it lies inside the bounds (ties included), to a bound where it
+    # binds, and to hi alone where the bounds cross (lo > hi); a bound of None
+    # is no bound (NumPy 2 also spells the bounds min= / max=, and so does
+    # ndarray.clip)
     low = either(a_min, min)
     high = either(a_max, max)
     d[a] = unbroadcast(d[y] * clip_inside(a, low, high), a)
-    d[a_min] = unbroadcast(d[y] * (a < low), a_min)
-    d[a_max] = unbroadcast(d[y] * (a > high), a_max)
-    d[min] = unbroadcast(d[y] * (a < low), min)
-    d[max] = unbroadcast(d[y] * (a > high), max)
+    d[a_min] = unbroadcast(d[y] * clip_to_low(a, low, high), a_min)
+    d[a_max] = unbroadcast(d[y] * clip_to_high(a, low, high), a_max)
+    d[min] = unbroadcast(d[y] * clip_to_low(a, low, high), min)
+    d[max] = unbroadcast(d[y] * clip_to_high(a, low, high), max)
 
 
 @tangent(np.clip)
 def clip_tangent(y, a, a_min=None, a_max=None, out=None, *, min=None, max=None):
     d[y] = (
         d[a] * clip_inside(a, either(a_min, min), either(a_max, max))
-        + d[a_min] * (a < either(a_min, min))
-        + d[a_max] * (a > either(a_max, max))
-        + d[min] * (a < either(a_min, min))
-        + d[max] * (a > either(a_max, max))
+        + d[a_min] * clip_to_low(a, either(a_min, min), either(a_max, max))
+        + d[a_max] * clip_to_high(a, either(a_min, min), either(a_max, max))
+        + d[min] * clip_to_low(a, either(a_min, min), either(a_max, max))
+        + d[max] * clip_to_high(a, either(a_min, min), either(a_max, max))
     )
 
 
@@ -587,6 +600,8 @@ nondifferentiable(
     np.logical_and, np.logical_or, np.logical_not, np.logical_xor,
     np.heaviside, ("method", "round"),
 )
+# where clip returns which operand is piecewise constant
+nondifferentiable(clip_to_low, clip_to_high)
 method("clip", np.clip)
 linear(np.negative, np.positive, np.deg2rad, np.rad2deg)
 linear(np.multiply, positions=(0, 1))

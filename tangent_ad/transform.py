@@ -21,7 +21,7 @@ from .passes.inline import inline
 from .passes.inplace import compute_in_place, float64_arguments
 from .passes.forward import Forward
 from .passes.reverse import LIVE, ZERO, Reverse
-from .passes.saves import assemble
+from .passes.saves import assemble, own_returns
 from .passes import optimize as optimizer
 from .passes.loop_stacks import give_loops_stacks
 from .passes.loop_sums import sum_after_loops
@@ -162,6 +162,7 @@ class _Prepared:
             if loop_stacks:  # (not for a gradient that is differentiated again)
                 derivative = give_loops_stacks(derivative)
                 derivative = compute_in_place(derivative, known, float64_arguments(self.kinds))
+        derivative = own_returns(derivative)
         codegen.rename_injected(derivative, self.user_names, self.src.globals, self.src.cells)
         source = codegen.to_source(derivative, self.src.filename)
         function = codegen.compile_function(derivative, source, self.src, defaults=defaults)

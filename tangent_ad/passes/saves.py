@@ -242,3 +242,62 @@ def assemble(rev, primal, adjoint, returns, mode, name):
         type_params=[],
     )
     return derivative, {"saves": saves, "elements": elements, "seed": seed_name}
+
+
+def own_returns(func):
+    """The arrays a derivative returns are its caller's to keep and change:
+    a gradient that may share its array with one returned before it
+    (``return d_t0, d_t0`` once the copies of ``x + y``'s adjoint became one
+    name; ``d_x = d_t0; d_y = d_t0`` unoptimised) is copied, and so is one
+    that may still be a read-only broadcast view (``d_x = unreduce(1.0, x)``)."""
+    from .aliases import Aliases
+
+    ret = func.body[-1]
+    if not isinstance(ret, gast.Return) or ret.value is None:
+        return func
+    spreads = set()
+    for stmt in all_statements(func.body):
+        if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
+            value = stmt.value
+            if isinstance(value, gast.Call) and anno.get(value.func, "inject", None) is runtime.unreduce:
+                spreads.add(stmt.targets[0].id)
+    aliases = Aliases(func)
+    taken = set()
+
+    def owned(node):
+        if isinstance(node, gast.Tuple):
+            node.elts = [owned(elt) for elt in node.elts]
+            return node
+        if isinstance(node, gast.Name):
+            shared = aliases.views({node.id}) | {node.id}
+            if shared & taken or _may_end_as_view(func.body[:-1], node.id, spreads)[0]:
+                return _helper_call(runtime.copy, node)
+            taken.update(shared)
+        return node
+
+    ret.value = owned(ret.value)
+    return func
+
+
+def _may_end_as_view(stmts, name, spreads):
+    """(whether `name` may hold a spread ``unreduce(...)`` -- or a name of
+    one, `spreads` -- after `stmts`, whether `stmts` surely bind it), from
+    its last bindings."""
+    for stmt in reversed(stmts):
+        if isinstance(stmt, gast.If):
+            view, bound = _may_end_as_view(stmt.body, name, spreads)
+            other, other_bound = _may_end_as_view(stmt.orelse, name, spreads)
+            if view or other:
+                return True, True
+            if bound and other_bound:
+                return False, True
+        elif isinstance(stmt, (gast.For, gast.While)):
+            if _may_end_as_view(stmt.body, name, spreads)[0]:
+                return True, True
+        elif isinstance(stmt, gast.Assign) and name in n.store_names(stmt.targets[0]):
+            value = stmt.value
+            spread = isinstance(value, gast.Call) and anno.get(value.func, "inject", None) is runtime.unreduce
+            return spread or (isinstance(value, gast.Name) and value.id in spreads), True
+        elif isinstance(stmt, gast.AugAssign) and name in n.store_names(stmt.target):
+            return False, True
+    return False, False

@@ -1,0 +1,73 @@
+"""The gradients a derivative returns are the caller's arrays.
+
+Each is a new, writable array, sharing memory with no other gradient and
+with no argument: ``dx *= 0.5`` must not change ``dy``. Two cases broke this:
+the adjoints of ``x + y`` became one name in the optimised code, returned
+twice (``return d_t0, d_t0``), and the gradient of ``np.sum(x)`` was the
+read-only broadcast view ``unreduce(1.0, x)``, so ``g *= lr`` raised.
+"""
+
+import numpy as np
+import pytest
+
+import tangent_ad as ta
+
+
+def sum_of_squares_of_a_sum(x, y):
+    return np.sum((x + y) ** 2)
+
+
+def plain_sum(x, y):
+    return np.sum(x) + np.sum(y * 0.0)
+
+
+def mean_plus_constant(x, y):
+    return np.mean(x) + 2.0 * np.mean(y)
+
+
+def branch_spread(x, y):
+    if np.sum(x) > 0:
+        s = np.sum(x + y)
+    else:
+        s = np.sum(x * y)
+    return s
+
+
+CASES = [sum_of_squares_of_a_sum, plain_sum, mean_plus_constant, branch_spread]
+
+
+@pytest.mark.parametrize("fn", CASES)
+@pytest.mark.parametrize("optimize", [True, False])
+@pytest.mark.parametrize("mode", ["grad", "value_and_grad"])
+def test_gradients_are_new_writable_arrays(fn, optimize, mode):
+    x, y = np.array([0.5, 1.5, -0.2]), np.array([0.3, -0.1, 0.8])
+    pristine = x.copy(), y.copy()
+    derivative = getattr(ta, mode)(fn, wrt=(0, 1), optimize=optimize)
+    result = derivative(x, y)
+    dx, dy = result[1] if mode == "value_and_grad" else result
+    expected = dx.copy(), dy.copy()
+    for g in (dx, dy):
+        assert g.flags.writeable
+        assert not np.shares_memory(g, x) and not np.shares_memory(g, y)
+    assert not np.shares_memory(dx, dy)
+    dx *= 0.5  # a caller's update of one gradient
+    dy -= 1.0
+    np.testing.assert_array_equal(dx, expected[0] * 0.5)
+    np.testing.assert_array_equal(dy, expected[1] - 1.0)
+    np.testing.assert_array_equal(x, pristine[0])
+    np.testing.assert_array_equal(y, pristine[1])
+
+
+def test_a_name_returned_twice_is_copied_once():
+    x, y = np.ones(3), np.ones(3)
+    source = ta.grad(sum_of_squares_of_a_sum, wrt=(0, 1)).source(x, y)
+    assert source.rstrip().endswith("return d_t0, copy(d_t0)")
+
+
+def test_an_adjoint_rebound_after_its_spread_is_not_copied():
+    def spread_then_scaled(x):
+        s = np.sum(x)
+        return np.sum(s * np.sin(x))
+
+    source = ta.grad(spread_then_scaled).source(np.ones(3))
+    assert "copy(" not in source

@@ -111,6 +111,7 @@ class _Prepared:
         self.scalars |= {name for name, shape in self.shapes.items() if shape == ()}
         if not trusted:  # generated code keeps its own discipline of in-place updates
             analysis.check_index_assignments(src, func, self.scalars)
+            analysis.check_sequence_arithmetic(src, func, self.containers, self.varied)
 
     def known_shapes(self):
         """{name: shape} of every name whose shape is known, adjoints and

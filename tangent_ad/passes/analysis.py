@@ -497,6 +497,45 @@ def plan_saves(func, reads_before, reads_after, content_reads, entry_reads):
     return saves, elements, uninitialized, mutated
 
 
+def check_sequence_arithmetic(src, func, containers, varied):
+    """Refuse ``+`` and ``*`` on lists and tuples of differentiated values
+    (``hs + [h]``, ``items * 2``, a list argument ``xs + ys``): their
+    adjoints are those of concatenation and repetition, not of arithmetic.
+    The spelled-out forms (``[x] * 3``, ``[a] + [b]``) never get here
+    (`desugar`). Sequences: names bound to a list or tuple display or
+    comprehension, `containers` (list and tuple arguments), and what
+    ``+``, ``*`` or a copy makes of them."""
+    sequences = set(containers)
+    assigns = [
+        stmt for stmt in all_statements(func.body)
+        if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)
+    ]
+    grown = True
+    while grown:
+        before = len(sequences)
+        for stmt in assigns:
+            value = stmt.value
+            if isinstance(value, (gast.List, gast.Tuple, gast.ListComp)) or (
+                isinstance(value, gast.Name) and value.id in sequences
+            ) or (isinstance(value, gast.BinOp) and _names(value.left, value.right) and set(
+                _names(value.left, value.right)) & sequences
+            ):
+                sequences.add(stmt.targets[0].id)
+        grown = len(sequences) > before
+    for stmt in assigns:
+        value = stmt.value
+        if not isinstance(value, gast.BinOp) or stmt.targets[0].id not in varied:
+            continue
+        operands = set(_names(value.left, value.right))
+        if operands & sequences:
+            raise UnsupportedConstructError(
+                "+ or * on a list or tuple of differentiated values (concatenation, repetition)",
+                src.location(stmt),
+                "write the items out ([a, b], [x, x, x]), append them, or use "
+                "np.concatenate / np.tile on arrays",
+            )
+
+
 def call_operands(value):
     """Names a call whose result is discarded may write into: the object
     of a method call (``c.sort()``, ``c.fill(0.0)``) and the names passed

@@ -24,6 +24,7 @@ class Desugar:
         self.namer = namer
 
     def run(self):
+        _spell_out_displays(self.src.tree)
         self.src.tree.body = self.block(self.src.tree.body, top=True)
         return self.src
 
@@ -289,6 +290,45 @@ class Desugar:
         if len(names) == 1:
             length = _len_of(names[0])
         return prelude + [self._index_loop(index, length, reads, body, stmt)]
+
+
+_MAX_REPEATED = 1000  # items a repeated display is spelled out to
+
+
+def _spell_out_displays(tree):
+    """``[x] * 3`` -> ``[x, x, x]`` (items that are names or constants, so
+    nothing is computed more often) and ``[a] + [b]`` -> ``[a, b]`` (tuples
+    alike): each item is an element of its own, since the arithmetic rules
+    of `*` and `+` are those of numbers, not of sequences."""
+
+    def visit(node):
+        for field in node._fields:
+            child = getattr(node, field, None)
+            if isinstance(child, gast.AST):
+                setattr(node, field, visit(child))
+            elif isinstance(child, list):
+                child[:] = [visit(item) if isinstance(item, gast.AST) else item for item in child]
+        if not isinstance(node, gast.BinOp):
+            return node
+        left, right = node.left, node.right
+        displays = (gast.List, gast.Tuple)
+        if isinstance(node.op, gast.Add) and isinstance(left, displays) and type(left) is type(right):
+            return type(left)(elts=left.elts + right.elts, ctx=gast.Load())
+        if isinstance(node.op, gast.Mult):
+            display, count = (left, right) if isinstance(left, displays) else (right, left)
+            if (
+                isinstance(display, displays)
+                and all(isinstance(elt, (gast.Name, gast.Constant)) for elt in display.elts)
+                and n.is_number(count)
+                and isinstance(count.value, int)
+                and not isinstance(count.value, bool)
+                and len(display.elts) * max(count.value, 0) <= _MAX_REPEATED
+            ):
+                elts = [n.copy_node(elt) for _ in range(max(count.value, 0)) for elt in display.elts]
+                return type(display)(elts=elts, ctx=gast.Load())
+        return node
+
+    visit(tree)
 
 
 def _is_range_like(node):

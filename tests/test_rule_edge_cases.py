@@ -333,3 +333,16 @@ def test_builtin_max_min_of_an_array_give_an_array(rng):
     assert_tangent(builtin_extremes, (x,), (0,), rng)
     # a list keeps its list of adjoints
     assert list(ta.grad(builtin_extremes)([1.0, 3.0, 2.0])) == [2.0, 2.0, 0.0]
+
+
+def array_of_ndmin_two(x):
+    return np.sum(np.array(x, ndmin=2).T * x)
+
+
+def test_the_tangent_of_array_keeps_ndmin():
+    # the tangent was np.array(t_x): shape (3,) beside a value of shape (1, 3)
+    x, t = np.array([1.0, 2.0, 3.0]), np.array([1.0, -0.5, 0.25])
+    value, tangent = ta.jvp(array_of_ndmin_two)(x, t)
+    assert value == pytest.approx(np.sum(x) ** 2)
+    assert tangent == pytest.approx(2 * np.sum(x) * np.sum(t))
+    np.testing.assert_allclose(ta.grad(array_of_ndmin_two)(x), np.full(3, 2 * np.sum(x)))

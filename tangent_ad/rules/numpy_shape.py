@@ -389,33 +389,34 @@ def copy_tangent(y, a, *args, **kwargs):
 def array(y, object, dtype=None, *args, **kwargs):
     # also gathers a (nested) list of arrays into one: d[object] is then an
     # array whose rows go to the list's elements
-    d[object] = cast_adjoint(np.reshape(d[y], shape_of(object)), dtype)
+    # (a dtype= is applied by the caller: see `registry.cast_of`)
+    d[object] = np.reshape(d[y], shape_of(object))
 
 
 @tangent(np.array)
-def array_tangent(y, object, dtype=None, *args, **kwargs):
-    d[y] = cast_adjoint(np.array(d[object]), dtype)
+def array_tangent(y, object, dtype=None, *, copy=True, order="K", subok=False, ndmin=0, like=None):
+    d[y] = np.array(d[object], ndmin=ndmin)
 
 
 @adjoint(np.asarray, np.ascontiguousarray)
 def asarray(y, a, dtype=None, *args, **kwargs):
-    d[a] = cast_adjoint(np.reshape(d[y], shape_of(a)), dtype)
+    d[a] = np.reshape(d[y], shape_of(a))
 
 
 @tangent(np.asarray, np.ascontiguousarray)
 def asarray_tangent(y, a, dtype=None, *args, **kwargs):
-    d[y] = cast_adjoint(np.asarray(d[a]), dtype)
+    d[y] = np.asarray(d[a])
 
 
 @adjoint(("method", "astype"))
 def astype(y, x, dtype, order="K", casting="unsafe", subok=True, copy=True):
-    # a cast to an integer type has a zero derivative
-    d[x] = cast_adjoint(d[y], dtype)
+    # a cast to an integer type has a zero derivative (`registry.cast_of`)
+    d[x] = d[y]
 
 
 @tangent(("method", "astype"))
 def astype_tangent(y, x, dtype, order="K", casting="unsafe", subok=True, copy=True):
-    d[y] = cast_adjoint(copy_value(d[x]), dtype)
+    d[y] = copy_value(d[x])
 
 
 @adjoint(("attr", "real"), np.real)

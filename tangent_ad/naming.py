@@ -34,6 +34,12 @@ def is_stack_call(node, method):
     )
 
 
+def is_stack_name(name):
+    """Whether `name` is one the generated code's stacks take: `_stack`, and
+    `_stack1`, `_stack2`, ... of the loops that get a stack of their own."""
+    return name.startswith(STACK) and name[len(STACK):].isdigit() or name == STACK
+
+
 def all_names(tree):
     """Every identifier appearing in `tree` (names, arguments, attributes)."""
     names = set()

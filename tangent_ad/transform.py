@@ -12,6 +12,7 @@ import gc
 import gast
 
 from . import anno, codegen, fence
+from .errors import UnsupportedConstructError
 from . import nodes as n
 from . import naming
 from .naming import Namer
@@ -82,6 +83,22 @@ def _container_kind(kind):
     return kind
 
 
+def _refuse_reserved_names(src):
+    """The generated code's stack is `_stack` (`_stack1`, ... for the stacks
+    of loops): a variable of the user's by that name would be overwritten."""
+    from .passes.dataflow import all_statements
+
+    for stmt in all_statements(src.tree.body):
+        for node in n.walk(stmt):
+            if isinstance(node, gast.Name) and naming.is_stack_name(node.id):
+                raise UnsupportedConstructError(
+                    f"a variable named {node.id}",
+                    src.location(stmt),
+                    f"{naming.STACK} and {naming.STACK}1, {naming.STACK}2, ... name the stacks "
+                    "of the generated code; rename the variable",
+                )
+
+
 class _Prepared:
     """A function parsed, normalized, inlined and analysed for one kind signature."""
 
@@ -98,6 +115,8 @@ class _Prepared:
         src, namer = normalize(src)
         inlined = inline(src, namer)
         src.cells.update(inlined.cells)
+        if not trusted:
+            _refuse_reserved_names(src)
         func = src.tree
         self.src, self.namer, self.func = src, namer, func
         self.dependencies = inlined.dependencies

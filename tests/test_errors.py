@@ -145,3 +145,16 @@ def test_an_argument_the_rule_does_not_take_is_refused_at_the_line(fn, keyword, 
     assert f"unexpected keyword argument '{keyword}'" in message
     assert f"test_errors.py:{fn.__code__.co_firstlineno + 1}" in message
     assert "hint: the rule takes (" in message
+
+
+def variable_named_stack(x):
+    _stack = x * 2.0
+    return np.sum(_stack)
+
+
+def test_a_variable_named_like_the_generated_stack_is_refused():
+    # it was overwritten by the generated code's stack: a NameError inside it
+    with pytest.raises(UnsupportedConstructError, match="a variable named _stack") as info:
+        ta.grad(variable_named_stack)(np.ones(3))
+    assert f"test_errors.py:{variable_named_stack.__code__.co_firstlineno + 1}" in str(info.value)
+    assert "rename the variable" in str(info.value)

@@ -163,6 +163,14 @@ def unreduce(g, x, axis=None, keepdims=False):
     return xp.broadcast_to(g, shape)
 
 
+def _attributes(x):
+    """(name, value) of an object's attributes: its `__dict__`, or its slots."""
+    if hasattr(x, "__dict__"):
+        return list(vars(x).items())
+    names = [name for cls in type(x).__mro__ for name in getattr(cls, "__slots__", ())]
+    return [(name, getattr(x, name)) for name in names if hasattr(x, name)]
+
+
 def zeros_like(x):
     """A zero adjoint for `x`: 0.0 for scalars, zeros in `x`'s array module."""
     if isinstance(x, (float, int, bool)):
@@ -173,11 +181,11 @@ def zeros_like(x):
         return SeqAdjoint(zeros_like(item) for item in x)
     if isinstance(x, dict):
         return DictAdjoint((key, zeros_like(value)) for key, value in x.items())
-    if not hasattr(x, "shape") and hasattr(x, "__dict__"):
+    if not hasattr(x, "shape") and (hasattr(x, "__dict__") or hasattr(type(x), "__slots__")):
         # an object: one adjoint per attribute that holds numbers or arrays
         return DictAdjoint(
             (key, zeros_like(value))
-            for key, value in vars(x).items()
+            for key, value in _attributes(x)
             if isinstance(value, (numbers.Number, list, tuple, dict)) or hasattr(value, "shape")
         )
     shape = shape_of(x)
@@ -207,7 +215,12 @@ def _is_basic(index):
 
 def add_at(acc, index, g):
     """acc[index] += g, in place, correct when `index` repeats elements."""
-    if isinstance(acc, (list, dict)):
+    if isinstance(acc, dict):
+        # an object's class attribute read through it (``self.scale``) has
+        # no entry of its own until then
+        acc[index] = add(acc[index], g) if index in acc else g
+        return acc
+    if isinstance(acc, list):
         acc[index] = add(acc[index], g)
         return acc
     if _is_basic(index) or getattr(index, "dtype", None) == bool:

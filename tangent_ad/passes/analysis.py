@@ -497,6 +497,26 @@ def plan_saves(func, reads_before, reads_after, content_reads, entry_reads):
     return saves, elements, uninitialized, mutated
 
 
+def check_data_attribute(src, stmt, obj, attr):
+    """Refuse reading `attr` of the object argument `obj` when its class makes
+    it a computed value (a property, another descriptor): the gradient with
+    respect to an object is keyed by its data attributes, and a property's
+    value is none of them."""
+    import inspect
+
+    cls = getattr(src, "object_kinds", {}).get(obj)
+    if cls is None:
+        return
+    found = inspect.getattr_static(cls, attr, None)
+    data = (types.FunctionType, types.MemberDescriptorType)  # methods are inlined; slots hold data
+    if found is not None and hasattr(type(found), "__get__") and not isinstance(found, data):
+        raise UnsupportedConstructError(
+            f"{type(found).__name__} .{attr} of a differentiated object",
+            src.location(stmt),
+            "read the attributes it is computed from (or pass them as arguments)",
+        )
+
+
 def check_sequence_arithmetic(src, func, containers, varied):
     """Refuse ``+`` and ``*`` on lists and tuples of differentiated values
     (``hs + [h]``, ``items * 2``, a list argument ``xs + ys``): their

@@ -193,6 +193,7 @@ class Forward:
                 return zero()
             objects = getattr(self, "objects", ())
             if isinstance(value.value, gast.Name) and value.value.id in objects:
+                analysis.check_data_attribute(self.src, stmt, value.value.id, value.attr)
                 base = self.tangent_atom(value.value, state)
                 if is_zero(base):
                     return base

@@ -181,6 +181,7 @@ class Reverse:
             base = value.value
             if isinstance(base, gast.Name) and base.id in getattr(self, "objects", ()):
                 # an object's attribute: its adjoint is keyed by attribute name
+                analysis.check_data_attribute(self.src, stmt, base.id, value.attr)
                 item = gast.Subscript(value=base, slice=n.const(value.attr), ctx=gast.Load())
                 return self.getitem(stmt, target, item, state)
             if key not in registry.ADJOINTS:

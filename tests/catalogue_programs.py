@@ -875,3 +875,22 @@ def apply_twice(fn, x):
 @case(args(normal(3)))
 def helper_takes_function_argument(x):
     return np.sum(apply_twice(softplus, x))
+
+
+@case(args(normal(2)))
+def lambda_reads_the_name_its_result_rebinds(x):
+    s = x[0]
+    g = lambda a: a * s  # noqa: E731
+    s = g(x[1])
+    return s * s
+
+
+@case(args(normal(3)))
+def nested_def_in_a_loop_reads_the_name_it_rebinds(x):
+    s = 0.5
+    for i in range(3):
+        def g(a):
+            return np.sin(a + s) * s
+
+        s = g(x[i])
+    return s

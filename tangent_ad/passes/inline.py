@@ -164,6 +164,20 @@ def _local_callee(src, name):
     return Callee(node, name, lambda: normalize(local_source(src, name)), None, defaults)
 
 
+def _names_read(body, renames, bindings):
+    """The caller's names `body` reads once its names are renamed and its
+    parameters bound (free variables of a local function read themselves)."""
+    read = set()
+    for node in (sub for stmt in body for sub in n.walk(stmt)):
+        if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
+            bound = bindings.get(node.id)
+            if isinstance(bound, gast.Name):
+                read.add(bound.id)
+            elif bound is None:
+                read.add(renames.get(node.id, node.id))
+    return read
+
+
 def _where_found(src, func):
     if isinstance(func, gast.Name):
         kind, value = anno.get(func, "binding", ("", None))
@@ -260,8 +274,16 @@ class Inliner:
         returned = body[-1].value.id
         renames = self.rename_map(callee, bindings, body)
         renames.update(renamed)
-        if target is not None and returned not in bindings and returned not in renamed:
-            renames[returned] = target  # the callee computes straight into the target
+        if (
+            target is not None
+            and returned not in bindings
+            and returned not in renamed
+            and target not in _names_read(body, renames, bindings)
+        ):
+            # the callee computes straight into the target -- unless it reads
+            # the target's old value (``s = g(x)`` with ``g = lambda a: a * s``):
+            # then ``s = a * s`` would read and rebind one name in one statement
+            renames[returned] = target
         self._rewrite(body, callee, renames, bindings)
         final = body.pop()
         out = n.with_lineno(prelude, line)

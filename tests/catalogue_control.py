@@ -865,3 +865,22 @@ def heat_stencil_fresh_array(u0, alpha):
         new[1:-1] = u[1:-1] + alpha * (u[2:] - 2.0 * u[1:-1] + u[:-2])
         u = new
     return np.sum(u ** 3)
+
+
+# ----- the user's reversed(range(...)): the reverse sweep runs over it again -----
+
+
+@case(vec(lo=-1.0, hi=1.0))
+def loop_over_reversed_range(x):
+    s = 0.0
+    for i in reversed(range(len(x))):
+        s = s * x[i] + np.sin(x[i])
+    return s
+
+
+@case(vec(lo=-1.0, hi=1.0))
+def loop_over_reversed_stepped_range(x):
+    s = 1.0
+    for i in reversed(range(0, len(x), 2)):
+        s = s * np.cos(x[i]) + x[i]
+    return s

@@ -147,9 +147,11 @@ class Desugar:
         iter_ = stmt.iter
         func = static_value(iter_.func) if isinstance(iter_, gast.Call) else None
         if _is_range_like(iter_) and func is not range:
-            # generated reverse loops: `reversed(range(n))`, `range(n)[:k]`
+            # `reversed(range(n))` (in generated reverse loops, and the user's),
+            # `range(n)[:k]`
             if isinstance(stmt.target, gast.Name) and stmt.target.id not in _bound_in(body):
                 anno.set(stmt, "range_like", True)
+                stmt.iter = _as_range(iter_)
                 stmt.body = body
                 return [stmt]
         if func is range:
@@ -329,6 +331,21 @@ def _spell_out_displays(tree):
         return node
 
     visit(tree)
+
+
+def _as_range(node):
+    """A range-like iterable as a range object: ``reversed(r)`` -> ``r[::-1]``.
+    The loop's reverse runs over it again (``reversed(...)`` of it), which
+    a range allows and the iterator `reversed` returns does not."""
+    if isinstance(node, gast.Call):  # reversed(...)
+        inner = _as_range(node.args[0]) if node.args else node
+        if static_value(node.func) is reversed:
+            step = gast.Slice(lower=None, upper=None, step=n.const(-1))
+            return gast.Subscript(value=inner, slice=step, ctx=gast.Load())
+        return node
+    if isinstance(node, gast.Subscript):
+        node.value = _as_range(node.value)
+    return node
 
 
 def _is_range_like(node):

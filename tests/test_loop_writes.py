@@ -91,6 +91,24 @@ def shape_donor_bound_later(x, y, W):
     return np.sum(c1 ** 3)
 
 
+def element_written_then_scaled(x):
+    # the rebinding v = v * 2.0 needs only v's shape, but the element written
+    # before it is restored into what the reverse sweep pops back as v
+    v = x * 1.0
+    v[0] *= x[1]
+    v = v * 2.0
+    v += 1.0
+    return np.sum(v * v)
+
+
+def element_written_then_scaled_in_a_loop(x):
+    v = x * 1.0
+    for i in range(2):
+        v[i] = v[i + 1] * v[i]
+        v = -v
+    return np.sum(np.sin(v))
+
+
 def _three(rng):
     return [rng.uniform(-0.8, 0.8, (3, 4)), rng.uniform(-0.8, 0.8, (3, 4)), rng.uniform(-0.5, 0.5, (4, 4))]
 
@@ -102,6 +120,8 @@ CASES = [
     Case(written_in_loop, _matrix, autograd=False, id="row_written_in_loop"),
     Case(both_written_in_loop, _vector, autograd=False),
     Case(slice_added_in_loop, _vector, autograd=False),
+    Case(element_written_then_scaled, _vector, autograd=False),
+    Case(element_written_then_scaled_in_a_loop, _vector, autograd=False),
 ]
 IDS = [case.id for case in CASES]
 

@@ -71,6 +71,12 @@ def plan(rev, adjoint):
     for names in restores.values():
         for name in names:
             rev.modes[name] = analysis.VALUE  # the index itself is pushed, not like(index)
+    for key in elements:
+        base = statements[key].targets[0].value
+        if isinstance(base, gast.Name):
+            # its elements are written back (``v[0] = _stack.pop()``) into what
+            # a pop rebinds it to: the array itself, not like(v)
+            rev.modes[base.id] = analysis.VALUE
     return saves, elements, uninitialized, dead
 
 

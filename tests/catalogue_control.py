@@ -884,3 +884,11 @@ def loop_over_reversed_stepped_range(x):
     for i in reversed(range(0, len(x), 2)):
         s = s * np.cos(x[i]) + x[i]
     return s
+
+
+@case(vec(n=3, lo=-1.0, hi=1.0))
+def loop_over_a_dict_display(x):
+    s = 0.0
+    for i in {2: "a", 0: "b"}:  # its keys
+        s = s * x[i] + np.sin(x[i])
+    return s

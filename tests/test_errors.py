@@ -158,3 +158,26 @@ def test_a_variable_named_like_the_generated_stack_is_refused():
         ta.grad(variable_named_stack)(np.ones(3))
     assert f"test_errors.py:{variable_named_stack.__code__.co_firstlineno + 1}" in str(info.value)
     assert "rename the variable" in str(info.value)
+
+
+def loop_over_nditer(x):
+    s = 0.0
+    for i in np.nditer(np.array([2, 0])):
+        s = s + x[i]
+    return s
+
+
+def loop_over_map(x):
+    s = 0.0
+    for i in map(int, [1.0, 0.0]):
+        s = s * x[i] + x[i]
+    return s
+
+
+@pytest.mark.parametrize("fn, name", [(loop_over_nditer, "nditer"), (loop_over_map, "map")])
+def test_a_loop_over_an_iterator_is_refused(fn, name):
+    # np.nditer has a len() and items by index of another meaning: the index
+    # loop it became gave a silently wrong gradient
+    with pytest.raises(UnsupportedConstructError, match=f"loop over {name}") as info:
+        ta.grad(fn)(np.array([0.5, -0.3, 0.2]))
+    assert f"test_errors.py:{fn.__code__.co_firstlineno + 2}" in str(info.value)

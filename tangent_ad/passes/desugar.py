@@ -9,7 +9,10 @@ Guarantees to later passes:
     ranges and the adjoint of each item read is an indexing adjoint.
 """
 
+import itertools
+
 import gast
+import numpy
 
 from .. import anno
 from .. import nodes as n
@@ -173,7 +176,7 @@ class Desugar:
             return self._zip_loop(stmt, body)
         if _is_dict_view(iter_):
             return self._dict_loop(stmt, body)
-        if isinstance(iter_, gast.Name) and iter_.id in self._dicts():
+        if isinstance(iter_, gast.Dict) or isinstance(iter_, gast.Name) and iter_.id in self._dicts():
             # `for key in d` over a dict: its keys
             view = gast.Call(func=gast.Attribute(value=iter_, attr="keys", ctx=gast.Load()), args=[], keywords=[])
             stmt.iter = view
@@ -245,6 +248,16 @@ class Desugar:
         return loop
 
     def _sequence_loop(self, stmt, body):
+        for expr in [stmt.iter] + list(getattr(stmt.iter, "args", [])):
+            # (zip and enumerate pass their arguments on to here)
+            callee = static_value(expr.func) if isinstance(expr, gast.Call) else None
+            if callee in _ITERATORS or (callee is reversed and not _is_range_like(expr)):
+                raise UnsupportedConstructError(
+                    f"loop over {getattr(callee, '__name__', 'an iterator')}(...)",
+                    self.src.location(stmt),
+                    "loops run over ranges, arrays, lists and tuples (read by index); "
+                    "loop over range(len(...)) or the array itself",
+                )
         prelude, seq = self._sequence_ref(stmt.iter, body)
         index = self.namer.fresh(naming.ITEM)
         item = gast.Subscript(value=n.copy_node(seq), slice=n.name(index), ctx=gast.Load())
@@ -293,6 +306,10 @@ class Desugar:
             length = _len_of(names[0])
         return prelude + [self._index_loop(index, length, reads, body, stmt)]
 
+
+# iterables that are not sequences (no items by index): refused as loop iterables
+_ITERATORS = {map, filter, iter, numpy.nditer, numpy.ndindex, numpy.ndenumerate, numpy.flatiter}
+_ITERATORS.update(getattr(itertools, name) for name in dir(itertools) if not name.startswith("_"))
 
 _MAX_REPEATED = 1000  # items a repeated display is spelled out to
 

@@ -9,6 +9,7 @@ NumPy scalars, where the generated code can be plain arithmetic.
 
 import functools
 import numbers
+import types
 
 import numpy as np
 
@@ -235,10 +236,20 @@ class Derivative:
             cache.put(key, generated, self.fn)
             if self.verbose:
                 print(generated.source)
-        self._variants[kinds] = generated.function
+        function = generated.function
+        objects = [(self.params.index(name), kind) for name, kind in kinds
+                   if isinstance(kind, type) and name in self.params]
+        if objects:
+            function = _own_methods_checked(function, objects, self.fn)
+        self._variants[kinds] = function
         self._dependencies = tuple(generated.info.get("dependencies", ()))
         self._literals = generated.info.get("literals", self._literals)
         return generated
+
+    def _variant(self, kinds):
+        """The function to call for arguments of these kinds (generated now)."""
+        self._generate(kinds)
+        return self._variants[kinds]
 
     def _transform(self, kinds):
         fn, wrt, optimize = self.fn, self.wrt, self.optimize
@@ -294,7 +305,7 @@ class Derivative:
         the shapes of what lists, tuples and dicts hold)."""
         if kwargs:
             key = self._kinds(args, kwargs)
-            return self._variants.get(key) or self._generate(key).function
+            return self._variants.get(key) or self._variant(key)
         key = tuple([  # _leaf_key, written out
             _items_key(a) if type(a) in _HOLDERS
             else (type(a), a.shape, a.dtype) if hasattr(a, "dtype") else getattr(a, "shape", type(a))
@@ -303,7 +314,7 @@ class Derivative:
         function = self._by_types.get(key)
         if function is None:
             kinds = self._kinds(args, {})
-            function = self._variants.get(kinds) or self._generate(kinds).function
+            function = self._variants.get(kinds) or self._variant(kinds)
             self._by_types[key] = function
             if not any(hasattr(a, "shape") or type(a) in _HOLDERS for a in args):
                 # scalars and objects: the types alone are the key (cheaper
@@ -346,7 +357,7 @@ class Derivative:
                     detail=str(err),
                 ) from None
             key = self._kinds(bound, {})
-            function = self._variants.get(key) or self._generate(key).function
+            function = self._variants.get(key) or self._variant(key)
             return function(*bound, *(_as_number(value) for value in trailing))
 
     def _trailing(self):
@@ -407,6 +418,35 @@ class Derivative:
 
     def __repr__(self):
         return f"<tangent_ad derivative {self.generic.name} of {self.fn.__qualname__}>"
+
+
+def _own_methods_checked(function, objects, fn):
+    """`function` (generated with the methods of these classes inlined),
+    refusing an object whose own attributes shadow a method of its class
+    (``m.act = lambda z: z ** 2``): the derivative follows the class's."""
+    methods = [
+        (position, cls, frozenset(
+            name for klass in cls.__mro__ for name, value in vars(klass).items()
+            if isinstance(value, types.FunctionType)
+        ))
+        for position, cls in objects
+    ]
+
+    @functools.wraps(function)
+    def checked(*args, **kwargs):
+        for position, cls, names in methods:
+            own = getattr(args[position], "__dict__", None) if position < len(args) else None
+            if own and not names.isdisjoint(own):
+                shadowed = sorted(names.intersection(own))
+                raise UnsupportedConstructError(
+                    f"an object whose own attribute {shadowed[0]!r} replaces its class's method",
+                    Location(fn.__code__.co_filename, fn.__code__.co_firstlineno, fn.__qualname__),
+                    hint=f"the derivative inlines {cls.__name__}.{shadowed[0]}; set it on the class, "
+                    "or pass the function as an argument",
+                )
+        return function(*args, **kwargs)
+
+    return checked
 
 
 def _derivative(fn, wrt, mode, optimize, verbose):

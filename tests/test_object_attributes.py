@@ -104,3 +104,31 @@ def test_a_property_of_a_differentiated_object_is_refused(make):
 def test_a_property_is_fine_when_the_object_is_not_differentiated():
     m, x = WithProperty(np.array([0.5, -1.0])), np.array([1.0, 2.0])
     np.testing.assert_allclose(ta.grad(property_loss, wrt=(1,))(m, x), m.W * 2.0)
+
+
+class Activated:
+    def __init__(self, w):
+        self.w = w
+
+    def act(self, z):
+        return np.tanh(z)
+
+    def out(self, x):
+        return self.act(self.w * x)
+
+
+def activated_loss(m, x):
+    return m.out(x)
+
+
+def test_an_instance_attribute_that_replaces_a_method_is_refused():
+    # the class's act was inlined while the call ran the instance's
+    df = ta.grad(activated_loss, wrt=(1,))
+    plain = Activated(2.0)
+    assert df(plain, 0.5) == pytest.approx(2.0 * (1.0 - np.tanh(1.0) ** 2))
+    replaced = Activated(2.0)
+    replaced.act = lambda z: z ** 2
+    with pytest.raises(ta.TangentADError, match="own attribute 'act' replaces its class's method") as info:
+        df(replaced, 0.5)  # the same types: the cached derivative's fast path
+    assert "test_object_attributes.py" in str(info.value)
+    assert df(plain, 0.5) == pytest.approx(2.0 * (1.0 - np.tanh(1.0) ** 2))

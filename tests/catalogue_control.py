@@ -892,3 +892,19 @@ def loop_over_a_dict_display(x):
     for i in {2: "a", 0: "b"}:  # its keys
         s = s * x[i] + np.sin(x[i])
     return s
+
+
+@case(lambda rng: [rng.uniform(-1, 1, (3, 2)), rng.uniform(-1, 1, (3, 2))], wrt=(0, 1))
+def loop_over_enumerate_of_zip(ws, xs):
+    s = 0.0
+    for i, (w, x) in enumerate(zip(ws, xs)):
+        s = s * 0.5 + (i + 1.0) * np.sum(np.sin(w * x))
+    return s
+
+
+@case(lambda rng: [rng.uniform(-1, 1, (3, 2)), rng.uniform(-1, 1, (4, 2))], wrt=(0, 1))
+def loop_over_enumerate_of_zip_from_two(ws, xs):
+    s = 0.0
+    for i, (w, x) in enumerate(zip(ws * 2.0, xs), 2):
+        s = s + i * np.sum(w * x * x)
+    return s

@@ -272,6 +272,32 @@ class Desugar:
                 "enumerate loop without an (index, item) target", self.src.location(stmt)
             )
         counter, item_target = target.elts
+        inner = stmt.iter.args[0]
+        if (
+            isinstance(inner, gast.Call)
+            and static_value(inner.func) is zip
+            and inner.args
+            and not inner.keywords
+            and isinstance(item_target, (gast.Tuple, gast.List))
+            and len(item_target.elts) == len(inner.args)
+        ):
+            # enumerate(zip(A, B)): zip(range(len(A)), A, B), or with a start
+            # zip(range(start, start + len(A)), A, B)
+            first, prelude = inner.args[0], []
+            if not isinstance(first, gast.Name):
+                prelude = [n.assign(self.namer.fresh(naming.TEMP), first)]
+                first = n.name(prelude[0].targets[0].id)
+            if len(stmt.iter.args) == 2:
+                start = stmt.iter.args[1]
+                stop = gast.BinOp(left=n.copy_node(start), op=gast.Add(), right=_len_of(first))
+                counts = n.call(n.name("range"), n.copy_node(start), stop)
+            else:
+                counts = n.call(n.name("range"), _len_of(first))
+            _bind_builtin(counts.func, range)
+            stmt.iter = n.call(n.name("zip"), counts, n.copy_node(first), *inner.args[1:])
+            _bind_builtin(stmt.iter.func, zip)
+            stmt.target = gast.Tuple(elts=[counter] + list(item_target.elts), ctx=gast.Store())
+            return prelude + self._zip_loop(stmt, body)
         prelude, seq = self._sequence_ref(stmt.iter.args[0], body)
         index = self.namer.fresh(naming.ITEM)
         item = gast.Subscript(value=n.copy_node(seq), slice=n.name(index), ctx=gast.Load())

@@ -84,6 +84,14 @@ def export(derivative, path, *example_args, **example_kwargs):
         generated = derivative._generate(derivative._kinds(args, example_kwargs))
     else:
         generated = derivative.generic
+        if generated is None:  # it depends on the arguments' types
+            err = derivative._deferred
+            raise type(err)(
+                err.construct, err.location,
+                "this derivative depends on the arguments' types: pass example "
+                "arguments, ta.export(df, path, *args)", err.detail,
+            )
+    text = module_source(generated, derivative.fn)  # (no file left behind if this fails)
     with open(path, "w") as handle:
-        handle.write(module_source(generated, derivative.fn))
+        handle.write(text)
     return path

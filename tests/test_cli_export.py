@@ -105,3 +105,26 @@ def test_export_writes_a_standalone_module(model, tmp_path, rng):
 def test_export_refuses_non_derivatives(tmp_path):
     with pytest.raises(ta.TangentADError):
         ta.export(lambda x: x, tmp_path / "nope.py")
+
+
+class _Linear:
+    def __init__(self, W):
+        self.W = W
+
+    def out(self, x):
+        return self.W @ x
+
+
+def _method_loss(m, x):
+    return np.sum(m.out(x) ** 2)
+
+
+def test_export_of_a_derivative_that_needs_example_arguments(tmp_path):
+    path = tmp_path / "d_method_loss.py"
+    df = ta.grad(_method_loss, wrt=(1,))
+    with pytest.raises(ta.TangentADError, match=r"pass example arguments, ta.export\(df, path, \*args\)"):
+        ta.export(df, str(path))
+    assert not path.exists()  # no empty file left behind
+    m, x = _Linear(np.array([[1.0, 2.0], [0.5, -1.0]])), np.array([0.3, -0.7])
+    ta.export(df, str(path), m, x)
+    assert "def d_method_loss(m, x):" in path.read_text()

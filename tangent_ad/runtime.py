@@ -157,6 +157,9 @@ def unreduce(g, x, axis=None, keepdims=False):
     if shape == ():
         return g
     xp = namespace(x)
+    dtype = getattr(x, "dtype", None)
+    if isinstance(g, (int, float)) and getattr(dtype, "kind", None) == "f":
+        g = xp.asarray(g, dtype=dtype)  # a float32 x keeps float32 adjoints
     if axis is not None and not keepdims:
         axes = _normalize_axes(axis, len(shape))
         g = xp.expand_dims(g, axes) if len(axes) > 1 else xp.expand_dims(g, axes[0])

@@ -71,3 +71,22 @@ def test_an_adjoint_rebound_after_its_spread_is_not_copied():
 
     source = ta.grad(spread_then_scaled).source(np.ones(3))
     assert "copy(" not in source
+
+
+@pytest.mark.parametrize("fn", ["sum", "mean", "sum_axis"])
+def test_float32_arguments_get_float32_spreads(fn):
+    # unreduce(1.0, x) spread the Python float as a float64 array
+    def total(x):
+        return np.sum(x * 2.0)
+
+    def mean(x):
+        return np.mean(x)
+
+    def sum_axis(x):
+        return np.sum(np.sum(x, axis=0) ** 2)
+
+    f = {"sum": total, "mean": mean, "sum_axis": sum_axis}[fn]
+    x = np.linspace(0.5, 1.5, 6, dtype=np.float32).reshape(2, 3)
+    g = ta.grad(f)(x)
+    assert g.dtype == np.float32
+    np.testing.assert_allclose(g, ta.grad(f)(x.astype(np.float64)), rtol=1e-6)

@@ -591,7 +591,15 @@ def jacobian(fn, wrt=0, mode=None, *, optimize=True):
 
     def J(*args, **kwargs):
         x = args[position]
-        out = numpy.asarray(fn(*args, **kwargs))
+        value = fn(*args, **kwargs)
+        if isinstance(value, (tuple, list, dict)):
+            raise TangentADError(
+                "jacobian of a function returning a tuple, list or dict",
+                Location(fn.__code__.co_filename, fn.__code__.co_firstlineno, fn.__qualname__),
+                "take the jacobian of each output (a function returning one array), "
+                "or use ta.vjp / ta.jvp, which take containers",
+            )
+        out = numpy.asarray(value)
         chosen = mode or ("reverse" if out.size <= numpy.size(x) else "forward")
         result = numpy.zeros(out.shape + numpy.shape(x))
         if chosen == "forward":

@@ -399,3 +399,15 @@ def test_reverse_over_reverse_raises_a_clear_error(outer):
 
     with pytest.raises(ta.TangentADError, match="derivative"):
         outer(ta.grad(f))
+
+
+def two_outputs(x):
+    return x * 2.0, np.sum(x)
+
+
+@pytest.mark.parametrize("mode", [None, "forward", "reverse"])
+def test_jacobian_of_a_tuple_output_is_refused(mode):
+    # it failed in NumPy, building an array of the tuple
+    with pytest.raises(ta.TangentADError, match="jacobian of a function returning a tuple") as info:
+        ta.jacobian(two_outputs, mode=mode)(np.ones(3))
+    assert "test_hessian.py" in str(info.value)

@@ -239,3 +239,18 @@ def test_a_save_no_adjoint_reads_any_more_goes(rng, stacks):
     assert "push(like(" not in source and "= np.sin(" not in source.split("# reverse sweep")[0], source
     check_gradient(rows_and_columns, (x, w), (0, 1), rtol=1e-12, atol=1e-14)
     _assert_balanced(stacks)
+
+
+def rebound_once(x):
+    s = x[0]
+    s = s * x[1]
+    return s
+
+
+def test_a_save_whose_assignment_went_is_dropped():
+    # s = s * x[1] is dead in a gradient (its value is the output's); the
+    # push of the old s and its pop restored what s still held
+    x = np.array([0.3, -0.2, 0.5])
+    source = ta.grad(rebound_once).source(x)
+    assert "_stack" not in source, source
+    np.testing.assert_allclose(ta.grad(rebound_once)(x), [-0.2, 0.3, 0.0])

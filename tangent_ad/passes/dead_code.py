@@ -31,7 +31,7 @@ from .facts import is_pure
 def eliminate_dead_code(func, facts, protected):
     """Remove assignments whose value is never used. `facts` is told at the
     end (no statement that stays changes)."""
-    if _drop_unread_saves(func, facts):
+    if _drop_unread_saves(func, facts) or _drop_unchanged_saves(func):
         facts.removed()
     shared_updates = _shared_updates(func, facts)
     updated = {
@@ -143,6 +143,49 @@ def _drop_unread_saves(func, facts):
         return out
 
     func.body = block(func.body)
+    return len(gone)
+
+
+def _drop_unchanged_saves(func):
+    """Remove the pushes and pops of a name nothing rebinds between them.
+
+    Once the assignment a save was for has gone as dead (``s = s * x[1]``
+    whose new `s` nothing reads), ``_stack.push(s)`` ... ``s = _stack.pop()``
+    pops back the value `s` still holds. Only saves made and popped at the
+    top level count, and only when every other binding of the name comes
+    before its first push: all of its pushes and pops go together, so the
+    stack stays balanced. Returns how many statements went."""
+    pushes, pops = {}, {}
+    for index, stmt in enumerate(func.body):
+        if isinstance(stmt, gast.Expr) and naming.is_stack_call(stmt.value, "push"):
+            saved = _pushed_name(stmt.value.args[0]) if len(stmt.value.args) == 1 else None
+            if saved is not None:
+                pushes.setdefault(saved, []).append(index)
+        elif isinstance(stmt, gast.Assign) and naming.is_stack_call(stmt.value, "pop"):
+            if isinstance(stmt.targets[0], gast.Name):
+                pops.setdefault(stmt.targets[0].id, []).append(index)
+    if not pushes:
+        return 0
+    candidates = {
+        name for name, at in pushes.items() if len(pops.get(name, ())) == len(at)
+    }
+    nested = set()  # pushed or popped inside a loop or branch: not considered
+    for stmt in func.body:
+        if isinstance(stmt, (gast.For, gast.While, gast.If)):
+            for inner in all_statements(stmt.body + stmt.orelse):
+                if isinstance(inner, gast.Expr) and naming.is_stack_call(inner.value, "push"):
+                    nested.add(_pushed_name(inner.value.args[0]) if len(inner.value.args) == 1 else None)
+                elif isinstance(inner, gast.Assign) and naming.is_stack_call(inner.value, "pop"):
+                    nested.update(n.store_names(inner.targets[0]))
+    candidates -= nested
+    for index, stmt in enumerate(func.body):
+        for name in candidates & set(n.store_names(stmt)) if candidates else ():
+            if index > pushes[name][0] and index not in pops[name]:
+                candidates.discard(name)  # rebound between a push and its pop
+    if not candidates:
+        return 0
+    gone = {index for name in candidates for index in pushes[name] + pops[name]}
+    func.body = [stmt for index, stmt in enumerate(func.body) if index not in gone]
     return len(gone)
 
 

@@ -170,8 +170,8 @@ def _identity(node, inexact):
 def _surely_inexact(node, inexact):
     """Whether `node` surely gives floats (or complex numbers), never bools
     or integers: a float constant, a name in `inexact`, a quotient, an
-    operation on something inexact, or a NumPy ufunc with no integer result
-    (``np.cos(x)``)."""
+    operation on something inexact (an item or view of it too), or a NumPy
+    ufunc with no integer result (``np.cos(x)``)."""
     if isinstance(node, gast.Constant):
         return isinstance(node.value, (float, complex))
     if isinstance(node, gast.Name):
@@ -182,6 +182,8 @@ def _surely_inexact(node, inexact):
         return _surely_inexact(node.left, inexact) or _surely_inexact(node.right, inexact)
     if isinstance(node, gast.UnaryOp):
         return _surely_inexact(node.operand, inexact)
+    if isinstance(node, (gast.Subscript, gast.Attribute)):  # x[1], x.T of float arrays
+        return _surely_inexact(node.value, inexact)
     if isinstance(node, gast.Call):
         return _inexact_ufunc(static_value(node.func)) or any(
             _surely_inexact(arg, inexact) for arg in node.args

@@ -252,5 +252,5 @@ def test_a_save_whose_assignment_went_is_dropped():
     # push of the old s and its pop restored what s still held
     x = np.array([0.3, -0.2, 0.5])
     source = ta.grad(rebound_once).source(x)
-    assert "_stack" not in source, source
+    assert "_stack." not in source and "Stack()" not in source, source
     np.testing.assert_allclose(ta.grad(rebound_once)(x), [-0.2, 0.3, 0.0])

@@ -252,5 +252,6 @@ def test_a_save_whose_assignment_went_is_dropped():
     # push of the old s and its pop restored what s still held
     x = np.array([0.3, -0.2, 0.5])
     source = ta.grad(rebound_once).source(x)
-    assert "_stack." not in source and "Stack()" not in source, source
+    code = "\n".join(line for line in source.splitlines() if not line.strip().startswith("#"))
+    assert "_stack" not in code and "Stack()" not in code, source
     np.testing.assert_allclose(ta.grad(rebound_once)(x), [-0.2, 0.3, 0.0])

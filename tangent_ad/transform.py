@@ -121,7 +121,8 @@ class _Prepared:
         self.src, self.namer, self.func = src, namer, func
         self.dependencies = inlined.dependencies
         self.output = func.body[-1].value.id
-        self.varied = analysis.varied_names(func, wrt)
+        self.integers = analysis.integer_arrays(func, kinds)
+        self.varied = analysis.varied_names(func, wrt, integers=self.integers)
         scalar_args = {name for name, kind in kinds if kind == "scalar"}
         self.containers = {name for name, kind in kinds if _container_kind(kind) in ("container", "dict")}
         self.scalars = analysis.scalar_names(func, scalar_args)
@@ -223,7 +224,7 @@ def reverse(fn, wrt, mode, kinds=frozenset(), optimize=True, loop_stacks=True):
     """
     prep = _Prepared(fn, wrt, kinds)
     src, func = prep.src, prep.func
-    active = analysis.activity(func, wrt, prep.output)
+    active = analysis.activity(func, wrt, prep.output, prep.integers)
     rev = Reverse(src, prep.namer, list(wrt), active, prep.scalars, mode, prep.varied)
     rev.shapes = prep.shapes
     rev.containers = prep.containers | set(src.object_kinds)
@@ -246,7 +247,7 @@ def forward(fn, wrt, kinds=frozenset(), optimize=True, trusted=False, name=None,
     """
     prep = _Prepared(fn, wrt, kinds, trusted)
     src, func, namer = prep.src, prep.func, prep.namer
-    fwd = Forward(src, namer, prep.varied, prep.scalars)
+    fwd = Forward(src, namer, prep.varied, prep.scalars, prep.integers)
     fwd.defined = analysis.definitely_assigned(func)
     fwd.objects = set(src.object_kinds)
     state = {name: LIVE for name in wrt}

@@ -91,3 +91,48 @@ def test_an_integer_dtype_leaves_no_adjoint_code():
 def test_a_run_time_dtype_goes_through_cast_adjoint():
     source = ta.grad(sum_dtype_of_a_variable).source(X)
     assert "cast_adjoint(" in source
+
+
+# ----- a differentiated value written into an integer array is truncated -----
+
+
+def written_into_zeros_of_int(x):
+    y = np.zeros(2, dtype=int)
+    y[0] = x[0]
+    return np.sum(y * x)
+
+
+def written_into_arange(x):
+    y = np.arange(3)
+    y[1] = x[1] * 2.0
+    return np.sum(y * x * x)
+
+
+def written_into_a_cast_copy(x):
+    y = (x * 3.0).astype(np.int64)
+    y[2] += x[0]
+    return np.sum(y * np.sin(x))
+
+
+def written_into_an_integer_argument(x, k):
+    j = k.copy()
+    j[0] = x[0] * 4.0
+    return np.sum(j * x)
+
+
+@pytest.mark.parametrize("fn", [written_into_zeros_of_int, written_into_arange, written_into_a_cast_copy])
+def test_a_write_into_an_integer_array_has_no_derivative(fn):
+    x = np.array([3.55, 2.41, 1.27])[: 2 if fn is written_into_zeros_of_int else 3]
+    want = numerical_gradient(fn, [x], {}, 0, eps=1e-6)
+    np.testing.assert_allclose(ta.grad(fn)(x), want, rtol=1e-7, atol=1e-6)
+    np.testing.assert_allclose(ta.grad(fn, optimize=False)(x), want, rtol=1e-7, atol=1e-6)
+    t = np.linspace(1.0, -0.5, x.size)
+    _, tangent = ta.jvp(fn)(x, t)
+    assert tangent == pytest.approx(float(want @ t), rel=1e-7, abs=1e-6)
+
+
+def test_a_write_into_a_copy_of_an_integer_argument_has_no_derivative():
+    x = np.array([3.55, 2.41])
+    g = ta.grad(written_into_an_integer_argument)(x, np.array([1, 2]))
+    k = np.array([int(3.55 * 4.0), 2])
+    np.testing.assert_allclose(g, k)  # only the product's own factor

@@ -59,7 +59,9 @@ Conventions:
   makes the result piecewise constant, its derivative zero; a float or
   complex one leaves the rule as it is; one known only at run time
   (`dtype=k.dtype`) sends the rule's result through `cast_adjoint`, zero for
-  an integer dtype.
+  an integer dtype. A value written into an integer array (`y[0] = x[0]` with
+  `y = np.zeros(2, dtype=int)`, `np.arange(3)`, an integer argument's copy)
+  is truncated: no derivative flows through the write.
 * Kinks: `abs`, `maximum`/`minimum`, `max`/`min`, `clip`, `sort`, norms take a
   one-sided or shared slope at ties (NumPy's `maximum` and reductions share
   the adjoint equally between tied elements; Python's `max(a, b)` gives it to

@@ -96,8 +96,9 @@ def _names(*nodes):
 # -- activity -----------------------------------------------------------------
 
 
-def _edges(body):
-    """(target, [differentiable input names]) for every assignment."""
+def _edges(body, integers=frozenset()):
+    """(target, [differentiable input names]) for every assignment. A write
+    into an array of `integers` truncates what it writes: no input."""
     edges = []
     for stmt in all_statements(body):
         if not isinstance(stmt, gast.Assign):
@@ -105,15 +106,103 @@ def _edges(body):
         target = stmt.targets[0]
         if isinstance(target, gast.Name):
             edges.append((target.id, differentiable_inputs(stmt.value)))
+        elif target.value.id in integers:  # u[i] = v into an integer array
+            edges.append((target.value.id, [target.value.id]))
         else:  # u[i] = v: the new u depends on v and on the old u
             base = target.value.id
             edges.append((base, _names(stmt.value) + [base]))
     return edges
 
 
-def activity(func, wrt_names, output):
-    """The set of active names: varied from `wrt_names` and useful to `output`."""
-    edges = _edges(func.body)
+def integer_arrays(func, kinds=()):
+    """Names every binding of which holds integers or booleans: arguments
+    whose specialisation says so, integer casts and creations
+    (``np.zeros(2, dtype=int)``, ``x.astype(int)``, ``np.arange(3)``), and
+    integer arithmetic, copies and items of those. Writing a value into one
+    truncates it: piecewise constant, no derivative."""
+    import numpy
+
+    integers = set()
+    for name, kind in kinds:
+        if isinstance(kind, tuple) and kind and kind[0] == "shape":
+            element = str(kind[-1]).rsplit(":", 1)[-1]
+            try:
+                if numpy.dtype(element).kind in "biu":
+                    integers.add(name)
+            except TypeError:
+                pass
+    bindings = {}
+    for stmt in all_statements(func.body):
+        if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
+            bindings.setdefault(stmt.targets[0].id, []).append(stmt.value)
+        elif isinstance(stmt, gast.For):
+            bindings.setdefault(stmt.target.id, []).append(None)
+    params = {a.id for a in func.args.args + func.args.kwonlyargs + func.args.posonlyargs}
+    grown = True
+    while grown:
+        before = len(integers)
+        for name, values in bindings.items():
+            if name not in integers and name not in params and all(
+                _integer_valued(value, integers) for value in values
+            ):
+                integers.add(name)
+        grown = len(integers) > before
+    return integers
+
+
+def _integer_valued(value, integers):
+    import numpy
+
+    def integer_type(node):
+        if isinstance(node, gast.Constant) and isinstance(node.value, str):
+            found = node.value
+        else:
+            found = static_value(node)
+        try:
+            return numpy.dtype(found).kind in "biu"
+        except TypeError:
+            return False
+
+    def atom(node):
+        if isinstance(node, gast.Constant):
+            return isinstance(node.value, int)
+        return isinstance(node, gast.Name) and node.id in integers
+
+    if value is None:
+        return False
+    if isinstance(value, gast.Name):
+        return value.id in integers
+    if isinstance(value, gast.Subscript):
+        return isinstance(value.value, gast.Name) and value.value.id in integers
+    if isinstance(value, gast.UnaryOp):
+        return atom(value.operand)
+    if isinstance(value, gast.BinOp):
+        integer_ops = (gast.Add, gast.Sub, gast.Mult, gast.FloorDiv, gast.Mod)
+        return isinstance(value.op, integer_ops) and atom(value.left) and atom(value.right)
+    if isinstance(value, gast.Call):
+        dtype = [kw.value for kw in value.keywords if kw.arg == "dtype"]
+        if dtype:
+            return integer_type(dtype[0])
+        func = value.func
+        if isinstance(func, gast.Attribute) and func.attr == "astype" and value.args:
+            return integer_type(value.args[0])
+        if isinstance(func, gast.Attribute) and func.attr == "copy" and not value.args:
+            return atom(func.value)
+        callee = static_value(func)
+        if callee in (numpy.zeros, numpy.ones, numpy.empty, numpy.full) and len(value.args) >= 2:
+            return integer_type(value.args[-1]) if callee is not numpy.full else (
+                len(value.args) >= 3 and integer_type(value.args[2]))
+        if callee in (numpy.zeros_like, numpy.ones_like, numpy.empty_like, numpy.copy):
+            return bool(value.args) and atom(value.args[0])
+        if callee is numpy.arange:
+            return bool(value.args) and all(atom(arg) for arg in value.args)
+    return False
+
+
+def activity(func, wrt_names, output, integers=frozenset()):
+    """The set of active names: varied from `wrt_names` and useful to
+    `output`; nothing written into an array of `integers` counts."""
+    edges = _edges(func.body, integers)
     varied = varied_names(func, wrt_names, edges)
     useful = {output}
     changed = True
@@ -129,9 +218,9 @@ def activity(func, wrt_names, output):
     return varied & useful
 
 
-def varied_names(func, wrt_names, edges=None):
+def varied_names(func, wrt_names, edges=None, integers=frozenset()):
     """Names that depend differentiably on the `wrt` arguments."""
-    edges = _edges(func.body) if edges is None else edges
+    edges = _edges(func.body, integers) if edges is None else edges
     varied = set(wrt_names)
     changed = True
     while changed:

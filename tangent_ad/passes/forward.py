@@ -47,7 +47,7 @@ _PRE = "tangent_statements"  # on a rule's tangent: the template's temporaries, 
 
 
 class Forward:
-    def __init__(self, src, namer, varied, scalars):
+    def __init__(self, src, namer, varied, scalars, integers=frozenset()):
         self.src = src
         self.func = src.tree
         self.namer = namer
@@ -57,7 +57,8 @@ class Forward:
         edges = _edges(self.func.body)
         wrt = [name for name in self.params if name in varied]
         output = self.func.body[-1].value.id
-        self.dependent = _closure(edges, wrt, forward=True)  # varied
+        # (an integer array written with a value truncates it: no tangent)
+        self.dependent = _closure(edges, wrt, forward=True) - set(integers)  # varied
         self.varied = self.dependent & _closure(edges, [output], forward=False)
         self.scalars = scalars
         self.written = _written_in_place(self.func.body)

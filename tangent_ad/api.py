@@ -290,6 +290,14 @@ class Derivative:
         classes = {}
         items = list(zip(self.params, args)) + list(kwargs.items())
         for name, value in items:
+            if name in self.wrt and _is_complex(value):
+                raise TangentADError(
+                    f"differentiating with respect to a complex value (argument {name!r})",
+                    Location(self.fn.__code__.co_filename, self.fn.__code__.co_firstlineno,
+                             self.fn.__qualname__),
+                    "tangent_ad differentiates real-valued code: split it into real and "
+                    "imaginary parts (docs/rules.md, Complex numbers)",
+                )
             kind = _kind(value)
             if kind is None:
                 kind = _array_kind(value, classes, self._literals)
@@ -356,6 +364,15 @@ class Derivative:
                     f"{self.mode} takes the function's arguments followed by {self._trailing_what()}",
                     detail=str(err),
                 ) from None
+            if any(_is_complex(value) for value in trailing):
+                raise TangentADError(
+                    f"a complex value among what follows the function's arguments "
+                    f"({self._trailing_what()})",
+                    Location(self.fn.__code__.co_filename, self.fn.__code__.co_firstlineno,
+                             self.fn.__qualname__),
+                    "tangent_ad differentiates real-valued code: split it into real and "
+                    "imaginary parts (docs/rules.md, Complex numbers)",
+                )
             key = self._kinds(bound, {})
             function = self._variants.get(key) or self._variant(key)
             return function(*bound, *(_as_number(value) for value in trailing))
@@ -418,6 +435,17 @@ class Derivative:
 
     def __repr__(self):
         return f"<tangent_ad derivative {self.generic.name} of {self.fn.__qualname__}>"
+
+
+def _is_complex(value):
+    """Whether `value` is a complex number or array, or a container holding one."""
+    if isinstance(value, (list, tuple)):
+        return any(_is_complex(item) for item in value)
+    if isinstance(value, dict):
+        return any(_is_complex(item) for item in value.values())
+    if isinstance(value, complex):
+        return True
+    return getattr(getattr(value, "dtype", None), "kind", None) == "c"
 
 
 def _own_methods_checked(function, objects, fn):

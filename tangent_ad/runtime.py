@@ -202,7 +202,14 @@ def zeros_like(x):
 
 
 def copy(x):
-    """A copy that later in-place updates may write into."""
+    """A copy that later in-place updates may write into: arrays copied, and
+    lists, tuples and dicts (adjoints of containers too) rebuilt, of the same
+    type, around copies of their items."""
+    if isinstance(x, (list, tuple, dict)):
+        if isinstance(x, dict):
+            return type(x)((key, copy(value)) for key, value in x.items())
+        items = [copy(item) for item in x]
+        return x._make(items) if hasattr(x, "_make") else type(x)(items)
     method = getattr(x, "copy", None)
     return method() if method is not None else x
 

@@ -90,3 +90,27 @@ def test_float32_arguments_get_float32_spreads(fn):
     g = ta.grad(f)(x)
     assert g.dtype == np.float32
     np.testing.assert_allclose(g, ta.grad(f)(x.astype(np.float64)), rtol=1e-6)
+
+
+def identity(x):
+    return x
+
+
+def twice(x):
+    return x, x
+
+
+def test_a_vjp_never_returns_the_callers_seed():
+    x, seed = np.arange(3.0), np.ones(3)
+    d = ta.vjp(identity)(x, seed)
+    assert not np.shares_memory(d, seed)
+    d *= 10.0
+    np.testing.assert_array_equal(seed, np.ones(3))
+
+
+def test_a_jvp_never_returns_the_callers_tangent():
+    x, t = np.arange(3.0), np.ones(3)
+    value, tangents = ta.jvp(twice)(x, t)
+    assert not any(np.shares_memory(tangent, t) for tangent in tangents)
+    assert not np.shares_memory(tangents[0], tangents[1])
+    np.testing.assert_array_equal(tangents[0], t)

@@ -15,6 +15,7 @@ from .. import anno
 from .. import nodes as n
 from .. import naming
 from .. import runtime
+from ..source import static_value
 from ..errors import AliasingError, TangentADError
 from . import analysis
 from .dataflow import all_statements
@@ -212,8 +213,9 @@ def assemble(rev, primal, adjoint, returns, mode, name):
         kept = rev.namer.unique(naming.RESULT)
         middle.append(n.assign(kept, n.name(out)))
         result = n.name(kept)
-    if mode != "vjp" and out in rev.scalars:
-        seed = n.const(1.0)  # the output is a scalar by construction: no check needed
+    if mode != "vjp" and out in rev.scalars and not _may_be_complex(func):
+        # a real scalar by construction (the arguments are real): no check needed
+        seed = n.const(1.0)
         if out in rev.active:
             middle.append(n.assign(seed_name, seed))
     elif mode != "vjp":
@@ -250,9 +252,39 @@ def assemble(rev, primal, adjoint, returns, mode, name):
     return derivative, {"saves": saves, "elements": elements, "seed": seed_name}
 
 
+def _may_be_complex(func):
+    """Whether `func` may make a complex value from real arguments: a
+    complex constant (``1j``), a complex dtype or cast, `complex(...)`, or a
+    function of `numpy.fft` or `numpy.emath`."""
+    import numpy
+
+    def complex_type(node):
+        found = node.value if isinstance(node, gast.Constant) else static_value(node)
+        try:
+            return numpy.dtype(found).kind == "c"
+        except TypeError:
+            return False
+
+    for node in n.walk(func):
+        if isinstance(node, gast.Constant) and isinstance(node.value, complex):
+            return True
+        if isinstance(node, gast.Call):
+            callee = static_value(node.func)
+            module = getattr(callee, "__module__", None) or ""
+            if callee is complex or module.startswith(("numpy.fft", "numpy.lib.scimath")):
+                return True
+            if any(kw.arg == "dtype" and complex_type(kw.value) for kw in node.keywords):
+                return True
+            if isinstance(node.func, gast.Attribute) and node.func.attr == "astype" and node.args:
+                if complex_type(node.args[0]):
+                    return True
+    return False
+
+
 def own_returns(func):
     """The arrays a derivative returns are its caller's to keep and change:
-    a gradient that may share its array with one returned before it
+    one that may be an argument (``return d_y`` of a vjp of ``x -> x``, a
+    jvp's tangent) or share its array with one returned before it
     (``return d_t0, d_t0`` once the copies of ``x + y``'s adjoint became one
     name; ``d_x = d_t0; d_y = d_t0`` unoptimised) is copied, and so is one
     that may still be a read-only broadcast view (``d_x = unreduce(1.0, x)``)."""
@@ -268,7 +300,8 @@ def own_returns(func):
             if isinstance(value, gast.Call) and anno.get(value.func, "inject", None) is runtime.unreduce:
                 spreads.add(stmt.targets[0].id)
     aliases = Aliases(func)
-    taken = set()
+    # the caller's own arrays: the arguments, a vjp's seed, a jvp's tangents
+    taken = set(n.store_names(func.args)) if getattr(func, "args", None) else set()
 
     def owned(node):
         if isinstance(node, gast.Tuple):

@@ -908,3 +908,28 @@ def loop_over_enumerate_of_zip_from_two(ws, xs):
     for i, (w, x) in enumerate(zip(ws * 2.0, xs), 2):
         s = s + i * np.sum(w * x * x)
     return s
+
+
+# ----- a loop variable that rebinds a parameter, or the sequence it runs over -----
+
+
+@case(floats(1.3, 0.5), wrt=(0, 1))
+def loop_variable_rebinds_a_parameter(x, t):
+    for t in range(2):
+        x = x * 2.0 + t
+    return x * t
+
+
+@case(floats(1.3, 0.5, 0), wrt=(0, 1))
+def loop_variable_parameter_zero_trips(x, t, n):
+    for t in range(n):
+        x = x * 2.0
+    return x * t
+
+
+@case(lambda rng: [rng.uniform(-1, 1, (2, 2, 2))])
+def loop_target_rebinds_its_sequence(x):
+    s = 0.0
+    for x in x:
+        s = s + np.sum(x * x)
+    return s

@@ -149,19 +149,30 @@ class Desugar:
         body = self.block(stmt.body)
         iter_ = stmt.iter
         func = static_value(iter_.func) if isinstance(iter_, gast.Call) else None
+        params = {a.id for a in self.src.tree.args.args + self.src.tree.args.kwonlyargs}
         if _is_range_like(iter_) and func is not range:
             # `reversed(range(n))` (in generated reverse loops, and the user's),
             # `range(n)[:k]`
-            if isinstance(stmt.target, gast.Name) and stmt.target.id not in _bound_in(body):
+            target = stmt.target
+            if isinstance(target, gast.Name) and target.id not in _bound_in(body) | params:
                 anno.set(stmt, "range_like", True)
                 stmt.iter = _as_range(iter_)
                 stmt.body = body
                 return [stmt]
+            if isinstance(target, gast.Name):  # a parameter as the loop variable
+                index = self.namer.fresh(naming.ITEM)
+                stmt.body = [n.assign(target.id, n.name(index))] + body
+                stmt.target = n.name(index, store=True)
+                anno.set(stmt, "range_like", True)
+                stmt.iter = _as_range(iter_)
+                return [stmt]
         if func is range:
             if isinstance(stmt.target, gast.Name):
-                if stmt.target.id in _bound_in(body):
-                    # The body rebinds the loop variable: iterate over a fresh
-                    # index so the reversed header restores only that index.
+                if stmt.target.id in _bound_in(body) | params:
+                    # The body rebinds the loop variable (or it is a parameter,
+                    # which may be differentiated): iterate over a fresh index
+                    # so the reversed header restores only that index, and the
+                    # parameter's adjoint sees it rebound.
                     index = self.namer.fresh(naming.ITEM)
                     body = [n.assign(stmt.target.id, n.name(index))] + body
                     stmt.target = n.name(index, store=True)
@@ -225,12 +236,13 @@ class Desugar:
 
     # -- loops over sequences become index loops -------------------------
 
-    def _sequence_ref(self, expr, body):
+    def _sequence_ref(self, expr, body, targets=()):
         """A name holding the sequence, hoisted if it is an expression or
-        rebound. The user's own `Name` node is kept (copied where used): its
-        binding annotation says whether it is a local, a global of the
-        callee's module or a closure cell, which inlining resolves."""
-        if isinstance(expr, gast.Name) and expr.id not in _bound_in(body):
+        rebound (in the body, or by the loop's own `targets`: ``for x in x``).
+        The user's own `Name` node is kept (copied where used): its binding
+        annotation says whether it is a local, a global of the callee's
+        module or a closure cell, which inlining resolves."""
+        if isinstance(expr, gast.Name) and expr.id not in _bound_in(body) | set(targets):
             return [], expr
         tmp = self.namer.fresh(naming.TEMP)
         return [n.assign(tmp, expr)], n.name(tmp)
@@ -258,7 +270,7 @@ class Desugar:
                     "loops run over ranges, arrays, lists and tuples (read by index); "
                     "loop over range(len(...)) or the array itself",
                 )
-        prelude, seq = self._sequence_ref(stmt.iter, body)
+        prelude, seq = self._sequence_ref(stmt.iter, body, n.store_names(stmt.target))
         index = self.namer.fresh(naming.ITEM)
         item = gast.Subscript(value=n.copy_node(seq), slice=n.name(index), ctx=gast.Load())
         reads = self.visit_Assign(n.assign(stmt.target, item))
@@ -298,7 +310,7 @@ class Desugar:
             _bind_builtin(stmt.iter.func, zip)
             stmt.target = gast.Tuple(elts=[counter] + list(item_target.elts), ctx=gast.Store())
             return prelude + self._zip_loop(stmt, body)
-        prelude, seq = self._sequence_ref(stmt.iter.args[0], body)
+        prelude, seq = self._sequence_ref(stmt.iter.args[0], body, n.store_names(stmt.target))
         index = self.namer.fresh(naming.ITEM)
         item = gast.Subscript(value=n.copy_node(seq), slice=n.name(index), ctx=gast.Load())
         start = stmt.iter.args[1] if len(stmt.iter.args) == 2 else None
@@ -318,7 +330,7 @@ class Desugar:
             )
         prelude, names = [], []
         for expr in seqs:
-            hoisted, seq = self._sequence_ref(expr, body)
+            hoisted, seq = self._sequence_ref(expr, body, n.store_names(target))
             prelude += hoisted
             names.append(seq)
         index = self.namer.fresh(naming.ITEM)

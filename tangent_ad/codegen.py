@@ -134,7 +134,10 @@ def _to_ast(node):
     if kind is gast.ExceptHandler and node.name is not None:
         return ast.ExceptHandler(type=_to_ast(node.type), name=node.name.id, body=_to_ast(node.body))
     made = getattr(ast, kind.__name__)
-    return made(**{field: _to_ast(getattr(node, field)) for field in made._fields if hasattr(node, field)})
+    built = made(**{field: _to_ast(getattr(node, field)) for field in made._fields if hasattr(node, field)})
+    if isinstance(built, (ast.For, ast.While, ast.If)) and not built.body:
+        built.body = [ast.Pass()]  # a loop whose body does nothing (`for i in r: pass`)
+    return built
 
 
 def _is_negative_number(node):

@@ -135,6 +135,13 @@ def unbroadcast(g, x):
     if gshape == shape:
         return g
     lead = len(gshape) - len(shape)
+    if lead < 0:
+        # x has leading axes of size 1 that the result dropped (an assignment
+        # ``h[i] = v`` of a (1, n) value into a row of n): give g them back
+        g = g.reshape((1,) * -lead + tuple(gshape))
+        gshape, lead = shape_of(g), 0
+        if gshape == shape:
+            return g
     axes = list(range(lead))
     for i, extent in enumerate(shape):
         if extent == 1 and gshape[lead + i] != 1:
@@ -155,7 +162,8 @@ def unreduce(g, x, axis=None, keepdims=False):
     """Spread the adjoint `g` of a reduction of `x` back over `x`'s shape."""
     shape = shape_of(x)
     if shape == ():
-        return g
+        # of a NumPy 0-d array or scalar: a NumPy number (``.T`` of it works)
+        return numpy.asarray(g)[()] if isinstance(x, (numpy.ndarray, numpy.generic)) else g
     xp = namespace(x)
     dtype = getattr(x, "dtype", None)
     if isinstance(g, (int, float)) and getattr(dtype, "kind", None) == "f":
@@ -196,7 +204,7 @@ def zeros_like(x):
     if dtype is None or dtype.kind not in "fc":
         dtype = numpy.float64
     xp = namespace(x)
-    if shape == () and xp is numpy:
+    if shape == () and xp is numpy and not isinstance(x, numpy.ndarray):
         return dtype.type(0.0) if hasattr(dtype, "type") else 0.0
     return xp.zeros(shape, dtype=dtype)
 

@@ -933,3 +933,10 @@ def loop_target_rebinds_its_sequence(x):
     for x in x:
         s = s + np.sum(x * x)
     return s
+
+
+@case(vec(n=3))
+def loop_that_does_nothing(x):
+    for i in range(2):
+        pass
+    return np.sum(x * x)

@@ -23,6 +23,7 @@ import numpy as np
 import pytest
 
 import tangent_ad as ta
+from tangent_ad.checking import numerical_gradient
 from forward_support import check_hvp, check_jvp
 from support import Case, check_case
 
@@ -153,3 +154,20 @@ def test_the_value_the_invariant_rule_got_wrong():
 def test_the_loop_saves_the_array_it_writes_into():
     source = ta.source(ta.grad(fresh_copy_written_in_loop), np.array([1.5, 2.0, 3.0]))
     assert "_stack.push(v)" in source, source
+
+
+def row_from_a_one_row_product(x, W):
+    h = np.zeros((3, 4))
+    for i in range(3):
+        h[i] = np.tanh(x[i:i + 1] @ W)  # (1, 4) into a row of 4
+    return np.sum(h * h)
+
+
+@pytest.mark.parametrize("optimize", [True, False])
+def test_a_value_with_a_leading_axis_of_one_written_into_a_row(optimize):
+    rng = np.random.default_rng(4)
+    x, W = rng.normal(size=(3, 2)), rng.normal(size=(2, 4))
+    got = ta.grad(row_from_a_one_row_product, wrt=(0, 1), optimize=optimize)(x, W)
+    for position, g in enumerate(got):
+        want = numerical_gradient(row_from_a_one_row_product, [x, W], {}, position)
+        np.testing.assert_allclose(g, want, rtol=1e-6, atol=1e-9)

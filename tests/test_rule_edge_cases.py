@@ -346,3 +346,13 @@ def test_the_tangent_of_array_keeps_ndmin():
     assert value == pytest.approx(np.sum(x) ** 2)
     assert tangent == pytest.approx(2 * np.sum(x) * np.sum(t))
     np.testing.assert_allclose(ta.grad(array_of_ndmin_two)(x), np.full(3, 2 * np.sum(x)))
+
+
+def transposed_zero_d(b):
+    return np.sum(b.T * 3.0)
+
+
+def test_a_zero_d_arrays_spread_adjoint_is_a_numpy_number():
+    # unreduce gave the Python float 1.0, whose .T does not exist
+    assert ta.grad(transposed_zero_d)(np.array(0.7)) == 3.0
+    assert ta.grad(transposed_zero_d, optimize=False)(np.array(0.7)) == 3.0

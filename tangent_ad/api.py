@@ -590,6 +590,26 @@ def differentiate(fn=None, *, wrt=(0,), optimize=True):
 # -- Jacobians and Hessians, assembled from generated jvp/vjp/hvp -----------------
 
 
+def _wrt_value(fn, name, args, kwargs, what):
+    """The value of the argument `name` in a call ``fn(*args, **kwargs)``
+    (positional, by keyword or its default): an array or a number."""
+    import inspect
+
+    bound = inspect.signature(unwrap(fn)).bind(*args, **kwargs)
+    bound.apply_defaults()
+    value = bound.arguments[name]
+    if isinstance(value, (list, tuple, dict)) or not (
+        isinstance(value, numbers.Number) or hasattr(value, "shape")
+    ):
+        raise TangentADError(
+            f"{what} with respect to {name!r}, which is not an array or a number",
+            hint=f"take the {what} of a function of one array (ta.grad, ta.jvp and ta.hvp "
+            "take containers)",
+            detail=type(value).__name__,
+        )
+    return value
+
+
 def _basis(x):
     """Unit tangents for every element of `x` (a float or an array)."""
     import numpy
@@ -615,10 +635,10 @@ def jacobian(fn, wrt=0, mode=None, *, optimize=True):
         raise TangentADError("jacobian mode must be 'forward', 'reverse' or None", detail=repr(mode))
     forward_df = jvp(fn, wrt, optimize=optimize) if mode != "reverse" else None
     reverse_df = vjp(fn, wrt, optimize=optimize) if mode != "forward" else None
-    position = forward_df.params.index(forward_df.wrt[0]) if forward_df else reverse_df.params.index(reverse_df.wrt[0])
+    wrt_name = forward_df.wrt[0] if forward_df else reverse_df.wrt[0]
 
     def J(*args, **kwargs):
-        x = args[position]
+        x = _wrt_value(fn, wrt_name, args, kwargs, "jacobian")
         value = fn(*args, **kwargs)
         if isinstance(value, (tuple, list, dict)):
             raise TangentADError(
@@ -657,10 +677,9 @@ def hessian(fn, wrt=0, *, optimize=True):
             raise TangentADError("hessian takes one wrt argument", detail=f"wrt={wrt}")
         wrt = wrt[0]
     product = hvp(fn, wrt, optimize=optimize)
-    position = product.params.index(product.wrt[0])
 
     def H(*args, **kwargs):
-        x = args[position]
+        x = _wrt_value(fn, product.wrt[0], args, kwargs, "hessian")
         shape = numpy.shape(x)
         result = numpy.zeros(shape + shape)
         for index, unit in _basis(x):

@@ -411,3 +411,31 @@ def test_jacobian_of_a_tuple_output_is_refused(mode):
     with pytest.raises(ta.TangentADError, match="jacobian of a function returning a tuple") as info:
         ta.jacobian(two_outputs, mode=mode)(np.ones(3))
     assert "test_hessian.py" in str(info.value)
+
+
+def scaled_sine(x, a=2.0):
+    return np.sin(x) * a ** 2
+
+
+def test_jacobian_and_hessian_of_an_argument_by_keyword_or_default():
+    x = np.array([0.3, -0.7])
+    expected = 2 * 2.0 * np.sin(x)  # d/da of sin(x) a^2 at a = 2
+    np.testing.assert_allclose(ta.jacobian(scaled_sine, wrt="a")(x), expected)
+    np.testing.assert_allclose(ta.jacobian(scaled_sine, wrt="a")(x, a=3.0), 2 * 3.0 * np.sin(x))
+    np.testing.assert_allclose(ta.jacobian(scaled_sine, wrt="x")(x=x), np.diag(4.0 * np.cos(x)))
+
+    def total(x, a=2.0):
+        return np.sum(scaled_sine(x, a))
+
+    assert ta.hessian(total, wrt="a")(x) == pytest.approx(2 * np.sum(np.sin(x)))
+
+
+def layer_loss(p, x):
+    return np.sum(np.tanh(x @ p["W"] + p["b"]) ** 2)
+
+
+@pytest.mark.parametrize("make", [ta.jacobian, ta.hessian])
+def test_jacobian_and_hessian_of_a_container_are_refused(make):
+    p = {"W": np.ones((2, 2)), "b": np.zeros(2)}
+    with pytest.raises(ta.TangentADError, match="not an array or a number"):
+        make(layer_loss)(p, np.ones((3, 2)))

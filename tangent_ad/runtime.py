@@ -231,6 +231,13 @@ def _is_basic(index):
     return index is None or index is Ellipsis or isinstance(index, (slice, numbers.Integral))
 
 
+def _has_new_axis(index):
+    parts = index if isinstance(index, tuple) else (index,)
+    return any(part is None for part in parts) and all(
+        part is None or part is Ellipsis or part == slice(None) for part in parts
+    )
+
+
 def add_at(acc, index, g):
     """acc[index] += g, in place, correct when `index` repeats elements."""
     if isinstance(acc, dict):
@@ -242,6 +249,11 @@ def add_at(acc, index, g):
         acc[index] = add(acc[index], g)
         return acc
     if _is_basic(index) or getattr(index, "dtype", None) == bool:
+        if _has_new_axis(index) and namespace(acc) is not numpy:
+            # ``x[None]`` read: its adjoint drops the new axes (Dask writes
+            # take no None in the key)
+            acc += namespace(acc).reshape(g, shape_of(acc)) if shape_of(g) != shape_of(acc) else g
+            return acc
         acc[index] += g
         return acc
     xp = namespace(acc)

@@ -43,6 +43,12 @@ def rnn_bias(W, b, xs, h0):
     return np.sum(h * h) + np.sum(np.max(h, axis=1))
 
 
+def reshaped(W, b):
+    # reshape/ravel adjoints (Dask's reshape takes no order=) and b[None]
+    # (a Dask write takes no None in its key)
+    return np.sum(W.reshape(-1) ** 2) + np.sum(np.tanh(W.ravel())) + np.sum(b[None] * W)
+
+
 def make_args(rng):
     return {
         # batch 1: the weight gradients are outer products (np.einsum)
@@ -55,6 +61,7 @@ def make_args(rng):
         broadcast_ops: ([rng.uniform(0.5, 2.0, (6, 4)), rng.uniform(0.5, 2.0, 4)], (0, 1)),
         loop: ([rng.normal(size=(5, 4)), 0.3 * rng.normal(size=(4, 4))], (0, 1)),
         reductions: ([rng.normal(size=(6, 3))], (0,)),
+        reshaped: ([rng.normal(size=(4, 3)), rng.normal(size=3)], (0, 1)),
     }
 
 

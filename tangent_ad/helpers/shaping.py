@@ -111,7 +111,9 @@ def unreshape(g, x, order="C"):
             "a reshape or ravel with order={!r}".format(order),
             hint="pass order='C' or order='F' explicitly",
         )
-    return numpy.reshape(g, shape_of(x), order=order or "C")
+    if order in ("C", None):
+        return g.reshape(shape_of(x))  # (Dask's reshape takes no order)
+    return numpy.reshape(g, shape_of(x), order=order)
 
 
 def untile(g, A, reps):

@@ -73,7 +73,7 @@ def test_an_adjoint_rebound_after_its_spread_is_not_copied():
     assert "copy(" not in source
 
 
-@pytest.mark.parametrize("fn", ["sum", "mean", "sum_axis"])
+@pytest.mark.parametrize("fn", ["sum", "mean", "sum_axis", "max_axis"])
 def test_float32_arguments_get_float32_spreads(fn):
     # unreduce(1.0, x) spread the Python float as a float64 array
     def total(x):
@@ -85,7 +85,10 @@ def test_float32_arguments_get_float32_spreads(fn):
     def sum_axis(x):
         return np.sum(np.sum(x, axis=0) ** 2)
 
-    f = {"sum": total, "mean": mean, "sum_axis": sum_axis}[fn]
+    def max_axis(x):
+        return np.sum(np.max(x * x, axis=1)) + np.max(x)
+
+    f = {"sum": total, "mean": mean, "sum_axis": sum_axis, "max_axis": max_axis}[fn]
     x = np.linspace(0.5, 1.5, 6, dtype=np.float32).reshape(2, 3)
     g = ta.grad(f)(x)
     assert g.dtype == np.float32

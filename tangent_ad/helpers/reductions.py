@@ -28,7 +28,11 @@ def max_mask(x, y, axis=None, keepdims=False):
         y = namespace(x).expand_dims(y, axes if len(axes) > 1 else axes[0])
     hit = x == y  # y broadcasts against x: no spread copy
     count = hit.sum(axis=axis, keepdims=True) if axis is not None else hit.sum()
-    return hit / count
+    mask = hit / count
+    dtype = getattr(x, "dtype", None)
+    if getattr(dtype, "kind", None) == "f" and mask.dtype != dtype:
+        mask = mask.astype(dtype)  # a float32 x keeps float32 adjoints
+    return mask
 
 
 def _ones_like(x):

@@ -83,25 +83,6 @@ def _container_kind(kind):
     return kind
 
 
-def _not_surely_float(value):
-    """Whether an assigned `value` may be something other than floats even
-    when its operands are floats: a cast, a comparison or boolean operation,
-    a call without a derivative (``np.argmax(x)``, ``len(x)``)."""
-    from .rules import registry
-
-    if isinstance(value, (gast.Compare, gast.BoolOp)):
-        return True
-    if isinstance(value, gast.UnaryOp) and isinstance(value.op, (gast.Not, gast.Invert)):
-        return True
-    if isinstance(value, gast.Call):
-        if any(kw.arg == "dtype" for kw in value.keywords):
-            return True
-        if isinstance(value.func, gast.Attribute) and value.func.attr in ("astype", "view"):
-            return True
-        return registry.call_key(value) in registry.NONDIFFERENTIABLE
-    return False
-
-
 def _refuse_reserved_names(src):
     """The generated code's stack is `_stack` (`_stack1`, ... for the stacks
     of loops): a variable of the user's by that name would be overwritten."""
@@ -162,30 +143,10 @@ class _Prepared:
         return known
 
     def inexact_names(self, active):
-        """Names that surely hold floats (or complex numbers): adjoints,
-        tangents, and the `active` values (on the path from the inputs to
-        the output, so computed from floats) that nothing binds to another
-        kind of value: a cast (``x.astype(bool)``, ``np.asarray(x,
-        dtype=int)``), a comparison (``s = s > 0``), a function without a
-        derivative (``np.argmax``), an integer array or argument."""
-        other, copies = set(self.integers), []
-        for node in n.walk(self.func):
-            if not isinstance(node, gast.Assign):
-                continue
-            value, targets = node.value, n.store_names(node.targets[0])
-            if isinstance(value, gast.Name):
-                copies.append((value.id, targets))
-            elif _not_surely_float(value):
-                other.update(targets)
-        grown = True
-        while grown:  # `m = _t3` of a cast `_t3 = x.astype(bool)`
-            before = len(other)
-            for source, targets in copies:
-                if source in other:
-                    other.update(targets)
-            grown = len(other) > before
+        """Names that surely hold floats: adjoints, tangents, and the
+        `active` values nothing binds to another kind (`analysis.floating`)."""
         derived = {name for names in self.namer.derived().values() for name in names}
-        return derived | (set(active) - other)
+        return derived | analysis.floating(self.func, active, self.integers)
 
     def finish(self, derivative, optimize, defaults, info, loop_stacks=False):
         if optimize:

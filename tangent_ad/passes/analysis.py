@@ -150,18 +150,53 @@ def integer_arrays(func, kinds=()):
     return integers
 
 
+def floating(func, active, integers=frozenset()):
+    """The `active` names (on the path from the inputs to the output, so
+    computed from floats) that nothing binds to another kind of value: a
+    cast (``x.astype(bool)``, ``np.asarray(x, dtype=int)``), a comparison
+    (``s = s > 0``), a call without a derivative (``np.argmax``), an array of
+    `integers` -- nor a copy of one of those."""
+    other, copies = set(integers), []
+    for stmt in all_statements(func.body):
+        if not isinstance(stmt, gast.Assign):
+            continue
+        value, targets = stmt.value, n.store_names(stmt.targets[0])
+        if isinstance(value, gast.Name):
+            copies.append((value.id, targets))
+        elif _not_surely_float(value):
+            other.update(targets)
+    grown = True
+    while grown:  # `m = _t3` of a cast `_t3 = x.astype(bool)`
+        before = len(other)
+        for source, targets in copies:
+            if source in other:
+                other.update(targets)
+        grown = len(other) > before
+    return set(active) - other
+
+
+def _not_surely_float(value):
+    """Whether an assigned `value` may be something other than floats even
+    when its operands are floats: a cast, a comparison or boolean operation,
+    a call without a derivative (``np.argmax(x)``, ``len(x)``)."""
+    if isinstance(value, (gast.Compare, gast.BoolOp)):
+        return True
+    if isinstance(value, gast.UnaryOp) and isinstance(value.op, (gast.Not, gast.Invert)):
+        return True
+    if isinstance(value, gast.Call):
+        if any(kw.arg == "dtype" for kw in value.keywords):
+            return True
+        if isinstance(value.func, gast.Attribute) and value.func.attr in ("astype", "view"):
+            return True
+        return registry.call_key(value) in registry.NONDIFFERENTIABLE
+    return False
+
+
 def _integer_valued(value, integers):
     import numpy
 
     def integer_type(node):
-        if isinstance(node, gast.Constant) and isinstance(node.value, str):
-            found = node.value
-        else:
-            found = static_value(node)
-        try:
-            return numpy.dtype(found).kind in "biu"
-        except TypeError:
-            return False
+        return (registry.dtype_kind(node) or "f") in "biu"
 
     def atom(node):
         if isinstance(node, gast.Constant):

@@ -256,14 +256,10 @@ def _may_be_complex(func):
     """Whether `func` may make a complex value from real arguments: a
     complex constant (``1j``), a complex dtype or cast, `complex(...)`, or a
     function of `numpy.fft` or `numpy.emath`."""
-    import numpy
+    from ..rules import registry
 
     def complex_type(node):
-        found = node.value if isinstance(node, gast.Constant) else static_value(node)
-        try:
-            return numpy.dtype(found).kind == "c"
-        except TypeError:
-            return False
+        return registry.dtype_kind(node) == "c"
 
     for node in n.walk(func):
         if isinstance(node, gast.Constant) and isinstance(node.value, complex):

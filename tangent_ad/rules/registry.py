@@ -107,23 +107,32 @@ def observes_only(call):
     return False
 
 
+def dtype_kind(node):
+    """The NumPy kind letter ("f", "i", "b", "c", ...) of the dtype a node
+    names when the code is generated (``int``, ``np.float32``, ``"int64"``),
+    or None when it is known only at run time (``x.dtype``)."""
+    import numpy
+
+    value = node.value if isinstance(node, gast.Constant) else static_value(node)
+    if not is_resolved(value) or value is None:
+        return None
+    try:
+        return numpy.dtype(value).kind
+    except TypeError:
+        return None
+
+
 def cast_of(bindings):
     """What a call's ``dtype=`` argument does to its derivative: None (no
     dtype, or a float or complex one: the rule applies as it is),
     ``"integer"`` (an integer or boolean dtype: the result is piecewise
     constant, its derivative zero) or the dtype's node (known at run time
     only, ``dtype=x.dtype``: the rule's result goes through `cast_adjoint`)."""
-    import numpy
-
     node = bindings.get("dtype")
     if node is None or (isinstance(node, gast.Constant) and node.value is None):
         return None
-    value = node.value if isinstance(node, gast.Constant) else static_value(node)
-    if not is_resolved(value):
-        return node
-    try:
-        kind = numpy.dtype(value).kind
-    except TypeError:
+    kind = dtype_kind(node)
+    if kind is None:
         return node
     return None if kind in "fc" else "integer"
 
@@ -400,6 +409,7 @@ __all__ = [
     "observer_methods",
     "observes_only",
     "cast_of",
+    "dtype_kind",
     "method",
     "scalar_result",
     "fresh",

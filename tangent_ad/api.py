@@ -63,11 +63,8 @@ def _check_signature(fn):
 
     for param in inspect.signature(fn).parameters.values():
         if param.kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD):
-            code = fn.__code__
             raise UnsupportedConstructError(
-                "*args/**kwargs parameters",
-                Location(code.co_filename, code.co_firstlineno, fn.__qualname__),
-                "name the parameters explicitly",
+                "*args/**kwargs parameters", _definition(fn), "name the parameters explicitly",
             )
 
 
@@ -182,11 +179,21 @@ def _plain_key(args):
     return tuple(map(type, args))
 
 
+def _definition(fn):
+    """Where `fn` is defined, for errors about a call of its derivative."""
+    code = fn.__code__
+    return Location(code.co_filename, code.co_firstlineno, fn.__qualname__)
+
+
 def _located(err, fn):
     """The same error, pointing at `fn`'s definition."""
-    code = fn.__code__
-    location = Location(code.co_filename, code.co_firstlineno, fn.__qualname__)
-    return type(err)(err.construct, location, err.hint, err.detail)
+    return type(err)(err.construct, _definition(fn), err.hint, err.detail)
+
+
+_COMPLEX_HINT = (
+    "tangent_ad differentiates real-valued code: split it into real and imaginary parts "
+    "(docs/rules.md, Complex numbers)"
+)
 
 
 def _as_number(value):
@@ -293,10 +300,7 @@ class Derivative:
             if name in self.wrt and _is_complex(value):
                 raise TangentADError(
                     f"differentiating with respect to a complex value (argument {name!r})",
-                    Location(self.fn.__code__.co_filename, self.fn.__code__.co_firstlineno,
-                             self.fn.__qualname__),
-                    "tangent_ad differentiates real-valued code: split it into real and "
-                    "imaginary parts (docs/rules.md, Complex numbers)",
+                    _definition(self.fn), _COMPLEX_HINT,
                 )
             kind = _kind(value)
             if kind is None:
@@ -368,10 +372,7 @@ class Derivative:
                 raise TangentADError(
                     f"a complex value among what follows the function's arguments "
                     f"({self._trailing_what()})",
-                    Location(self.fn.__code__.co_filename, self.fn.__code__.co_firstlineno,
-                             self.fn.__qualname__),
-                    "tangent_ad differentiates real-valued code: split it into real and "
-                    "imaginary parts (docs/rules.md, Complex numbers)",
+                    _definition(self.fn), _COMPLEX_HINT,
                 )
             key = self._kinds(bound, {})
             function = self._variants.get(key) or self._variant(key)
@@ -468,7 +469,7 @@ def _own_methods_checked(function, objects, fn):
                 shadowed = sorted(names.intersection(own))
                 raise UnsupportedConstructError(
                     f"an object whose own attribute {shadowed[0]!r} replaces its class's method",
-                    Location(fn.__code__.co_filename, fn.__code__.co_firstlineno, fn.__qualname__),
+                    _definition(fn),
                     hint=f"the derivative inlines {cls.__name__}.{shadowed[0]}; set it on the class, "
                     "or pass the function as an argument",
                 )
@@ -643,7 +644,7 @@ def jacobian(fn, wrt=0, mode=None, *, optimize=True):
         if isinstance(value, (tuple, list, dict)):
             raise TangentADError(
                 "jacobian of a function returning a tuple, list or dict",
-                Location(fn.__code__.co_filename, fn.__code__.co_firstlineno, fn.__qualname__),
+                _definition(fn),
                 "take the jacobian of each output (a function returning one array), "
                 "or use ta.vjp / ta.jvp, which take containers",
             )

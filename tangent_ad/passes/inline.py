@@ -34,8 +34,9 @@ from ..rules import registry
 from ..source import static_value, is_resolved
 
 MAX_DEPTH = 40
-_NOT_INLINED = ("numpy", "cupy", "dask", "tangent_ad", "scipy", "jax", "torch")
-_LIBRARIES = ("autograd",)
+# libraries whose functions are differentiated by their rules, never inlined
+# (with Python's standard library)
+_LIBRARIES = ("numpy", "cupy", "dask", "tangent_ad", "scipy", "jax", "torch", "autograd")
 
 
 class Dependency:
@@ -113,12 +114,14 @@ def _function_callee(fn, prefix=(), keywords=None, dependency=None):
 def _inlinable(fn):
     if not isinstance(fn, types.FunctionType) or fn in registry.ADJOINTS or fn in registry.TANGENTS:
         return False
-    return not _is_standard(fn.__module__ or "") and (fn.__module__ or "").split(".")[0] not in _NOT_INLINED
+    return not _is_library(fn.__module__ or "")
 
 
-def _is_standard(module):
-    """Whether `module` is part of Python's standard library."""
-    return module.split(".")[0] in sys.stdlib_module_names
+def _is_library(module):
+    """Whether the module named `module` is a library's (`_LIBRARIES`, or
+    Python's standard library), not the user's code."""
+    top = module.split(".")[0]
+    return top in _LIBRARIES or top in sys.stdlib_module_names
 
 
 def find_callee(src, call):
@@ -227,7 +230,7 @@ class Inliner:
             return
         if isinstance(func, gast.Attribute):
             module = static_value(func.value)
-            if module.__name__.split(".")[0] in _NOT_INLINED + _LIBRARIES or _is_standard(module.__name__):
+            if _is_library(module.__name__):
                 return  # np.tanh, math.exp: not names a program rebinds
         try:
             self.inlined.dependencies.append(Dependency(*where))

@@ -160,22 +160,14 @@ class Desugar:
                 stmt.body = body
                 return [stmt]
             if isinstance(target, gast.Name):  # a parameter as the loop variable
-                index = self.namer.fresh(naming.ITEM)
-                stmt.body = [n.assign(target.id, n.name(index))] + body
-                stmt.target = n.name(index, store=True)
+                stmt.body = self._over_fresh_index(stmt, body)
                 anno.set(stmt, "range_like", True)
                 stmt.iter = _as_range(iter_)
                 return [stmt]
         if func is range:
             if isinstance(stmt.target, gast.Name):
                 if stmt.target.id in _bound_in(body) | params:
-                    # The body rebinds the loop variable (or it is a parameter,
-                    # which may be differentiated): iterate over a fresh index
-                    # so the reversed header restores only that index, and the
-                    # parameter's adjoint sees it rebound.
-                    index = self.namer.fresh(naming.ITEM)
-                    body = [n.assign(stmt.target.id, n.name(index))] + body
-                    stmt.target = n.name(index, store=True)
+                    body = self._over_fresh_index(stmt, body)
                 stmt.body = body
                 return [stmt]
             raise UnsupportedConstructError(
@@ -193,6 +185,16 @@ class Desugar:
             stmt.iter = view
             return self._dict_loop(stmt, body)
         return self._sequence_loop(stmt, body)
+
+    def _over_fresh_index(self, stmt, body):
+        """The loop runs over a fresh index, its body starting by binding the
+        user's loop variable to it: for a body that rebinds the variable (the
+        reversed header restores only the index) and for a parameter as the
+        variable (which may be differentiated: its adjoint sees it rebound)."""
+        index = self.namer.fresh(naming.ITEM)
+        body = [n.assign(stmt.target.id, n.name(index))] + body
+        stmt.target = n.name(index, store=True)
+        return body
 
     def _dicts(self):
         """Names known to hold dicts: dict parameters of this specialisation and

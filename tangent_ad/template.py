@@ -84,6 +84,15 @@ class Template:
 
     def _check(self):
         for stmt in self.body:
+            if not isinstance(stmt, (gast.Assign, gast.AugAssign, gast.Expr)):
+                # only top-level `d[x] = ...` lines are rules: one inside a
+                # block would never be read (a zero adjoint, silently)
+                raise TemplateError(
+                    f"rule template with a block ({type(stmt).__name__.lower()})",
+                    detail=self.label,
+                    hint="a template is a list of lines d[x] = expression (and temporaries); "
+                    "put conditions into the expressions (np.where) or into a helper function",
+                )
             for node in n.walk(stmt):
                 if _is_adjoint_ref(node):
                     key = node.slice

@@ -99,3 +99,15 @@ def test_template_with_a_misspelt_name_is_refused_at_registration():
 
     with pytest.raises(TemplateError, match="sloep"):
         ta.adjoint(np.vectorize(_bump))(misspelt)
+
+
+def test_template_with_a_block_is_refused_at_registration():
+    # its d[x] = ... inside the block was never read: a zero adjoint, silently
+    from tangent_ad.template import TemplateError
+
+    def in_a_block(y, x):
+        if True:
+            d[x] = d[y] * 2.0  # noqa: F821
+
+    with pytest.raises(TemplateError, match=r"rule template with a block \(if\)"):
+        ta.adjoint(np.vectorize(_bump))(in_a_block)

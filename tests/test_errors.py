@@ -181,3 +181,16 @@ def test_a_loop_over_an_iterator_is_refused(fn, name):
     with pytest.raises(UnsupportedConstructError, match=f"loop over {name}") as info:
         ta.grad(fn)(np.array([0.5, -0.3, 0.2]))
     assert f"test_errors.py:{fn.__code__.co_firstlineno + 2}" in str(info.value)
+
+
+def einsum_of_seven(x):
+    return np.einsum("i,i,i,i,i,i,i->", x, x, x, x, x, x, x)
+
+
+@pytest.mark.parametrize("make", [ta.grad, ta.jvp])
+def test_einsum_of_more_operands_than_its_rule_takes_is_refused_at_the_line(make):
+    # the seventh operand was bound to out=: a misleading message in reverse
+    # mode, NumPy's ValueError in forward mode
+    with pytest.raises(UnsupportedConstructError, match="too many positional arguments") as info:
+        make(einsum_of_seven)
+    assert f"test_errors.py:{einsum_of_seven.__code__.co_firstlineno + 1}" in str(info.value)

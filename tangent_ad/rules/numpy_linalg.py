@@ -129,7 +129,7 @@ def tensordot_tangent(y, a, b, axes=2):
 
 
 @adjoint(np.einsum)
-def einsum(y, subscripts, x0, x1=None, x2=None, x3=None, x4=None, x5=None, out=None,
+def einsum(y, subscripts, x0, x1=None, x2=None, x3=None, x4=None, x5=None, *, out=None,
            optimize=False):
     # each operand's adjoint is einsum of d[y] with the other operands (up to six
     # operands); in the sublist format `subscripts` is an array: refused at run time
@@ -143,7 +143,7 @@ def einsum(y, subscripts, x0, x1=None, x2=None, x3=None, x4=None, x5=None, out=N
 
 
 @tangent(np.einsum)
-def einsum_tangent_(y, subscripts, x0, x1=None, x2=None, x3=None, x4=None, x5=None, out=None,
+def einsum_tangent_(y, subscripts, x0, x1=None, x2=None, x3=None, x4=None, x5=None, *, out=None,
                     optimize=False):
     # one term per operand (einsum is multilinear)
     d[y] = einsum_tangent(subscripts, (x0, x1, x2, x3, x4, x5),

@@ -435,7 +435,7 @@ class Derivative:
         return self._function(tuple(args), kwargs)
 
     def __repr__(self):
-        return f"<tangent_ad derivative {self.generic.name} of {self.fn.__qualname__}>"
+        return f"<tangent_ad derivative {self.__name__} of {self.fn.__qualname__}>"
 
 
 def _is_complex(value):

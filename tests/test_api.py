@@ -200,3 +200,14 @@ def test_check_grad_finds_a_mismatch_inside_a_container():
         ta.check_grad(f, [np.array([0.5, 2.0]), np.array([0.5, 1.0])])  # floor jumps at 1.0
     message = str(info.value)
     assert "params[0]: ok" in message and "params[1]: MISMATCH" in message and "index (1,)" in message
+
+
+def shifted_in_place(x):
+    s = x
+    s += 1.0
+    return np.sum(s)
+
+
+def test_repr_of_a_derivative_generated_at_its_first_call():
+    df = ta.grad(shifted_in_place)  # (refused only once the arguments are known)
+    assert repr(df) == "<tangent_ad derivative d_shifted_in_place of shifted_in_place>"

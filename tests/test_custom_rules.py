@@ -111,3 +111,13 @@ def test_template_with_a_block_is_refused_at_registration():
 
     with pytest.raises(TemplateError, match=r"rule template with a block \(if\)"):
         ta.adjoint(np.vectorize(_bump))(in_a_block)
+
+
+def test_the_doc_shows_the_rule_filled_in():
+    import pathlib
+
+    doc = (pathlib.Path(__file__).parent.parent / "docs" / "custom-rules.md").read_text()
+    block = doc.split("shows the rule filled in at the call site:")[1].split("```python")[1].split("```")[0]
+    text = ta.source(ta.grad(loss))
+    for line in block.strip().splitlines():
+        assert line.strip() in text, (line, text)

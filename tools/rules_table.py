@@ -84,8 +84,11 @@ Complex numbers are **refused**: tangent_ad differentiates real-valued code.
 The derivative of a real loss of complex intermediates needs a conjugation
 convention in every rule; rather than risk a silently wrong gradient, the
 rules through which a complex value reaches a real one (`abs`, `.real`,
-`np.real`, `np.linalg.norm`) raise `TangentADError` at run time, and `grad`
-of a complex-valued function is refused. `np.conj`, `np.conjugate` and the
+`np.real`, `np.linalg.norm`) raise `TangentADError` at run time, `grad` of a
+complex-valued function is refused, and so are complex arguments to
+differentiate, seeds and tangents (at the call). A function that makes
+complex values from real arguments has complex tangents (`ta.jvp`: `d(x *
+1j) = 1j * t_x`) and vjps without a conjugation (`ta.vjp`). `np.conj`, `np.conjugate` and the
 `.conj()` / `.conjugate()` methods are the identity on real arrays (which is
 how they are differentiated) and refuse complex ones the same way. Split
 complex quantities into real and imaginary arrays instead.

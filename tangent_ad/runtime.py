@@ -135,6 +135,8 @@ def unbroadcast(g, x):
     if gshape == shape:
         return g
     lead = len(gshape) - len(shape)
+    if lead < 0 and isinstance(g, numbers.Number):
+        return g  # a number stands for the same value at every element (0.0: zero)
     if lead < 0:
         # x has leading axes of size 1 that the result dropped (an assignment
         # ``h[i] = v`` of a (1, n) value into a row of n): give g them back

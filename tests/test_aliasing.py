@@ -467,3 +467,54 @@ def test_list_building_is_exact_or_refused_by_name(fn, rng):
         return
     assert_exact(fn, x)
     np.testing.assert_allclose(ta.grad(fn)(x), 2.0 * x, rtol=1e-12)
+
+
+# ----- an array stored into a list or dict is held, not copied -----
+
+
+def stored_in_a_dict_then_updated(x, s):
+    d = {}
+    y = x * 1.0
+    d["k"] = y
+    y += x * s  # d["k"] is y
+    return np.sum(d["k"] ** 2)
+
+
+def stored_in_a_list_then_scaled(x, s):
+    y = x * 1.0
+    items = [x]
+    items[0] = y
+    y *= s
+    return np.sum(items[0] ** 2)
+
+
+def stored_in_a_dict_then_written(x, s):
+    d = {}
+    y = x * 1.0
+    d["k"] = y
+    y[0] = s
+    return np.sum(d["k"] ** 2)
+
+
+@pytest.mark.parametrize("fn", [stored_in_a_dict_then_updated, stored_in_a_list_then_scaled,
+                                stored_in_a_dict_then_written])
+def test_an_in_place_change_of_an_array_a_container_holds_is_refused(fn):
+    # the change was not seen as the container's: silently wrong gradients
+    with pytest.raises(AliasingError, match="may view the same memory"):
+        ta.grad(fn, wrt=(0, 1))(np.array([0.3, -0.2, 0.5]), 0.37)
+
+
+def returns_an_outer_name(x):
+    y = x * 2.0
+    g = lambda: y  # noqa: E731
+    z = g()
+    return np.sum(z * x)
+
+
+def test_a_local_function_returning_an_outer_name_binds_the_result():
+    # z = g() was dropped (NameError), and a write into z was lost
+    x = np.array([0.3, -0.2, 0.5])
+    np.testing.assert_allclose(ta.grad(returns_an_outer_name)(x), 4.0 * x)
+    np.testing.assert_allclose(ta.grad(returns_an_outer_name, optimize=False)(x), 4.0 * x)
+    _, tangent = ta.jvp(returns_an_outer_name)(x, np.ones(3))
+    assert tangent == pytest.approx(np.sum(4.0 * x))

@@ -472,6 +472,20 @@ def _cannot_alias(value):
     return False
 
 
+def _container_names(body):
+    """Names bound (anywhere) to a list or dict: a display, a comprehension,
+    ``list(...)`` or ``dict(...)``."""
+    names = set()
+    for stmt in all_statements(body):
+        if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
+            value = stmt.value
+            if isinstance(value, (gast.List, gast.Dict, gast.ListComp)) or (
+                isinstance(value, gast.Call) and static_value(value.func) in (list, dict)
+            ):
+                names.add(stmt.targets[0].id)
+    return names
+
+
 def _alias_closure_lines(base, body):
     """(name, line) for every name that may view `base`, directly or not."""
     found, frontier, out = set(), [base], []
@@ -486,9 +500,22 @@ def _alias_closure_lines(base, body):
 
 
 def _aliases_of(base, body):
-    """Names that may refer to (part of) `base`'s memory, with their line."""
+    """Names that may refer to (part of) `base`'s memory, with their line:
+    what is bound to a view of it, and a list or dict it is stored into
+    (``d['k'] = base``: the container holds the array itself)."""
     out = []
+    containers = _container_names(body)
     for stmt in all_statements(body):
+        if (
+            isinstance(stmt, gast.Assign)
+            and isinstance(stmt.targets[0], gast.Subscript)
+            and isinstance(stmt.targets[0].value, gast.Name)
+            and stmt.targets[0].value.id in containers
+            and base in n.load_names(stmt.value)
+            and not _creates_new_object(stmt.value)
+        ):
+            out.append((stmt.targets[0].value.id, anno.get(stmt, "lineno")))
+            continue
         if not (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)):
             continue
         target = stmt.targets[0].id
@@ -748,7 +775,20 @@ def _sharing(base, body):
     ``c = np.exp(c)``: a write into `c` overwrites the `_t0` the reverse
     sweep reads), transitively."""
     edges = {}
+    containers = _container_names(body)
     for stmt in all_statements(body):
+        target = stmt.targets[0] if isinstance(stmt, gast.Assign) else None
+        if (
+            isinstance(target, gast.Subscript)
+            and isinstance(target.value, gast.Name)
+            and target.value.id in containers
+            and not _creates_new_object(stmt.value)
+        ):
+            # ``d['k'] = y``: the list or dict holds y's array itself
+            for name in _memory_sources(stmt.value):
+                edges.setdefault(target.value.id, set()).add(name)
+                edges.setdefault(name, set()).add(target.value.id)
+            continue
         if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
             value = stmt.value
             holds = isinstance(value, (gast.List, gast.Tuple, gast.Dict))

@@ -279,6 +279,7 @@ class Inliner:
         renames.update(renamed)
         if (
             target is not None
+            and returned in callee.tree_locals  # the callee's own (not `lambda: y`'s y)
             and returned not in bindings
             and returned not in renamed
             and target not in _names_read(body, renames, bindings)

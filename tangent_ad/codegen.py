@@ -185,6 +185,11 @@ def rename_injected(func, user_names, user_globals, user_cells=None):
             pass
     chosen = {}
     owners = {}
+    # a name the function binds is its own: a global of that name is shadowed
+    local = {
+        node.id for node in n.walk(func)
+        if isinstance(node, gast.Name) and isinstance(node.ctx, (gast.Store, gast.Param))
+    }
     for node in n.walk(func):
         if not (isinstance(node, gast.Name) and anno.has(node, "inject")):
             continue
@@ -196,7 +201,7 @@ def rename_injected(func, user_names, user_globals, user_cells=None):
                 if name in owners:
                     if owners[name] is obj:
                         break
-                elif name not in user_names or bound.get(name, _MISSING) is obj:
+                elif name not in local and (name not in user_names or bound.get(name, _MISSING) is obj):
                     break
                 name += "_"
             chosen[key] = name

@@ -447,3 +447,35 @@ def test_new_defaults_regenerate(make_module, rng):
     np.testing.assert_allclose(df(x), 2.0 * np.cos(x))
     module.scaled.__defaults__ = (5.0,)
     np.testing.assert_allclose(df(x), 5.0 * np.cos(x))
+
+
+def test_a_global_of_an_unregistered_module_beside_a_local_of_its_name(tmp_path):
+    # a module loaded from a file without sys.modules: its globals are
+    # injected by name, and the caller's own K took the helper's K's place
+    import importlib.util
+
+    path = tmp_path / "unregistered_globals.py"
+    path.write_text(textwrap.dedent(
+        """
+        K = 0.7
+
+        def hk(a):
+            return a * K
+
+        def f(s):
+            K = s * 2.0
+            return hk(s) + K
+
+        def g(s):
+            t = hk(s)
+            K = s * 2.0
+            return t + K
+        """
+    ))
+    spec = importlib.util.spec_from_file_location("unregistered_globals", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    for fn in (module.f, module.g):
+        assert ta.grad(fn)(0.37) == pytest.approx(2.7)
+        assert ta.grad(fn, optimize=False)(0.37) == pytest.approx(2.7)
+        assert ta.jvp(fn)(0.37, 1.0)[1] == pytest.approx(2.7)

@@ -409,6 +409,11 @@ class _Rename(gast.NodeTransformer):
                 return node
             module = sys.modules.get(self.callee.fn.__module__)
             if module is None:
+                # no module to read it from: the object itself, under a name
+                # no local of the caller has (``K`` of the callee's module
+                # beside the caller's own ``K = s * 2.0``)
+                if node.id in self.inliner.src.tree_locals:
+                    node.id = self.inliner.namer.unique(node.id + "_")
                 anno.set(node, "inject", value)
                 return node
             base = n.name(module.__name__.split(".")[-1])

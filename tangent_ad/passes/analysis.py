@@ -472,7 +472,7 @@ def _cannot_alias(value):
     return False
 
 
-def _container_names(body):
+def container_names(body):
     """Names bound (anywhere) to a list or dict: a display, a comprehension,
     ``list(...)`` or ``dict(...)``."""
     names = set()
@@ -504,7 +504,7 @@ def _aliases_of(base, body):
     what is bound to a view of it, and a list or dict it is stored into
     (``d['k'] = base``: the container holds the array itself)."""
     out = []
-    containers = _container_names(body)
+    containers = container_names(body)
     for stmt in all_statements(body):
         if (
             isinstance(stmt, gast.Assign)
@@ -775,7 +775,7 @@ def _sharing(base, body):
     ``c = np.exp(c)``: a write into `c` overwrites the `_t0` the reverse
     sweep reads), transitively."""
     edges = {}
-    containers = _container_names(body)
+    containers = container_names(body)
     for stmt in all_statements(body):
         target = stmt.targets[0] if isinstance(stmt, gast.Assign) else None
         if (

@@ -390,7 +390,11 @@ class Forward:
         state[base] = OWNED
         slot = n.copy_node(target.slice)
         store = gast.Subscript(value=n.name(t_base), slice=slot, ctx=gast.Store())
-        code.append(n.assign(store, n.const(0.0) if is_zero(t_value) else t_value))
+        if is_zero(t_value):
+            # a list's or dict's item: zeros shaped like the item, not 0.0
+            held = base in analysis.container_names(self.func.body)
+            t_value = self._zeros_for(value) if held and isinstance(value, gast.Name) else n.const(0.0)
+        code.append(n.assign(store, t_value))
         return code
 
     # -- statements with effects -------------------------------------------------

@@ -761,7 +761,11 @@ class Reverse:
                 code += self.accumulate(value, taken, state, fresh=True)
             if state.get(base) == OWNED:
                 store = gast.Subscript(value=n.name(adj), slice=n.copy_node(index), ctx=gast.Store())
-                code.append(n.assign(store, n.const(0.0)))
+                zero = n.const(0.0)
+                if isinstance(value, gast.Name) and base in self._containers_held():
+                    # a list's or dict's item: zeros shaped like the item, not 0.0
+                    zero = _helper_call(runtime.zeros_like, n.name(value.id))
+                code.append(n.assign(store, zero))
             else:
                 call = _helper_call(runtime.zero_at, n.name(adj), _index_expr(index))
                 code.append(n.assign(adj, call))
@@ -778,6 +782,12 @@ class Reverse:
         if self._is_basic_index(index):
             return gast.Subscript(value=n.name(adj), slice=n.copy_node(index), ctx=gast.Load())
         return _helper_call(runtime.assigned, n.name(adj), _index_expr(index))
+
+    def _containers_held(self):
+        """Lists and dicts: container arguments and names bound to displays."""
+        if not hasattr(self, "_held"):
+            self._held = set(getattr(self, "containers", ())) | analysis.container_names(self.func.body)
+        return self._held
 
     def _slot_to(self, slot, base, index, value):
         """The adjoint in a slot, summed to `value`'s shape unless equal."""

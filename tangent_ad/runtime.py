@@ -154,6 +154,9 @@ def unbroadcast(g, x):
     return summed.reshape(shape)
 
 
+_FLOAT64 = numpy.dtype(numpy.float64)
+
+
 def _normalize_axes(axis, ndim):
     if isinstance(axis, numbers.Integral):
         axis = (axis,)
@@ -167,9 +170,9 @@ def unreduce(g, x, axis=None, keepdims=False):
         # of a NumPy 0-d array or scalar: a NumPy number (``.T`` of it works)
         return numpy.asarray(g)[()] if isinstance(x, (numpy.ndarray, numpy.generic)) else g
     xp = namespace(x)
-    dtype = getattr(x, "dtype", None)
-    if isinstance(g, (int, float)) and getattr(dtype, "kind", None) == "f":
-        g = xp.asarray(g, dtype=dtype)  # a float32 x keeps float32 adjoints
+    if isinstance(g, (int, float)) and getattr(x, "dtype", None) not in (None, _FLOAT64):
+        if x.dtype.kind == "f":
+            g = xp.asarray(g, dtype=x.dtype)  # a float32 x keeps float32 adjoints
     if axis is not None and not keepdims:
         axes = _normalize_axes(axis, len(shape))
         g = xp.expand_dims(g, axes) if len(axes) > 1 else xp.expand_dims(g, axes[0])
@@ -215,6 +218,8 @@ def copy(x):
     """A copy that later in-place updates may write into: arrays copied, and
     lists, tuples and dicts (adjoints of containers too) rebuilt, of the same
     type, around copies of their items."""
+    if type(x) is numpy.ndarray:
+        return x.copy()
     if isinstance(x, (list, tuple, dict)):
         if isinstance(x, dict):
             return type(x)((key, copy(value)) for key, value in x.items())
@@ -251,7 +256,7 @@ def add_at(acc, index, g):
         acc[index] = add(acc[index], g)
         return acc
     if _is_basic(index) or getattr(index, "dtype", None) == bool:
-        if _has_new_axis(index) and namespace(acc) is not numpy:
+        if type(acc) is not numpy.ndarray and _has_new_axis(index) and namespace(acc) is not numpy:
             # ``x[None]`` read: its adjoint drops the new axes (Dask writes
             # take no None in the key)
             acc += namespace(acc).reshape(g, shape_of(acc)) if shape_of(g) != shape_of(acc) else g

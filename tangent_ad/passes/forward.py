@@ -392,7 +392,9 @@ class Forward:
         store = gast.Subscript(value=n.name(t_base), slice=slot, ctx=gast.Store())
         if is_zero(t_value):
             # a list's or dict's item: zeros shaped like the item, not 0.0
-            held = base in analysis.container_names(self.func.body)
+            if not hasattr(self, "_held"):
+                self._held = analysis.container_names(self.func.body)
+            held = base in self._held
             t_value = self._zeros_for(value) if held and isinstance(value, gast.Name) else n.const(0.0)
         code.append(n.assign(store, t_value))
         return code

@@ -4,8 +4,9 @@
 half the gradient: silently wrong) and ``[x] + [y]`` crashed inside the
 generated code. Displays of names and constants are now spelled out before
 differentiation (``[x, x]``, ``[x, y]``), so each item is an element of its
-own; any other ``+`` or ``*`` on a list or tuple of differentiated values is
-refused at its line.
+own; a list the function made, extended by a display (``hs = hs + [h]``,
+``hs += [a, b]``), is appended to like ``hs.append(h)``; any other ``+`` or
+``*`` on a list or tuple of differentiated values is refused at its line.
 """
 
 import numpy as np
@@ -74,8 +75,24 @@ def argument_list_doubled(xs):
     return np.sum(ys[0] * ys[3])
 
 
-@pytest.mark.parametrize("fn, line", [(accumulated, 5), (computed_item_repeated, 1),
-                                      (argument_list_doubled, 1)])
+def test_a_list_extended_by_a_display_is_appended_to():
+    # hs = hs + [h], hs += [a, b]: one list_append per item
+    x = np.array([0.3, -0.5, 1.2])
+    np.testing.assert_allclose(ta.grad(accumulated)(x), numerical_gradient(accumulated, [x], {}, 0),
+                               rtol=1e-7, atol=1e-9)
+    np.testing.assert_allclose(ta.grad(extended_in_place)(x),
+                               numerical_gradient(extended_in_place, [x], {}, 0), rtol=1e-7, atol=1e-9)
+    assert "list_append(hs, h)" in ta.grad(accumulated).source(x)
+
+
+def extended_in_place(x):
+    hs = [x]
+    for _ in range(2):
+        hs += [np.sin(hs[-1]), hs[-1] * 2.0]
+    return np.sum(np.stack(hs))
+
+
+@pytest.mark.parametrize("fn, line", [(computed_item_repeated, 1), (argument_list_doubled, 1)])
 def test_other_sequence_arithmetic_is_refused(fn, line):
     x = np.array([0.3, -0.5, 1.2])
     arg = [x, 2.0 * x] if fn is argument_list_doubled else x

@@ -19,10 +19,30 @@ from ..errors import UnsupportedConstructError
 
 
 def _list_append_call(items, item):
+    """``list_append(items, item)``; `items` a name or a node."""
     func = n.name("list_append")
     anno.set(func, "inject", containers.list_append)
     anno.set(func, "binding", ("global", containers.list_append))
-    return n.call(func, n.name(items), item)
+    return n.call(func, n.name(items) if isinstance(items, str) else items, item)
+
+
+def _extension(stmt, lists):
+    """(name, [items]) when `stmt` is ``name = name + [a, b]`` or ``name +=
+    [a, b]`` on a list the function creates; else None."""
+    if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], gast.Name):
+        name, value = stmt.targets[0].id, stmt.value
+        if (
+            isinstance(value, gast.BinOp) and isinstance(value.op, gast.Add)
+            and isinstance(value.left, gast.Name) and value.left.id == name
+            and isinstance(value.right, gast.List)
+        ):
+            return (name, value.right.elts) if name in lists else None
+    if (
+        isinstance(stmt, gast.AugAssign) and isinstance(stmt.op, gast.Add)
+        and isinstance(stmt.target, gast.Name) and isinstance(stmt.value, gast.List)
+    ):
+        return (stmt.target.id, stmt.value.elts) if stmt.target.id in lists else None
+    return None
 
 
 class LowerComprehensions:
@@ -62,6 +82,16 @@ class LowerComprehensions:
         ):
             items = value.func.value.id
             node = n.assign(items, _list_append_call(items, value.args[0]))
+            anno.copy_from(node, stmt)
+            return node
+        extended = _extension(stmt, self.lists)
+        if extended is not None:
+            # ``hs = hs + [h]`` (or ``hs += [h]``): one list_append per item
+            items, added = extended
+            value = n.name(items)
+            for item in added:
+                value = _list_append_call(value, item)
+            node = n.assign(items, value)
             anno.copy_from(node, stmt)
             return node
         return stmt
@@ -113,28 +143,47 @@ def _rename(node, renames):
 
 
 def _names_bound_to_lists(func):
-    """Names whose every binding in `func` is a list the function creates."""
+    """Names whose every binding in `func` is a list the function creates
+    (a display, a comprehension, ``list(...)``, or the name itself extended:
+    ``hs = hs + [h]``, ``hs += [h]``)."""
     defs = {}
     for node in n.walk(func):
         if isinstance(node, gast.Assign):
             for target in node.targets:
                 if isinstance(target, gast.Name):
                     defs.setdefault(target.id, []).append(node.value)
+        elif isinstance(node, gast.AugAssign) and isinstance(node.target, gast.Name) and (
+            isinstance(node.op, gast.Add) and isinstance(node.value, gast.List)
+        ):
+            defs.setdefault(node.target.id, []).append(("extends", node.target.id))
         elif isinstance(node, (gast.For, gast.AugAssign, gast.AnnAssign)):
             target = node.target
             for name in n.store_names(target):
                 defs.setdefault(name, []).append(None)
     args = {a.id for a in func.args.args + func.args.posonlyargs + func.args.kwonlyargs}
-    return {
-        name
-        for name, values in defs.items()
-        if name not in args and all(_creates_list(v) for v in values)
-    }
+    lists = set()
+    grown = True
+    while grown:
+        before = len(lists)
+        lists |= {
+            name
+            for name, values in defs.items()
+            if name not in args and all(_creates_list(v, lists | {name}) for v in values)
+        }
+        grown = len(lists) > before
+    return lists
 
 
-def _creates_list(value):
+def _creates_list(value, lists=frozenset()):
+    if isinstance(value, tuple):  # ("extends", name): `name += [...]`
+        return value[1] in lists
     if isinstance(value, (gast.List, gast.ListComp)):
         return True
+    if isinstance(value, gast.BinOp) and isinstance(value.op, gast.Add):
+        return (
+            isinstance(value.left, gast.Name) and value.left.id in lists
+            and isinstance(value.right, gast.List)
+        )
     return (
         isinstance(value, gast.Call)
         and isinstance(value.func, gast.Name)

@@ -479,3 +479,17 @@ def test_a_global_of_an_unregistered_module_beside_a_local_of_its_name(tmp_path)
         assert ta.grad(fn)(0.37) == pytest.approx(2.7)
         assert ta.grad(fn, optimize=False)(0.37) == pytest.approx(2.7)
         assert ta.jvp(fn)(0.37, 1.0)[1] == pytest.approx(2.7)
+
+
+def test_a_module_read_by_a_callee_beside_a_local_of_its_name(make_module):
+    # the callee reads `scaling_module.K`; the caller has a local named like
+    # the module: it was refused with a misleading message
+    module = make_module("scaling_module", "K = 0.7\n\ndef hk(a):\n    return a * K\n")
+    hk = module.hk
+
+    def loss(s):
+        scaling_module = s * 2.0
+        return hk(s) + scaling_module
+
+    for optimize in (True, False):
+        assert ta.grad(loss, optimize=optimize)(0.37) == pytest.approx(2.7)

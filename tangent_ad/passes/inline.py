@@ -384,6 +384,15 @@ class _Rename(gast.NodeTransformer):
         self.same_module = same_module
         self.caller_locals = caller_locals
 
+    def _free(self, name):
+        """`name` for an object the callee reads from its module, unless a
+        local of the caller has it (``K`` of the callee's module beside the
+        caller's own ``K = s * 2.0``, a module `layers` beside a local
+        `layers`): then a fresh one, so no analysis takes one for the other."""
+        if name in self.inliner.src.tree_locals:
+            return self.inliner.namer.unique(name + "_")
+        return name
+
     def visit_Name(self, node):
         if node.id in self.bindings and isinstance(node.ctx, gast.Load):
             replacement = n.copy_node(self.bindings[node.id])
@@ -405,18 +414,16 @@ class _Rename(gast.NodeTransformer):
             if self.same_module and node.id not in self.inliner.src.tree_locals:
                 return node
             if isinstance(value, (types.ModuleType, types.FunctionType, type, types.BuiltinFunctionType)) or callable(value):
+                node.id = self._free(node.id)
                 anno.set(node, "inject", value)
                 return node
             module = sys.modules.get(self.callee.fn.__module__)
             if module is None:
-                # no module to read it from: the object itself, under a name
-                # no local of the caller has (``K`` of the callee's module
-                # beside the caller's own ``K = s * 2.0``)
-                if node.id in self.inliner.src.tree_locals:
-                    node.id = self.inliner.namer.unique(node.id + "_")
+                # no module to read it from: the object itself
+                node.id = self._free(node.id)
                 anno.set(node, "inject", value)
                 return node
-            base = n.name(module.__name__.split(".")[-1])
+            base = n.name(self._free(module.__name__.split(".")[-1]))
             anno.set(base, "inject", module)
             anno.set(base, "binding", ("global", module))
             attr = gast.Attribute(value=base, attr=node.id, ctx=gast.Load())

@@ -33,7 +33,7 @@ from .. import naming
 from .. import helpers, runtime, tangent_helpers
 from ..errors import MissingRuleError, UnsupportedConstructError
 from ..rules import registry
-from ..source import describe, static_value
+from ..source import describe
 from ..template import Accumulate
 from . import analysis
 from .aliases import Aliases, surely_new, viewable_names
@@ -278,10 +278,7 @@ class Forward:
                     item.value = materialize_zero(drop_default_keywords(simplify(item.value)))
                 pre.append(item)
         result = drop_default_keywords(simplify(self._substitute(results[0].value, state)))
-        if cast is not None and not is_zero(result) and not any(
-            isinstance(node, gast.Call) and static_value(node.func) is helpers.cast_adjoint
-            for node in n.walk(result)
-        ):
+        if cast is not None and not is_zero(result):
             result = _helper_call(helpers.cast_adjoint, result, n.copy_node(cast))
         if registry.is_elementwise(key) and not is_zero(result):
             result = self._broadcast(result, target, inputs)

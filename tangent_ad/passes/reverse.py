@@ -1112,12 +1112,8 @@ def _helper_call(helper, *args):
 
 def _cast(item, dtype):
     """An `Accumulate` of a rule called with a run-time ``dtype=``, its value
-    put through `cast_adjoint` (zero for an integer dtype), unless the rule
-    does that itself (``x.astype(dtype)``)."""
-    if not isinstance(item, Accumulate) or any(
-        isinstance(node, gast.Call) and static_value(node.func) is helpers.cast_adjoint
-        for node in n.walk(item.value)
-    ):
+    put through `cast_adjoint` (zero for an integer dtype)."""
+    if not isinstance(item, Accumulate):
         return item
     item.value = _helper_call(helpers.cast_adjoint, item.value, n.copy_node(dtype))
     return item

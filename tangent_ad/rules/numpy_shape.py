@@ -14,7 +14,6 @@ that a later in-place write to either array would change).
 import numpy as np
 
 from ..helpers import (
-    cast_adjoint,
     hsplit_axis,
     negated,
     pad_fill_adjoint,
@@ -496,7 +495,7 @@ def pad_fill_adjoint_tangent(y, g, array, pad_width, constant_values=0):
 # linear in the adjoint; the array argument is read for its shape only
 linear(
     unconcatenate, unstack, unstack_along, pad_fill_adjoint, unreshape, unsplit, untile,
-    unrepeat, unpad, undiff, unitem, cast_adjoint, real_identity,
+    unrepeat, unpad, undiff, unitem, real_identity,
 )
 nondifferentiable(hsplit_axis, negated)
 

@@ -120,17 +120,9 @@ def integer_arrays(func, kinds=()):
     (``np.zeros(2, dtype=int)``, ``x.astype(int)``, ``np.arange(3)``), and
     integer arithmetic, copies and items of those. Writing a value into one
     truncates it: piecewise constant, no derivative."""
-    import numpy
+    from .shapes import argument_dtypes
 
-    integers = set()
-    for name, kind in kinds:
-        if isinstance(kind, tuple) and kind and kind[0] == "shape":
-            element = str(kind[-1]).rsplit(":", 1)[-1]
-            try:
-                if numpy.dtype(element).kind in "biu":
-                    integers.add(name)
-            except TypeError:
-                pass
+    integers = {name for name, dtype in argument_dtypes(kinds).items() if dtype.kind in "biu"}
     bindings = {}
     for stmt in all_statements(func.body):
         if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):

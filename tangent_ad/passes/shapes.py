@@ -75,6 +75,19 @@ def container_items(pattern):
     return items
 
 
+def argument_dtypes(pattern):
+    """{parameter: numpy dtype} of the array parameters of a specialisation
+    (its element type: "float64", or "module.Type:dtype" for other arrays)."""
+    dtypes = {}
+    for name, kind in pattern:
+        if isinstance(kind, tuple) and len(kind) == 3 and kind[0] == "shape":
+            try:
+                dtypes[name] = numpy.dtype(str(kind[2]).rsplit(":", 1)[-1])
+            except TypeError:
+                pass
+    return dtypes
+
+
 def _leaf_shape(kind):
     if isinstance(kind, tuple) and kind and kind[0] == "shape":
         return tuple(1 if c == 1 else (c[1] if isinstance(c, tuple) else Dim(f"s{c}")) for c in kind[1])

@@ -57,8 +57,9 @@ def viewable_names(value):
     if isinstance(value, gast.Call):
         shape_only = LIKE_ARGS.get(static_value(value.func), ())
         args = [arg for position, arg in enumerate(value.args) if position not in shape_only]
-        # an argument computed afresh (``d_t2 * labels``) shares no name's array
-        return {name for arg in args if not surely_new(arg) for name in n.load_names(arg)}
+        # an argument computed afresh (``d_t2 * labels``) shares no name's
+        # array; a call as an argument lends only what it may return
+        return {name for arg in args if not surely_new(arg) for name in viewable_names(arg)}
     return set(n.load_names(value))
 
 

@@ -25,7 +25,7 @@ from .. import nodes as n
 from ..errors import AliasingError, UnsupportedConstructError
 from ..rules import registry
 from ..source import static_value
-from .dataflow import Forward, all_statements, liveness
+from .dataflow import Forward, all_statements, defined_names, liveness
 
 VALUE, LIKE = "value", "like"
 
@@ -553,10 +553,14 @@ class _ReverseReads(Forward):
 
 
 class _DefinitelyAssigned(Forward):
+    """Names certainly bound just before (`fact_in`) and after (`fact_out`)
+    each statement."""
+
     must = True
 
     def __init__(self):
         self.fact_in = {}
+        self.fact_out = {}
 
     def on_stmt(self, stmt, fact):
         self.fact_in[id(stmt)] = fact
@@ -566,9 +570,14 @@ class _DefinitelyAssigned(Forward):
             return fact | {loop.target.id}
         return fact
 
+    def after_compound(self, stmt, fact):
+        self.fact_out[id(stmt)] = fact  # the last call is the recording one
+        return fact
+
     def step(self, stmt, fact):
         if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
-            return fact | {stmt.targets[0].id}
+            fact = fact | {stmt.targets[0].id}
+        self.fact_out[id(stmt)] = fact
         return fact
 
 
@@ -578,6 +587,22 @@ def definitely_assigned(func):
     assigned = _DefinitelyAssigned()
     assigned.run(func.body, args)
     return assigned.fact_in
+
+
+def _read_unbound(func, assigned, exit_fact, reads_before, reads_after, entry_reads):
+    """Locals the reverse sweep reads at a primal position where they may be
+    unbound: a name bound only in a loop's branch that never ran, read (for
+    its adjoint's zeros, `zeros_like(a)`) before the reversed loop."""
+    local = set()
+    for stmt in all_statements(func.body):
+        local |= defined_names(stmt)
+        if isinstance(stmt, gast.For):
+            local.add(stmt.target.id)
+    found = set(entry_reads) - exit_fact
+    for stmt in all_statements(func.body):
+        found |= set(reads_before.get(id(stmt), ())) - assigned.fact_in.get(id(stmt), frozenset())
+        found |= set(reads_after.get(id(stmt), ())) - assigned.fact_out.get(id(stmt), frozenset())
+    return found & local
 
 
 def plan_saves(func, reads_before, reads_after, content_reads, entry_reads):
@@ -590,7 +615,8 @@ def plan_saves(func, reads_before, reads_after, content_reads, entry_reads):
     Returns (saves, restore_elements, uninitialized, mutated):
       saves: {id(stmt): name} -- assignments / loops that must save `name`;
       restore_elements: {id(stmt)} -- index assignments that save elements;
-      uninitialized: names saved where they may not be bound yet;
+      uninitialized: names saved, or read by the reverse sweep (as a
+        zero's shape donor, say), where they may not be bound yet;
       mutated: [(stmt, name)] -- calls whose result is discarded
         (``c.sort()``, ``np.copyto(c, v)``) that may write into `name`,
         whose contents the reverse sweep reads afterwards.
@@ -601,8 +627,9 @@ def plan_saves(func, reads_before, reads_after, content_reads, entry_reads):
     contents.run(func.body, frozenset())
     args = frozenset(a.id for a in func.args.args + func.args.kwonlyargs + func.args.posonlyargs)
     assigned = _DefinitelyAssigned()
-    assigned.run(func.body, args)
+    exit_fact = assigned.run(func.body, args)
     saves, elements, uninitialized, mutated = {}, set(), set(), []
+    uninitialized.update(_read_unbound(func, assigned, exit_fact, reads_before, reads_after, entry_reads))
     invariant = _loop_invariant_definitions(func.body)
     for stmt in all_statements(func.body):
         if id(stmt) in invariant:

@@ -390,9 +390,13 @@ class Forward:
         if is_zero(t_value):
             # a list's or dict's item: zeros shaped like the item, not 0.0
             if not hasattr(self, "_held"):
-                self._held = analysis.container_names(self.func.body)
-            held = base in self._held
-            t_value = self._zeros_for(value) if held and isinstance(value, gast.Name) else n.const(0.0)
+                self._held = _may_hold_containers(self.func.body)
+            if base not in self._held or isinstance(value, gast.Constant):
+                t_value = n.const(0.0)
+            elif isinstance(value, gast.Name):
+                t_value = self._zeros_for(value)
+            else:  # shaped like the item just stored (`zeros_like(d_d['k'])`)
+                t_value = self._zeros_for(gast.Subscript(value=n.name(base), slice=n.copy_node(slot), ctx=gast.Load()))
         code.append(n.assign(store, t_value))
         return code
 
@@ -692,6 +696,37 @@ def _is_add_at(stmt):
 
 def _pop_call(stack):
     return n.call(gast.Attribute(value=n.copy_node(stack), attr="pop", ctx=gast.Load()))
+
+
+def _may_hold_containers(body):
+    """Names that may hold a list or dict: those `container_names` finds, and
+    (in a reverse sweep differentiated again) the adjoints the runtime
+    helpers build from them (`d_d = unindex(g, d, 'k')`, `zeros_like(d)`)."""
+    from ..source import static_value
+
+    held = set(analysis.container_names(body))
+    assigns = [
+        stmt
+        for stmt in all_statements(body)
+        if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)
+    ]
+    changed = True
+    while changed:
+        changed = False
+        for stmt in assigns:
+            name, value = stmt.targets[0].id, stmt.value
+            if name in held:
+                continue
+            if isinstance(value, gast.Name):
+                sources = {value.id}
+            elif isinstance(value, gast.Call) and getattr(static_value(value.func), "__module__", None) == runtime.__name__:
+                sources = {arg.id for arg in value.args if isinstance(arg, gast.Name)}
+            else:
+                continue
+            if sources & held:
+                held.add(name)
+                changed = True
+    return held
 
 
 def _is_helper(call, helper):

@@ -205,6 +205,15 @@ def _as_number(value):
     return value
 
 
+def _like_argument(tangent, argument):
+    """A Python number as the tangent of a 0-d array argument: a NumPy scalar
+    of its dtype, which the generated code may index like the array
+    (``t_x[()]``)."""
+    if isinstance(argument, np.ndarray) and argument.ndim == 0 and type(tangent) in (int, float):
+        return argument.dtype.type(tangent) if argument.dtype.kind == "f" else np.float64(tangent)
+    return tangent
+
+
 class Derivative:
     """A generated derivative of `fn`; call it like `fn` (plus a seed for vjp)."""
 
@@ -376,7 +385,11 @@ class Derivative:
                 )
             key = self._kinds(bound, {})
             function = self._variants.get(key) or self._variant(key)
-            return function(*bound, *(_as_number(value) for value in trailing))
+            trailing = [_as_number(value) for value in trailing]
+            if self.mode in ("jvp", "hvp"):
+                arguments = [bound[self.params.index(name)] for name in self.wrt]
+                trailing = [_like_argument(t, a) for t, a in zip(trailing, arguments)]
+            return function(*bound, *trailing)
 
     def _trailing(self):
         """How many arguments follow the function's own: seed or tangents."""

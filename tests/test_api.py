@@ -211,3 +211,22 @@ def shifted_in_place(x):
 def test_repr_of_a_derivative_generated_at_its_first_call():
     df = ta.grad(shifted_in_place)  # (refused only once the arguments are known)
     assert repr(df) == "<tangent_ad derivative d_shifted_in_place of shifted_in_place>"
+
+
+def index_a_zero_d_array(x):
+    return x[()] * 2.0 + x * x + np.sum(x[None] * 3.0) + x[...] * 0.5
+
+
+def test_a_python_number_is_the_tangent_of_a_zero_d_array():
+    x = np.array(3.0)
+    for tangent in (1.0, 1, np.float64(1.0), np.array(1.0)):
+        value, t_value = ta.jvp(index_a_zero_d_array)(x, tangent)
+        assert value == 25.5 and t_value == 11.5, tangent
+        assert ta.hvp(index_a_zero_d_array)(x, tangent) == 2.0
+
+
+@pytest.mark.parametrize("optimize", [True, False])
+def test_indexing_a_zero_d_array_after_arithmetic_on_it(optimize):
+    # x * x of a 0-d array is a NumPy scalar: its adjoint takes no `d_x[()] += g`
+    x = np.array(3.0)
+    assert ta.grad(index_a_zero_d_array, optimize=optimize)(x) == 11.5

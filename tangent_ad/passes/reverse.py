@@ -704,7 +704,9 @@ class Reverse:
             state[base.id] = OWNED
             call = _helper_call(runtime.unindex, d_target, n.name(base.id), _index_expr(index))
             return [n.assign(adj, call)]
-        if current == LIVE:
+        if current == LIVE or _may_index_zero_d(index):
+            # a 0-d array's adjoint made by arithmetic is a NumPy scalar,
+            # which takes no element writes (`d_x[()] += g`)
             state[base.id] = OWNED
             call = _helper_call(runtime.unindex, d_target, n.name(base.id), _index_expr(index))
             return [n.assign(adj, gast.BinOp(left=n.name(adj), op=gast.Add(), right=call))]
@@ -1084,6 +1086,16 @@ def _numpy_call(function, *args):
     module = n.name("np")
     anno.set(module, "inject", numpy)
     return n.call(n.attr(module, function), *args)
+
+
+def _may_index_zero_d(index):
+    """Whether `index` may read a 0-d array: made only of `()`, `...`, None
+    and booleans (an int or a slice needs an axis)."""
+    parts = index.elts if isinstance(index, gast.Tuple) else [index]
+    return all(
+        isinstance(part, gast.Constant) and (part.value is None or part.value is Ellipsis or isinstance(part.value, bool))
+        for part in parts
+    )
 
 
 def _is_helper_call(node, helper):

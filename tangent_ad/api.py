@@ -13,7 +13,7 @@ import types
 
 import numpy as np
 
-from . import cache, transform
+from . import cache, fence, transform
 from .errors import Location, NonScalarOutputError, TangentADError, UnsupportedConstructError
 from .source import require_function, unwrap
 
@@ -61,10 +61,10 @@ def _normalize_wrt(fn, wrt):
 def _check_signature(fn):
     import inspect
 
-    for param in inspect.signature(fn).parameters.values():
+    for param in inspect.signature(fn, follow_wrapped=False).parameters.values():
         if param.kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD):
             raise UnsupportedConstructError(
-                "*args/**kwargs parameters", _definition(fn), "name the parameters explicitly",
+                "*args/**kwargs parameters", _definition(fn), fence.variadic_hint(fn),
             )
 
 
@@ -407,7 +407,7 @@ class Derivative:
     def _bind(self, args, kwargs):
         import inspect
 
-        bound = inspect.signature(self.fn).bind(*args, **kwargs)
+        bound = inspect.signature(self.fn, follow_wrapped=False).bind(*args, **kwargs)
         bound.apply_defaults()
         return [bound.arguments[name] for name in self.params]
 
@@ -609,7 +609,7 @@ def _wrt_value(fn, name, args, kwargs, what):
     (positional, by keyword or its default): an array or a number."""
     import inspect
 
-    bound = inspect.signature(unwrap(fn)).bind(*args, **kwargs)
+    bound = inspect.signature(unwrap(fn), follow_wrapped=False).bind(*args, **kwargs)
     bound.apply_defaults()
     value = bound.arguments[name]
     if isinstance(value, (list, tuple, dict)) or not (

@@ -61,8 +61,8 @@ def _inputs(fn, shapes, seed):
             given[name] = float(rng.normal())
         else:
             given[name] = rng.normal(size=tuple(int(d) for d in shape.split(",") if d))
-    params = list(inspect.signature(fn).parameters)
-    missing = [p for p in params if p not in given and inspect.signature(fn).parameters[p].default is inspect._empty]
+    params = list(inspect.signature(fn, follow_wrapped=False).parameters)
+    missing = [p for p in params if p not in given and inspect.signature(fn, follow_wrapped=False).parameters[p].default is inspect._empty]
     if missing:
         raise SystemExit(f"give a shape for {', '.join(missing)} (e.g. {missing[0]}=3,4)")
     return [given[p] for p in params if p in given]

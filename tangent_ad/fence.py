@@ -42,15 +42,27 @@ UNSUPPORTED = {
 }
 
 
+def variadic_hint(fn):
+    """What to do about a function with *args/**kwargs: a decorator's
+    wrapper is differentiated as written, since it may change values."""
+    wrapped = getattr(fn, "__wrapped__", None)
+    if wrapped is None:
+        return "name the parameters explicitly"
+    name = getattr(wrapped, "__name__", "f")
+    return (
+        f"it is a decorator's wrapper around {name}; tangent_ad differentiates a wrapper as "
+        f"written, since it may change values: give it {name}'s parameters, or differentiate "
+        f"{name}.__wrapped__ if the decorator changes nothing"
+    )
+
+
 def check(src):
     """Raise for the first unsupported construct in `src.tree`'s body."""
     func = src.tree
     args = func.args
     if args.vararg is not None or args.kwarg is not None:
         raise UnsupportedConstructError(
-            "*args/**kwargs parameters",
-            src.location(func),
-            "name the parameters explicitly",
+            "*args/**kwargs parameters", src.location(func), variadic_hint(src.fn)
         )
     for stmt in func.body:
         _check_placement(src, stmt)

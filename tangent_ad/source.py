@@ -44,11 +44,20 @@ class FunctionSource:
 
 
 def unwrap(fn):
-    """The plain Python function behind decorators and tangent_ad wrappers."""
+    """The plain Python function behind tangent_ad wrappers and wrappers
+    that are not Python code (``functools.lru_cache``, ``staticmethod``).
+
+    A Python function made by a decorator (``functools.wraps``) is its own
+    code: its `__wrapped__` is not followed, since the wrapper may change
+    values (``return 2.0 * fn(x)``); it is differentiated as written, and the
+    wrapped function inlined where it calls it.
+    """
     seen = set()
     while id(fn) not in seen:
         seen.add(id(fn))
-        inner = getattr(fn, "__tangent_function__", None) or getattr(fn, "__wrapped__", None)
+        inner = getattr(fn, "__tangent_function__", None)
+        if inner is None and not isinstance(fn, types.FunctionType):
+            inner = getattr(fn, "__wrapped__", None)
         if inner is None:
             break
         fn = inner
@@ -74,8 +83,9 @@ def parse_function(fn):
     """Parse `fn` into a `FunctionSource` whose tree is a gast FunctionDef."""
     fn = require_function(fn)
     try:
-        lines, first = inspect.getsourcelines(fn)
-        filename = inspect.getsourcefile(fn) or fn.__code__.co_filename
+        # of its code: `inspect` would follow a decorator's `__wrapped__`
+        lines, first = inspect.getsourcelines(fn.__code__)
+        filename = inspect.getsourcefile(fn.__code__) or fn.__code__.co_filename
     except (OSError, TypeError) as err:
         raise NoSourceError(
             "function without Python source",
@@ -122,9 +132,9 @@ def _parse_block(text, fn):
 
 def _find_function(tree, fn):
     code = fn.__code__
-    if fn.__name__ != "<lambda>":
+    if code.co_name != "<lambda>":  # a wrapper's __name__ is the wrapped one's
         for node in n.walk(tree):
-            if isinstance(node, gast.FunctionDef) and node.name == fn.__name__:
+            if isinstance(node, gast.FunctionDef) and node.name == code.co_name:
                 return node
         raise NoSourceError("function source not found", detail=fn.__qualname__)
     lambdas = [node for node in n.walk(tree) if isinstance(node, gast.Lambda)]

@@ -61,7 +61,7 @@ def parameter_names(fn):
 
     kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD,
              inspect.Parameter.KEYWORD_ONLY)
-    return [p.name for p in inspect.signature(fn).parameters.values() if p.kind in kinds]
+    return [p.name for p in inspect.signature(fn, follow_wrapped=False).parameters.values() if p.kind in kinds]
 
 
 def _point_at_user_lines(src, origins):

@@ -214,6 +214,19 @@ def _like_argument(tangent, argument):
     return tangent
 
 
+def _parameter_kinds(fn):
+    """(how many parameters are positional, the keyword-only names)."""
+    import inspect
+
+    positional, kwonly = 0, []
+    for param in inspect.signature(fn, follow_wrapped=False).parameters.values():
+        if param.kind == inspect.Parameter.KEYWORD_ONLY:
+            kwonly.append(param.name)
+        else:
+            positional += 1
+    return positional, tuple(kwonly)
+
+
 class Derivative:
     """A generated derivative of `fn`; call it like `fn` (plus a seed for vjp)."""
 
@@ -228,6 +241,7 @@ class Derivative:
         self._by_plain_types = {}  # the same for calls without array arguments
         self._literals = frozenset()
         self._extra = self._trailing()
+        self._positional, self._kwonly = _parameter_kinds(self.fn)
         self._dependencies = ()
         self._deferred = None
         functools.update_wrapper(self, self.fn, updated=())
@@ -349,6 +363,8 @@ class Derivative:
         if self._extra:
             return self._call_with_trailing(args, kwargs)
         n = len(args)  # _plain_key, written out: this is the per-call cost
+        if n < self._positional or self._kwonly:
+            kwargs = self._with_defaults(args, kwargs)
         key = type(args[0]) if n == 1 else (type(args[0]), type(args[1])) if n == 2 else tuple(map(type, args))
         function = None if kwargs else self._by_plain_types.get(key)
         if function is None:
@@ -389,7 +405,23 @@ class Derivative:
             if self.mode in ("jvp", "hvp"):
                 arguments = [bound[self.params.index(name)] for name in self.wrt]
                 trailing = [_like_argument(t, a) for t, a in zip(trailing, arguments)]
-            return function(*bound, *trailing)
+            given = dict(zip(self._kwonly, bound[self._positional:]))  # by keyword
+            return function(*bound[: self._positional], *trailing, **given)
+
+    def _with_defaults(self, args, kwargs):
+        """`kwargs` with every parameter the call leaves to its default, the
+        default read from the function now: its `__defaults__` may have
+        changed since the derivative was made, which bakes in the old ones."""
+        fn = self.fn
+        kwargs = dict(kwargs)
+        defaults = fn.__defaults__ or ()
+        names = self.params[: self._positional]
+        first = len(names) - len(defaults)
+        for i in range(max(len(args), first), len(names)):
+            kwargs.setdefault(names[i], defaults[i - first])
+        for name, value in (fn.__kwdefaults__ or {}).items():
+            kwargs.setdefault(name, value)
+        return kwargs
 
     def _trailing(self):
         """How many arguments follow the function's own: seed or tangents."""

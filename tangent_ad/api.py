@@ -326,6 +326,14 @@ class Derivative:
                     _definition(self.fn), _COMPLEX_HINT,
                 )
             kind = _kind(value)
+            if name in self.wrt and isinstance(kind, type) and _makes_up_attributes(kind):
+                raise TangentADError(
+                    f"differentiating with respect to an object whose class defines __getattr__ "
+                    f"(argument {name!r})",
+                    _definition(self.fn),
+                    "its gradient is keyed by its attributes, which __getattr__ makes up: pass the "
+                    "arrays it holds as arguments",
+                )
             if kind is None:
                 kind = _array_kind(value, classes, self._literals)
             elif type(value) in _HOLDERS:  # (the fast path's key knows their items)
@@ -494,6 +502,21 @@ def _is_complex(value):
     return getattr(getattr(value, "dtype", None), "kind", None) == "c"
 
 
+def _makes_up_attributes(cls):
+    """Whether `cls` answers any attribute name (`__getattr__`)."""
+    return any("__getattr__" in vars(klass) for klass in cls.__mro__[:-1])
+
+
+def _own_attributes(obj):
+    """The instance `__dict__` of `obj`, or None (`__slots__`); never what a
+    `__getattr__` fallback makes up."""
+    try:
+        own = object.__getattribute__(obj, "__dict__")
+    except AttributeError:
+        return None
+    return own if isinstance(own, dict) else None
+
+
 def _own_methods_checked(function, objects, fn):
     """`function` (generated with the methods of these classes inlined),
     refusing an object whose own attributes shadow a method of its class
@@ -501,7 +524,7 @@ def _own_methods_checked(function, objects, fn):
     methods = [
         (position, cls, frozenset(
             name for klass in cls.__mro__ for name, value in vars(klass).items()
-            if isinstance(value, types.FunctionType)
+            if isinstance(value, (types.FunctionType, staticmethod, classmethod))
         ))
         for position, cls in objects
     ]
@@ -509,7 +532,7 @@ def _own_methods_checked(function, objects, fn):
     @functools.wraps(function)
     def checked(*args, **kwargs):
         for position, cls, names in methods:
-            own = getattr(args[position], "__dict__", None) if position < len(args) else None
+            own = _own_attributes(args[position]) if position < len(args) else None
             if own and not names.isdisjoint(own):
                 shadowed = sorted(names.intersection(own))
                 raise UnsupportedConstructError(

@@ -132,3 +132,73 @@ def test_an_instance_attribute_that_replaces_a_method_is_refused():
         df(replaced, 0.5)  # the same types: the cached derivative's fast path
     assert "test_object_attributes.py" in str(info.value)
     assert df(plain, 0.5) == pytest.approx(2.0 * (1.0 - np.tanh(1.0) ** 2))
+
+
+class BaseModel:
+    scale = 3.0
+
+    def __init__(self, w):
+        self.w = w
+
+    @staticmethod
+    def square(z):
+        return z * z
+
+    @classmethod
+    def scaled(cls, z):
+        return cls.scale * z
+
+    def loss(self, x):
+        return np.sum(self.square(self.w * x)) + np.sum(self.scaled(x))
+
+
+class SubModel(BaseModel):
+    scale = 5.0
+
+
+def inherited_methods(m, x):
+    return m.loss(x) + np.sum(m.square(x))
+
+
+@pytest.mark.parametrize("cls", [BaseModel, SubModel])
+def test_inherited_static_and_class_methods(cls):
+    # a method defined in a base class, a staticmethod (no self) and a
+    # classmethod (bound to the object's own class) are inlined
+    x, w = np.array([0.5, 1.3]), np.array([0.1, 0.2])
+    expected = 2 * w * w * x + cls.scale + 2 * x
+    np.testing.assert_allclose(ta.grad(inherited_methods, wrt=(1,))(cls(w), x), expected)
+    d_m, d_x = ta.grad(inherited_methods, wrt=(0, 1))(cls(w), x)
+    np.testing.assert_allclose(d_x, expected)
+    np.testing.assert_allclose(d_m["w"], 2 * w * x * x)
+
+
+def test_an_instance_attribute_that_replaces_a_static_method_is_refused():
+    m = SubModel(np.array([0.1, 0.2]))
+    m.square = lambda z: z
+    with pytest.raises(ta.TangentADError, match="replaces its class's method"):
+        ta.grad(inherited_methods, wrt=(1,))(m, np.array([0.5, 1.3]))
+
+
+class MadeUp:
+    __slots__ = ("w",)
+
+    def __init__(self, w):
+        self.w = w
+
+    def __getattr__(self, name):
+        return 5.0
+
+    def loss(self, x):
+        return np.sum(self.w * x)
+
+
+def made_up_loss(q, x):
+    return q.loss(x)
+
+
+def test_an_object_whose_class_makes_up_attributes():
+    x, w = np.array([0.5, 1.3]), np.array([0.1, 0.2])
+    np.testing.assert_allclose(ta.grad(made_up_loss, wrt=(1,))(MadeUp(w), x), w)
+    with pytest.raises(ta.TangentADError, match="__getattr__") as err:
+        ta.grad(made_up_loss, wrt=(0, 1))(MadeUp(w), x)
+    assert "test_object_attributes.py" in str(err.value)

@@ -134,10 +134,7 @@ def find_callee(src, call):
     if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name):
         cls = getattr(src, "object_kinds", {}).get(func.value.id)
         if cls is not None:
-            method = getattr(cls, func.attr, None)
-            if _inlinable(method) and isinstance(cls.__dict__.get(func.attr, method), types.FunctionType):
-                return _function_callee(method, prefix=[n.copy_node(func.value)], dependency=(vars(cls), func.attr))
-            return None
+            return _method_callee(cls, func)
     value = static_value(func)
     if not is_resolved(value):
         return None
@@ -152,6 +149,29 @@ def find_callee(src, call):
     if not _inlinable(value):
         return None
     return _function_callee(value, prefix, keywords, _where_found(src, func))
+
+
+def _method_callee(cls, func):
+    """The callee of ``obj.attr(...)`` for an object of class `cls`: the
+    function found on the class or the first base that defines it (a plain
+    function gets `obj` as `self`; a staticmethod nothing; a classmethod the
+    class), or None (no such method, or not user code)."""
+    owner = next((c for c in cls.__mro__ if func.attr in vars(c)), None)
+    if owner is None:
+        return None
+    raw = vars(owner)[func.attr]
+    dependency = (vars(owner), func.attr)
+    if isinstance(raw, types.FunctionType):
+        prefix = [n.copy_node(func.value)]
+    elif isinstance(raw, staticmethod):
+        raw, prefix = raw.__func__, []
+    elif isinstance(raw, classmethod):
+        raw, prefix = raw.__func__, [_object_node(cls)]
+    else:
+        return None
+    if not _inlinable(raw):
+        return None
+    return _function_callee(raw, prefix=prefix, dependency=dependency)
 
 
 def _local_callee(src, name):

@@ -228,9 +228,11 @@ def forward(fn, wrt, kinds=frozenset(), optimize=True, trusted=False, name=None,
     src, func, namer = prep.src, prep.func, prep.namer
     fwd = Forward(src, namer, prep.varied, prep.scalars, prep.integers)
     fwd.defined = analysis.definitely_assigned(func)
+    fwd.possibly = analysis.possibly_assigned(func)
     fwd.objects = set(src.object_kinds)
     state = {name: LIVE for name in wrt}
     body = fwd.block(func.body[:-1], state)
+    body = [n.assign(name, n.const(None)) for name in sorted(fwd.maybe_unbound)] + body
     out = prep.output
     if state.get(out, ZERO) != ZERO:
         t_out = n.name(namer.tangent(out))

@@ -581,6 +581,20 @@ class _DefinitelyAssigned(Forward):
         return fact
 
 
+class _PossiblyAssigned(_DefinitelyAssigned):
+    """Names bound on some path to each statement."""
+
+    must = False
+
+
+def possibly_assigned(func):
+    """{id(stmt): names that may be bound just before it} (arguments included)."""
+    args = frozenset(a.id for a in func.args.args + func.args.kwonlyargs + func.args.posonlyargs)
+    assigned = _PossiblyAssigned()
+    assigned.run(func.body, args)
+    return assigned.fact_in
+
+
 def definitely_assigned(func):
     """{id(stmt): names certainly bound just before it} (arguments included)."""
     args = frozenset(a.id for a in func.args.args + func.args.kwonlyargs + func.args.posonlyargs)

@@ -54,16 +54,19 @@ class Forward:
         self.params = _parameters(self.func)
         # only values that depend on the inputs and that the output depends on
         # need a tangent (varied and useful)
-        edges = _edges(self.func.body)
+        # (an integer array written with a value truncates it: no tangent
+        # flows in, as in reverse mode; an integer argument has its tangent)
+        edges = _edges(self.func.body, integers)
         wrt = [name for name in self.params if name in varied]
         output = self.func.body[-1].value.id
-        # (an integer array written with a value truncates it: no tangent)
-        self.dependent = _closure(edges, wrt, forward=True) - set(integers)  # varied
+        self.dependent = _closure(edges, wrt, forward=True)  # varied
         self.varied = self.dependent & _closure(edges, [output], forward=False)
         self.scalars = scalars
         self.written = _written_in_place(self.func.body)
         self.aliases = None  # which names may share an array: read when first needed
         self.defined = {}  # id(stmt) -> names certainly bound before it (set by the caller)
+        self.possibly = {}  # id(stmt) -> names that may be bound before it (set by the caller)
+        self.maybe_unbound = set()  # zeroed where they may be unbound: bound to None first
 
     def tangent(self, name):
         return self.namer.tangent(name)
@@ -467,23 +470,33 @@ class Forward:
         body = self.block(stmt.body, then_state)
         orelse = self.block(stmt.orelse, else_state)
         joined = _state_join(then_state, else_state)
-        # a name this path leaves unbound needs no tangent on it
+        # a name this path leaves unbound needs no tangent on it; one it may
+        # have bound (``_retval = 0.0`` in an earlier branch) a zero one
         before = self.defined.get(id(stmt), frozenset())
-        body += self._materialize(then_state, joined, _bound_after(stmt.body, before))
-        orelse += self._materialize(else_state, joined, _bound_after(stmt.orelse, before))
+        maybe = self.possibly.get(id(stmt), frozenset())
+        for branch, branch_state in ((stmt.body, then_state), (stmt.orelse, else_state)):
+            code = body if branch is stmt.body else orelse
+            assigned = set()
+            for inner in all_statements(branch):
+                if isinstance(inner, gast.Assign) and isinstance(inner.targets[0], gast.Name):
+                    assigned.add(inner.targets[0].id)
+            code += self._materialize(branch_state, joined, _bound_after(branch, before), maybe | assigned)
         state.clear()
         state.update(joined)
         node = n.if_(stmt.test, body or [gast.Pass()], orelse)
         anno.copy_from(node, stmt)
         return [node]
 
-    def _materialize(self, have, want, bound=None):
+    def _materialize(self, have, want, bound=None, maybe=frozenset()):
         """Zero tangents for the names `want` has and `have` lacks (of those
-        certainly `bound` at this point, when given)."""
+        certainly `bound` at this point, when given, or `maybe` bound: those
+        are bound to None at the start, so `zeros_like` may read them)."""
         code = []
         for name in sorted(want):
             if bound is not None and name not in bound:
-                continue
+                if name not in maybe:
+                    continue
+                self.maybe_unbound.add(name)
             if have.get(name, ZERO) == ZERO:
                 code.append(n.assign(self.tangent(name), self._zeros_for(n.name(name))))
         return code
@@ -558,7 +571,7 @@ def _fresh(value):
     return surely_new(value)
 
 
-def _edges(body):
+def _edges(body, integers=frozenset()):
     """(target, names it depends on differentiably) for every assignment: as
     `analysis.activity` sees them, and also ``add_at(acc, index, g)`` (generated
     reverse code updates adjoints in place: `acc` then depends on `g`), and
@@ -583,6 +596,8 @@ def _edges(body):
                 edges.append((stmt.value.id, saved.get(target.value.id, []) + [target.value.id]))
             if isinstance(target, gast.Name):
                 edges.append((target.id, analysis.differentiable_inputs(stmt.value)))
+            elif target.value.id in integers:  # u[i] = v into an integer array
+                edges.append((target.value.id, [target.value.id]))
             else:  # u[i] = v: the new u depends on v and on the old u
                 edges.append((target.value.id, n.load_names(stmt.value) + [target.value.id]))
         elif _is_add_at(stmt):

@@ -1,10 +1,11 @@
-"""Names a loop binds only on some paths (a branch that may never run).
+"""Names bound only on some paths (a branch that may never run).
 
 The reverse sweep zeros such a name's adjoint before the reversed loop,
 shaped like the name's final value (`zeros_like(a)`); when no iteration
-bound it, that read must not raise. The derivative binds the name to None
-first (as for a saved name that may be unbound), and a zero of no shape
-is then never read.
+bound it, that read must not raise. Forward mode zeros a tangent where
+branches join, also for a name only an earlier branch may have bound
+(`return 0.0` in one branch, lowered to `_retval = 0.0`). The derivative
+binds such names to None first, and a zero of no shape is then never read.
 """
 
 import numpy as np
@@ -83,3 +84,38 @@ def test_the_name_is_bound_to_none_before_the_primal():
     code = ta.source(ta.grad(bound_in_one_branch_read_in_another), x, -0.5)
     assert "    a = None\n" in code
     assert "d_a = zeros_like(a)" in code
+
+
+def returns_a_constant_in_one_branch(x, a):
+    if a > 0:
+        return 0.0
+    return np.sum(x * x)
+
+
+def returns_an_argument_in_one_branch(x, a):
+    if a > 0:
+        return a
+    return np.sum(x * x)
+
+
+def binds_a_constant_in_an_earlier_branch(x, a):
+    if a > 0:
+        y = 1.0
+    if a <= 0:
+        y = np.sum(x * x)
+    return y
+
+
+@pytest.mark.parametrize("optimize", [True, False])
+@pytest.mark.parametrize("a", [0.5, -0.5])
+@pytest.mark.parametrize(
+    "fn", [returns_a_constant_in_one_branch, returns_an_argument_in_one_branch, binds_a_constant_in_an_earlier_branch]
+)
+def test_forward_mode_where_one_branch_has_no_tangent(fn, a, optimize):
+    x, direction = np.array([0.5, 1.3]), np.array([1.0, -2.0])
+    value, tangent = ta.jvp(fn, wrt=(0,), optimize=optimize)(x, a, direction)
+    assert value == fn(x, a)
+    expected = 0.0 if a > 0 else 2 * x @ direction
+    assert tangent == pytest.approx(expected)
+    np.testing.assert_allclose(ta.hvp(fn, wrt=(0,), optimize=optimize)(x, a, direction),
+                               0.0 if a > 0 else 2 * direction)

@@ -366,23 +366,25 @@ def einsum_tangent(subscripts, operands, tangents, optimize=False):
 
 def einsum_adjoint_tangent(t_g, g, subscripts, which, operands, tangents):
     """The tangent of ``einsum_adjoint(g, subscripts, which, *operands)``: it is
-    linear in `g` and in every operand but operand `which` (read for its shape)."""
-    total = 0.0 if _is_zero(t_g) else helpers.einsum_adjoint(t_g, subscripts, which, *operands)
+    linear in `g` and in every operand but operand `which` (read for its shape),
+    and shaped like that operand (zeros when nothing varies)."""
+    total = None if _is_zero(t_g) else helpers.einsum_adjoint(t_g, subscripts, which, *operands)
     for i, t in enumerate(tangents):
         if i == which or operands[i] is None or _is_zero(t):
             continue
         args = list(operands)
         args[i] = t
-        total = total + helpers.einsum_adjoint(g, subscripts, which, *args)
-    return total
+        term = helpers.einsum_adjoint(g, subscripts, which, *args)
+        total = term if total is None else total + term
+    return zeros_like(operands[which]) if total is None else total
 
 
 def kron_adjoint_tangent(g, a, b, which, t_a, t_b):
     """The tangent of ``kron_adjoint(g, a, b, which)`` along the other operand
     (it reads `b` for a's adjoint and `a` for b's)."""
     if which == 0:
-        return 0.0 if _is_zero(t_b) else helpers.kron_adjoint(g, a, t_b, 0)
-    return 0.0 if _is_zero(t_a) else helpers.kron_adjoint(g, t_a, b, 1)
+        return zeros_like(a) if _is_zero(t_b) else helpers.kron_adjoint(g, a, t_b, 0)
+    return zeros_like(b) if _is_zero(t_a) else helpers.kron_adjoint(g, t_a, b, 1)
 
 
 # ----- numpy.linalg -----

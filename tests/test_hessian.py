@@ -439,3 +439,55 @@ def test_jacobian_and_hessian_of_a_container_are_refused(make):
     p = {"W": np.ones((2, 2)), "b": np.zeros(2)}
     with pytest.raises(ta.TangentADError, match="not an array or a number"):
         make(layer_loss)(p, np.ones((3, 2)))
+
+
+def horner_reversed(x):
+    s = 0.0
+    for i in reversed(range(3)):
+        s = s * x[i] + 1.0
+    return s
+
+
+def horner_reversed_with_break(x):
+    s = 0.0
+    for i in reversed(range(3)):
+        s = s * x[i] + 1.0
+        if s > 2.5:
+            break
+    return s * s
+
+
+@pytest.mark.parametrize("fn", [horner_reversed, horner_reversed_with_break])
+def test_hvp_of_a_loop_over_a_reversed_range(fn):
+    # the gradient loops backwards over the primal's range (`_t3[::-1]`),
+    # which forward over reverse reads like any range
+    x, v = np.array([0.5, 1.3, 2.1]), np.array([1.0, -0.5, 0.25])
+    gradient = ta.grad(fn)
+    eps = 1e-6
+    expected = (gradient(x + eps * v) - gradient(x - eps * v)) / (2 * eps)
+    np.testing.assert_allclose(ta.hvp(fn)(x, v), expected, rtol=1e-6, atol=1e-8)
+
+
+def einsum_trace_of_a_reshape(x):
+    return np.einsum("ii->", x.reshape(2, 2)) + np.sum(x ** 2)
+
+
+def kron_of_a_reshape(x):
+    return np.sum(np.kron(x.reshape(2, 2), np.ones((2, 2)))) + np.sum(x ** 2)
+
+
+def linear_einsum(x):
+    return np.einsum("ii->", x)
+
+
+@pytest.mark.parametrize("fn, shape", [(einsum_trace_of_a_reshape, (4,)), (kron_of_a_reshape, (4,)), (linear_einsum, (2, 2))])
+def test_hvp_of_linear_einsum_and_kron_is_shaped_like_the_argument(fn, shape):
+    # the tangent of their adjoint along a constant is zeros of the operand's
+    # shape, not 0.0 (which a reshape's adjoint cannot take)
+    rng = np.random.default_rng(5)
+    x, v = rng.uniform(-1, 1, shape), rng.uniform(-1, 1, shape)
+    got = ta.hvp(fn)(x, v)
+    assert np.shape(got) == shape
+    gradient = ta.grad(fn)
+    eps = 1e-6
+    np.testing.assert_allclose(got, (gradient(x + eps * v) - gradient(x - eps * v)) / (2 * eps), rtol=1e-6, atol=1e-8)

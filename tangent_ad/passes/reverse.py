@@ -711,7 +711,10 @@ class Reverse:
             call = _helper_call(runtime.unindex, d_target, n.name(base.id), _index_expr(index))
             return [n.assign(adj, gast.BinOp(left=n.name(adj), op=gast.Add(), right=call))]
         if self._is_basic_index(index):
-            store = gast.Subscript(value=n.name(adj), slice=n.copy_node(index), ctx=gast.Store())
+            index, d_target = _without_new_axes(index, d_target)
+            if index is None:  # the whole array
+                return [gast.AugAssign(target=n.name(adj, store=True), op=gast.Add(), value=d_target)]
+            store = gast.Subscript(value=n.name(adj), slice=index, ctx=gast.Store())
             return [gast.AugAssign(target=store, op=gast.Add(), value=d_target)]
         call = _helper_call(runtime.add_at, n.name(adj), _index_expr(index), d_target)
         return [gast.Expr(value=call)]
@@ -977,7 +980,16 @@ class Reverse:
             rng = gast.Subscript(
                 value=rng, slice=gast.Slice(lower=None, upper=n.name(trips), step=None), ctx=gast.Load()
             )
-        header = (n.name(stmt.target.id, store=True), n.call(n.name("reversed"), rng))
+        if isinstance(stmt.iter, gast.Name):
+            # a range the primal bound to a name (``_t3 = range(3)[::-1]``):
+            # its reverse as a slice, a range again (forward over reverse
+            # loops over ranges and sequences, not iterators)
+            backwards = gast.Subscript(
+                value=rng, slice=gast.Slice(lower=None, upper=None, step=n.const(-1)), ctx=gast.Load()
+            )
+        else:
+            backwards = n.call(n.name("reversed"), rng)
+        header = (n.name(stmt.target.id, store=True), backwards)
         code, loop = self._loop(stmt, state, header)
         if loop is not None:
             reads = (set(n.load_names(stmt.iter)) & self.locals) | ({trips} if trips else set())
@@ -1086,6 +1098,36 @@ def _numpy_call(function, *args):
     module = n.name("np")
     anno.set(module, "inject", numpy)
     return n.call(n.attr(module, function), *args)
+
+
+def _without_new_axes(index, g):
+    """``d_x[index] += g`` written without new axes (`None`), which not every
+    array module takes in a write's key (Dask): the new axes are read out of
+    `g` instead (``x[:, None]`` gives ``d_x += g[:, 0]``). Returns (index, g);
+    index None for the whole array."""
+    parts = list(index.elts) if isinstance(index, gast.Tuple) else [index]
+    if not any(isinstance(p, gast.Constant) and p.value is None for p in parts):
+        return n.copy_node(index), g
+    kept, picks = [], []
+    for part in parts:
+        if isinstance(part, gast.Constant) and part.value is None:
+            picks.append(n.const(0))  # a new axis of extent 1
+            continue
+        kept.append(n.copy_node(part))
+        if isinstance(part, gast.Slice):
+            picks.append(gast.Slice(lower=None, upper=None, step=None))
+        elif isinstance(part, gast.Constant) and part.value is Ellipsis:
+            picks.append(n.const(Ellipsis))
+        # an integer drops its axis from `g` already
+    while picks and isinstance(picks[-1], gast.Slice):
+        picks.pop()  # trailing full slices pick nothing
+    g = gast.Subscript(
+        value=g, slice=picks[0] if len(picks) == 1 else gast.Tuple(elts=picks, ctx=gast.Load()), ctx=gast.Load()
+    )
+    full = all(isinstance(p, gast.Slice) and p.lower is None and p.upper is None and p.step is None for p in kept)
+    if full:
+        return None, g
+    return (kept[0] if len(kept) == 1 else gast.Tuple(elts=kept, ctx=gast.Load())), g
 
 
 def _may_index_zero_d(index):

@@ -205,6 +205,16 @@ def _as_number(value):
     return value
 
 
+def _inexact(value):
+    """An integer or boolean seed or tangent array as float64: the generated
+    code computes with it as with real numbers (``t_x * 2`` must not wrap
+    around in int8)."""
+    dtype = getattr(value, "dtype", None)
+    if dtype is not None and dtype.kind in "biu" and hasattr(value, "astype"):
+        return value.astype(np.float64)
+    return value
+
+
 def _like_argument(tangent, argument):
     """A Python number as the tangent of a 0-d array argument: a NumPy scalar
     of its dtype, which the generated code may index like the array
@@ -368,16 +378,16 @@ class Derivative:
     def __call__(self, *args, **kwargs):
         if self._dependencies and not self.is_current():
             self._refresh()
-        if self._extra:
-            return self._call_with_trailing(args, kwargs)
-        n = len(args)  # _plain_key, written out: this is the per-call cost
-        if n < self._positional or self._kwonly:
-            kwargs = self._with_defaults(args, kwargs)
-        key = type(args[0]) if n == 1 else (type(args[0]), type(args[1])) if n == 2 else tuple(map(type, args))
-        function = None if kwargs else self._by_plain_types.get(key)
-        if function is None:
-            function = self._function(args, kwargs)
         try:
+            if self._extra:
+                return self._call_with_trailing(args, kwargs)
+            n = len(args)  # _plain_key, written out: this is the per-call cost
+            if n < self._positional or self._kwonly:
+                kwargs = self._with_defaults(args, kwargs)
+            key = type(args[0]) if n == 1 else (type(args[0]), type(args[1])) if n == 2 else tuple(map(type, args))
+            function = None if kwargs else self._by_plain_types.get(key)
+            if function is None:
+                function = self._function(args, kwargs)
             return function(*args, **kwargs)
         except NonScalarOutputError as err:
             if err.location is None:
@@ -409,7 +419,7 @@ class Derivative:
                 )
             key = self._kinds(bound, {})
             function = self._variants.get(key) or self._variant(key)
-            trailing = [_as_number(value) for value in trailing]
+            trailing = [_as_number(_inexact(value)) for value in trailing]
             if self.mode in ("jvp", "hvp"):
                 arguments = [bound[self.params.index(name)] for name in self.wrt]
                 trailing = [_like_argument(t, a) for t, a in zip(trailing, arguments)]

@@ -136,3 +136,41 @@ def test_a_write_into_a_copy_of_an_integer_argument_has_no_derivative():
     g = ta.grad(written_into_an_integer_argument)(x, np.array([1, 2]))
     k = np.array([int(3.55 * 4.0), 2])
     np.testing.assert_allclose(g, k)  # only the product's own factor
+
+
+def cube_sum(x):
+    return np.sum(x * x * x)
+
+
+def test_an_integer_array_argument_has_its_derivative_in_every_mode():
+    # reverse mode treats an integer argument as real-valued; forward mode
+    # (jvp, hvp, hessian) must too (it dropped its tangent: 0.0)
+    x, t = np.array([1, 2, 3]), np.array([1.0, -1.0, 0.5])
+    np.testing.assert_allclose(ta.grad(cube_sum)(x), 3.0 * x ** 2)
+    assert ta.jvp(cube_sum)(x, t)[1] == pytest.approx(3.0 * x ** 2 @ t)
+    np.testing.assert_allclose(ta.hvp(cube_sum)(x, t), 6.0 * x * t)
+    np.testing.assert_allclose(ta.hessian(cube_sum)(x), np.diag(6.0 * x))
+
+
+def square_sum(x):
+    return np.sum(x * x)
+
+
+def test_an_integer_tangent_does_not_wrap_around():
+    # the hvp is `t_x * 2`: in int8, 200 would wrap around to -56
+    x = np.array([1.0, 1.0])
+    for optimize in (True, False):
+        got = ta.hvp(square_sum, optimize=optimize)(x, np.array([100, 1], dtype=np.int8))
+        np.testing.assert_allclose(got, [200.0, 2.0])
+        assert got.dtype == np.float64
+
+
+def test_a_vector_output_is_refused_at_the_user_line_in_every_mode():
+    def vector(x):
+        return x * 2.0
+
+    x = np.array([1.0, 2.0])
+    for call in (lambda: ta.grad(vector)(x), lambda: ta.hvp(vector)(x, x), lambda: ta.hessian(vector)(x)):
+        with pytest.raises(ta.TangentADError, match="not a scalar") as err:
+            call()
+        assert "test_dtype_arguments.py" in str(err.value)

@@ -176,7 +176,16 @@ def unreduce(g, x, axis=None, keepdims=False):
     if axis is not None and not keepdims:
         axes = _normalize_axes(axis, len(shape))
         g = xp.expand_dims(g, axes) if len(axes) > 1 else xp.expand_dims(g, axes[0])
+    if any(extent != extent for extent in shape):
+        # sizes known only once computed (Dask, after a mask): by arithmetic
+        return g + xp.zeros_like(x, dtype=_dtype_of(g, x))
     return xp.broadcast_to(g, shape)
+
+
+def _dtype_of(g, x):
+    """The dtype of `g` spread over `x`: x's float dtype, or float64."""
+    dtype = getattr(x, "dtype", None)
+    return dtype if dtype is not None and dtype.kind == "f" else numpy.result_type(g, numpy.float64)
 
 
 def _attributes(x):
@@ -238,11 +247,25 @@ def _is_basic(index):
     return index is None or index is Ellipsis or isinstance(index, (slice, numbers.Integral))
 
 
-def _has_new_axis(index):
+def _without_new_axes(index, g):
+    """(index, g) for ``acc[index] += g`` with the new axes (None) read out
+    of `g` instead of written through (Dask's writes take no None in their
+    key): ``x[:, None]`` gives ``acc[:] += g[:, 0]``."""
     parts = index if isinstance(index, tuple) else (index,)
-    return any(part is None for part in parts) and all(
-        part is None or part is Ellipsis or part == slice(None) for part in parts
-    )
+    if not any(part is None for part in parts):
+        return index, g
+    kept, picks = [], []
+    for part in parts:
+        if part is None:
+            picks.append(0)  # a new axis of extent 1
+            continue
+        kept.append(part)
+        if isinstance(part, slice):
+            picks.append(slice(None))
+        elif part is Ellipsis:
+            picks.append(Ellipsis)
+        # an integer drops its axis from `g` already
+    return tuple(kept), g[tuple(picks)]
 
 
 def add_at(acc, index, g):
@@ -255,12 +278,18 @@ def add_at(acc, index, g):
     if isinstance(acc, list):
         acc[index] = add(acc[index], g)
         return acc
+    if getattr(index, "dtype", None) == bool and type(acc) is not numpy.ndarray and namespace(acc) is not numpy:
+        # a mask read in a lazy array module (Dask): what it read has sizes
+        # known only once computed, so it is added back by position
+        xp = namespace(acc)
+        size = int(numpy.prod(shape_of(acc), dtype=numpy.int64))
+        positions = xp.flatnonzero(index)
+        summed = xp.bincount(positions, weights=g, minlength=size).reshape(shape_of(acc))
+        acc[...] = acc + summed.astype(acc.dtype)  # in place (`+=` would rebind a Dask array)
+        return acc
     if _is_basic(index) or getattr(index, "dtype", None) == bool:
-        if type(acc) is not numpy.ndarray and _has_new_axis(index) and namespace(acc) is not numpy:
-            # ``x[None]`` read: its adjoint drops the new axes (Dask writes
-            # take no None in the key)
-            acc += namespace(acc).reshape(g, shape_of(acc)) if shape_of(g) != shape_of(acc) else g
-            return acc
+        if type(acc) is not numpy.ndarray:
+            index, g = _without_new_axes(index, g)
         acc[index] += g
         return acc
     xp = namespace(acc)
@@ -274,21 +303,20 @@ def add_at(acc, index, g):
 
 
 def _add_at_by_occurrence(acc, index, g):
-    """acc[index] += g for an integer-array index that may repeat, using only
-    `acc[i] = ...` (which every array module supports): each round adds the
-    first occurrence of every index still left."""
-    index = numpy.asarray(index)
-    positions = numpy.arange(index.size)
-    tail = tuple(shape_of(acc)[1:])
-    g = g + namespace(acc).zeros(index.shape + tail, dtype=acc.dtype)  # g at every index
-    g = g.reshape((index.size,) + tail)
-    while positions.size:
-        flat = index.reshape(-1)[positions]
-        _, first = numpy.unique(flat, return_index=True)
-        chosen = positions[first]
-        targets = flat[first]
-        acc[targets] = acc[targets] + g[chosen]
-        positions = numpy.setdiff1d(positions, chosen)
+    """acc[index] += g for an index with integer arrays that may repeat, in
+    an array module with no unbuffered scatter-add (Dask): the flat position
+    of every element the index reads, and one weighted `bincount` over them
+    (repeats add up)."""
+    xp = namespace(acc)
+    shape = tuple(shape_of(acc))
+    size = int(numpy.prod(shape, dtype=numpy.int64))
+    read = numpy.arange(size).reshape(shape)[index]  # the flat position of each element read
+    positions = read.reshape(-1)
+    weights = (g + xp.zeros(read.shape, dtype=acc.dtype)).reshape(-1)  # g at every element read
+    if xp is not numpy and hasattr(weights, "chunks"):
+        positions = xp.from_array(positions, chunks=weights.chunks)
+    summed = xp.bincount(positions, weights=weights, minlength=size)
+    acc[...] = acc + summed.reshape(shape).astype(acc.dtype)  # in place (`+=` would rebind a Dask array)
     return acc
 
 

@@ -49,6 +49,22 @@ def reshaped(W, b):
     return np.sum(W.reshape(-1) ** 2) + np.sum(np.tanh(W.ravel())) + np.sum(b[None] * W)
 
 
+COLUMNS = np.array([0, 2, 2])
+
+
+def new_axes(x, A):
+    # x[:, None] read into an adjoint already there: written without the
+    # new axis (d_x += g[:, 0]), which Dask's writes do not take
+    return np.sum(x[:, None] * x[None, :] * A) + np.sum(A[1:, None] * A[None, 0])
+
+
+def gathered(X):
+    # integer-array reads with repeats, along a later axis (scatter-added by
+    # position on Dask, which has no np.add.at), a sort along axis 1, a mask
+    return (np.sum(X[:, COLUMNS] ** 2) + np.sum(np.take(X, COLUMNS, axis=1))
+            + np.sum(np.sort(X, axis=1) * np.array([1.0, 2.0, 3.0])) + np.sum(X[X > 0.0] ** 2))
+
+
 def make_args(rng):
     return {
         # batch 1: the weight gradients are outer products (np.einsum)
@@ -62,6 +78,8 @@ def make_args(rng):
         loop: ([rng.normal(size=(5, 4)), 0.3 * rng.normal(size=(4, 4))], (0, 1)),
         reductions: ([rng.normal(size=(6, 3))], (0,)),
         reshaped: ([rng.normal(size=(4, 3)), rng.normal(size=3)], (0, 1)),
+        new_axes: ([rng.normal(size=3), rng.normal(size=(3, 3))], (0, 1)),
+        gathered: ([rng.normal(size=(4, 3))], (0,)),
     }
 
 
@@ -115,3 +133,17 @@ def _cupy_or_skip():
 def test_cupy_arrays_match_numpy(rng):
     cupy = _cupy_or_skip()
     run_on("cupy", lambda a: cupy.asarray(a) if isinstance(a, np.ndarray) else a, rng)
+
+
+def spaced(x):
+    return np.sum(np.linspace(x[0], x[1], 5) ** 2)
+
+
+@pytest.mark.dask
+def test_dask_forward_mode_of_linspace():
+    da = pytest.importorskip("dask.array")
+    x, t = np.array([0.5, 2.0]), np.array([1.0, -0.5])
+    value, tangent = ta.jvp(spaced)(x, t)
+    got_value, got_tangent = ta.jvp(spaced)(da.from_array(x, chunks=1), da.from_array(t, chunks=1))
+    assert float(got_value) == pytest.approx(value)
+    assert float(got_tangent) == pytest.approx(tangent)

@@ -98,7 +98,8 @@ def linspace_tangent(t_start, t_stop, start, stop, num=50, endpoint=True, retste
     shapes of start and stop are read)."""
     shape = numpy.broadcast_shapes(shape_of(start), shape_of(stop))
     t_start, t_stop = (numpy.broadcast_to(t, shape) for t in (t_start, t_stop))
-    return numpy.linspace(t_start, t_stop, num, endpoint, retstep, axis=axis)
+    extra = {"axis": axis} if axis else {}  # (Dask's linspace takes no axis)
+    return numpy.linspace(t_start, t_stop, num, endpoint, retstep, **extra)
 
 
 # ----- Builtins -----

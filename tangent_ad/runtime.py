@@ -168,7 +168,9 @@ def unreduce(g, x, axis=None, keepdims=False):
     shape = shape_of(x)
     if shape == ():
         # of a NumPy 0-d array or scalar: a NumPy number (``.T`` of it works)
-        return numpy.asarray(g)[()] if isinstance(x, (numpy.ndarray, numpy.generic)) else g
+        if not isinstance(x, (numpy.ndarray, numpy.generic)):
+            return g
+        return numpy.asarray(g, dtype=x.dtype if x.dtype.kind == "f" and isinstance(g, (int, float)) else None)[()]
     xp = namespace(x)
     if isinstance(g, (int, float)) and getattr(x, "dtype", None) not in (None, _FLOAT64):
         if x.dtype.kind == "f":

@@ -117,3 +117,40 @@ def test_a_jvp_never_returns_the_callers_tangent():
     assert not any(np.shares_memory(tangent, t) for tangent in tangents)
     assert not np.shares_memory(tangents[0], tangents[1])
     np.testing.assert_array_equal(tangents[0], t)
+
+
+def float32_maximum(x):
+    return np.sum(np.maximum(x, 0.8) + np.minimum(x * x, 1.0) + np.fmax(x, 0.9) + np.fmin(x, 1.1))
+
+
+def float32_logarithms(x):
+    return np.sum(np.log2(x) + np.log10(x) + np.exp2(x) + np.power(0.7, x) + 0.7 ** x)
+
+
+def float32_reductions(x):
+    return np.nanmean(x) + np.linalg.norm(x.ravel(), np.inf) + np.trace(x[:, :2]) + max(x[0, 0], x[1, 1])
+
+
+def float32_scalar(s):
+    return np.sum(s * 2.0)
+
+
+@pytest.mark.parametrize("fn", [float32_maximum, float32_logarithms, float32_reductions])
+def test_float32_arguments_get_float32_derivatives_in_every_mode(fn):
+    # masks, log(2.0) and counts were float64 NumPy values, which promote
+    # (no element ties with a bound: float32 and float64 would differ there)
+    x = np.linspace(0.55, 1.45, 6, dtype=np.float32).reshape(2, 3)
+    t = np.full_like(x, 0.5)
+    reference = ta.grad(fn)(x.astype(np.float64))
+    for optimize in (True, False):
+        g = ta.grad(fn, optimize=optimize)(x)
+        assert g.dtype == np.float32
+        np.testing.assert_allclose(g, reference, rtol=1e-5)
+        value, tangent = ta.jvp(fn, optimize=optimize)(x, t)
+        assert np.result_type(tangent) == np.float32
+        assert tangent == pytest.approx(float(np.sum(reference * t)), rel=1e-5)
+        assert ta.hvp(fn, optimize=optimize)(x, t).dtype == np.float32
+
+
+def test_a_float32_number_gets_a_float32_derivative():
+    assert ta.grad(float32_scalar)(np.float32(0.7)).dtype == np.float32

@@ -62,6 +62,10 @@ Conventions:
   an integer dtype. A value written into an integer array (`y[0] = x[0]` with
   `y = np.zeros(2, dtype=int)`, `np.arange(3)`, an integer argument's copy)
   is truncated: no derivative flows through the write.
+* Precision: a rule's masks, counts and constants keep the operands'
+  floating type (`max_slope`, `math.log(2.0)`), so a float32 argument gets
+  float32 derivatives; promotions the function itself makes (a float64
+  operand, `np.zeros(...)` without a dtype) still apply, as in NumPy.
 * Kinks: `abs`, `maximum`/`minimum`, `max`/`min`, `clip`, `sort`, norms take a
   one-sided or shared slope at ties (NumPy's `maximum` and reductions share
   the adjoint equally between tied elements; Python's `max(a, b)` gives it to

@@ -1,5 +1,7 @@
 """Element-wise helpers: masks, signs, stable logistic, sinc slopes."""
 
+import math
+
 import numpy
 
 from ._util import _dtype, _refuse_complex
@@ -37,12 +39,35 @@ def clip_to_high(a, a_min, a_max):
     return _weight(mask, a)
 
 
-def _weight(mask, like):
-    """A boolean `mask` as 1.0 / 0.0 in like's floating type: a slope, so that
-    the derivative of a scalar is a float, never True or False."""
+def _weight(mask, *likes):
+    """A boolean `mask` as 1.0 / 0.0 in the floating type of `likes` (the
+    widest of the float arrays among them; float64 if none is): a slope, so
+    that the derivative of a scalar is a float, never True or False."""
     if isinstance(mask, (bool, numpy.bool_)):
         return float(mask)
-    return mask.astype(_dtype(like))
+    floats = [like.dtype for like in likes if getattr(getattr(like, "dtype", None), "kind", None) in ("f", "c")]
+    return mask.astype(numpy.result_type(*floats) if floats else numpy.float64)
+
+
+def max_slope(a, b):
+    """The slope of ``maximum(a, b)`` in `a`: 1.0 where a > b, 0.5 where they
+    tie (the two share the adjoint), else 0.0; in the operands' float type
+    (a float32 array keeps float32 derivatives)."""
+    return _weight(a > b, a, b) + _weight(a == b, a, b) * 0.5
+
+
+def min_slope(a, b):
+    """The slope of ``minimum(a, b)`` in `a` (see `max_slope`)."""
+    return _weight(a < b, a, b) + _weight(a == b, a, b) * 0.5
+
+
+def positive_log(x):
+    """log(x) where x > 0, else 0: the slope of ``x ** y`` in `y`, divided by
+    the power (which is 0 or NaN where x <= 0). Python floats stay Python
+    floats, so a float32 exponent keeps float32 derivatives."""
+    if isinstance(x, (int, float)):
+        return math.log(x) if x > 0 else 0.0
+    return numpy.log(numpy.where(x > 0, x, 1))
 
 
 def sign_of_real(x, function="abs"):

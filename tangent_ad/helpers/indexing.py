@@ -4,6 +4,7 @@ import numpy
 
 from ..containers import SeqAdjoint
 from ..runtime import add_at, namespace, shape_of, unbroadcast, unindex, unreduce, zeros_like
+from .elementwise import _weight
 
 
 # ----- Indexing -----
@@ -124,7 +125,7 @@ def extreme_first(g, x1, x2, y):
         if hasattr(x1, "shape"):
             return unindex(g, x1, first)
         return SeqAdjoint(g if i == first else 0.0 * g for i in range(len(x1)))
-    return g * (x1 == y)
+    return g * _weight(x1 == y, x1)  # (x1's precision)
 
 
 def zeros(x):

@@ -218,7 +218,10 @@ def einsum_adjoint(g, subscripts, which, *operands):
     operands = [op for op in operands if op is not None]
     terms, output, spare = _einsum_terms(subscripts, operands)
     own, shape = terms[which], shape_of(operands[which])
-    xp, dtype = namespace(operands[which]), _dtype(g)
+    xp = namespace(operands[which])
+    if isinstance(g, (int, float)):  # a seed: in the operand's precision
+        g = xp.asarray(g, dtype=_dtype(operands[which]))
+    dtype = _dtype(g)
     inputs, args = [output], [g]
     for i, (term, op) in enumerate(zip(terms, operands)):
         if i != which:

@@ -83,7 +83,7 @@ def nanmean_adjoint(g, a, axis=None, keepdims=False):
     """nanmean = nansum / (count of non-NaN elements)."""
     mask = nan_mask(a)
     count = mask.sum(axis=axis, keepdims=True) if axis is not None else mask.sum()
-    return unreduce(g, a, axis, keepdims) * mask / count
+    return unreduce(g, a, axis, keepdims) * mask / count.astype(_dtype(a))  # (a's precision)
 
 
 def uncumsum(g, a, axis=None):
@@ -131,7 +131,8 @@ def undiagonal(g, a, offset=0, axis1=0, axis2=1):
     rows, cols = shape[axis1], shape[axis2]
     xp = namespace(a)
     # write through one flat index (Dask allows a single index array)
-    flat = xp.zeros(rest + (rows * cols,), dtype=_dtype(g))
+    dtype = _dtype(a) if getattr(getattr(a, "dtype", None), "kind", None) == "f" else _dtype(g)
+    flat = xp.zeros(rest + (rows * cols,), dtype=dtype)  # (a's precision)
     first = max(-offset, 0) * cols + max(offset, 0)
     length = _diagonal_length((rows, cols), offset)
     flat[..., xp.arange(length) * (cols + 1) + first] = g
@@ -174,7 +175,7 @@ def _vector_slope(x, y, ord, axis):
         return sign
     if ord in (numpy.inf, -numpy.inf):
         hit = abs(x) == y
-        return sign * hit / hit.sum(axis=axis, keepdims=True)
+        return sign * hit / hit.sum(axis=axis, keepdims=True).astype(_dtype(x))  # (x's precision)
     if ord == 0:
         return x * 0.0
     if isinstance(ord, numbers.Number):

@@ -75,9 +75,8 @@ def nanmean(y, a, axis=None, dtype=None, out=None, keepdims=False):
 
 @tangent(np.nanmean)
 def nanmean_tangent(y, a, axis=None, dtype=None, out=None, keepdims=False):
-    d[y] = np.sum(np.where(np.isnan(a), 0.0, d[a]), axis=axis, keepdims=keepdims) / np.sum(
-        nan_mask(a), axis=axis, keepdims=keepdims
-    )
+    # the mean of the tangent where `a` is a number (in a's precision)
+    d[y] = np.nanmean(np.where(np.isnan(a), np.nan, d[a]), axis=axis, keepdims=keepdims)
 
 
 @adjoint(np.prod)

@@ -7,10 +7,13 @@ broadcasts an elementwise tangent to the result's shape where a term with a
 zero tangent has dropped an operand (``t_x`` for ``x + b``).
 """
 
+import math
+
 import numpy as np
 
 from ..helpers import (
-    clip_inside, clip_to_high, clip_to_low, either, logistic, sign_of_real, sinc_curvature, sinc_slope,
+    clip_inside, clip_to_high, clip_to_low, either, logistic, max_slope, min_slope, positive_log,
+    sign_of_real, sinc_curvature, sinc_slope,
 )
 from ..runtime import unbroadcast
 from .registry import (
@@ -32,12 +35,12 @@ def exp_tangent(y, x):
 
 @adjoint(np.exp2)
 def exp2(y, x):
-    d[x] = d[y] * y * np.log(2.0)
+    d[x] = d[y] * y * math.log(2.0)
 
 
 @tangent(np.exp2)
 def exp2_tangent(y, x):
-    d[y] = d[x] * y * np.log(2.0)
+    d[y] = d[x] * y * math.log(2.0)
 
 
 @adjoint(np.expm1)
@@ -62,22 +65,22 @@ def log_tangent(y, x):
 
 @adjoint(np.log2)
 def log2(y, x):
-    d[x] = d[y] / (x * np.log(2.0))
+    d[x] = d[y] / (x * math.log(2.0))
 
 
 @tangent(np.log2)
 def log2_tangent(y, x):
-    d[y] = d[x] / (x * np.log(2.0))
+    d[y] = d[x] / (x * math.log(2.0))
 
 
 @adjoint(np.log10)
 def log10(y, x):
-    d[x] = d[y] / (x * np.log(10.0))
+    d[x] = d[y] / (x * math.log(10.0))
 
 
 @tangent(np.log10)
 def log10_tangent(y, x):
-    d[y] = d[x] / (x * np.log(10.0))
+    d[y] = d[x] / (x * math.log(10.0))
 
 
 @adjoint(np.log1p)
@@ -265,6 +268,12 @@ def sinc_tangent(y, x):
     d[y] = d[x] * sinc_slope(x)
 
 
+@tangent(positive_log)
+def positive_log_tangent(y, x):
+    # 1 / x where x > 0, else 0 (log of the constant 1 there)
+    d[y] = np.where(x > 0, d[x] / np.where(x > 0, x, 1), 0.0)
+
+
 @tangent(sinc_slope)
 def sinc_slope_tangent(y, x):
     # sinc''(x) = -pi sin(pi x) / x - 2 sinc'(x) / x, -pi^2 / 3 at x = 0
@@ -387,14 +396,14 @@ def power(y, x1, x2):
     # the exponent 0 there: no 0 * inf at x1 == 0; a constant x2 folds it to a
     # number);  dy/dx2 = y log(x1), taken as 0 where x1 <= 0 (autograd: 0 at 0)
     d[x1] = unbroadcast(d[y] * x2 * x1 ** (x2 - 1 + 0 ** (x2 * x2)), x1)
-    d[x2] = unbroadcast(d[y] * y * np.log(np.where(x1 > 0, x1, 1)), x2)
+    d[x2] = unbroadcast(d[y] * y * positive_log(x1), x2)
 
 
 @tangent(np.power)
 def power_tangent(y, x1, x2):
     d[y] = (
         d[x1] * x2 * x1 ** (x2 - 1 + 0 ** (x2 * x2))
-        + d[x2] * y * np.log(np.where(x1 > 0, x1, 1))
+        + d[x2] * y * positive_log(x1)
     )
 
 
@@ -402,65 +411,65 @@ def power_tangent(y, x1, x2):
 def float_power(y, x1, x2):
     # as np.power
     d[x1] = unbroadcast(d[y] * x2 * np.float_power(x1, x2 - 1 + 0 ** (x2 * x2)), x1)
-    d[x2] = unbroadcast(d[y] * y * np.log(np.where(x1 > 0, x1, 1)), x2)
+    d[x2] = unbroadcast(d[y] * y * positive_log(x1), x2)
 
 
 @tangent(np.float_power)
 def float_power_tangent(y, x1, x2):
     d[y] = (
         d[x1] * x2 * np.float_power(x1, x2 - 1 + 0 ** (x2 * x2))
-        + d[x2] * y * np.log(np.where(x1 > 0, x1, 1))
+        + d[x2] * y * positive_log(x1)
     )
 
 
 @adjoint(np.maximum)
 def maximum(y, x1, x2):
     # ties share the adjoint equally
-    d[x1] = unbroadcast(d[y] * ((x1 > x2) + 0.5 * (x1 == x2)), x1)
-    d[x2] = unbroadcast(d[y] * ((x2 > x1) + 0.5 * (x1 == x2)), x2)
+    d[x1] = unbroadcast(d[y] * max_slope(x1, x2), x1)
+    d[x2] = unbroadcast(d[y] * max_slope(x2, x1), x2)
 
 
 @tangent(np.maximum)
 def maximum_tangent(y, x1, x2):
-    d[y] = d[x1] * ((x1 > x2) + 0.5 * (x1 == x2)) + d[x2] * ((x2 > x1) + 0.5 * (x1 == x2))
+    d[y] = d[x1] * max_slope(x1, x2) + d[x2] * max_slope(x2, x1)
 
 
 @adjoint(np.minimum)
 def minimum(y, x1, x2):
-    d[x1] = unbroadcast(d[y] * ((x1 < x2) + 0.5 * (x1 == x2)), x1)
-    d[x2] = unbroadcast(d[y] * ((x2 < x1) + 0.5 * (x1 == x2)), x2)
+    d[x1] = unbroadcast(d[y] * min_slope(x1, x2), x1)
+    d[x2] = unbroadcast(d[y] * min_slope(x2, x1), x2)
 
 
 @tangent(np.minimum)
 def minimum_tangent(y, x1, x2):
-    d[y] = d[x1] * ((x1 < x2) + 0.5 * (x1 == x2)) + d[x2] * ((x2 < x1) + 0.5 * (x1 == x2))
+    d[y] = d[x1] * min_slope(x1, x2) + d[x2] * min_slope(x2, x1)
 
 
 @adjoint(np.fmax)
 def fmax(y, x1, x2):
-    d[x1] = unbroadcast(d[y] * ((x1 > x2) + 0.5 * (x1 == x2) + np.isnan(x2)), x1)
-    d[x2] = unbroadcast(d[y] * ((x2 > x1) + 0.5 * (x1 == x2) + np.isnan(x1)), x2)
+    d[x1] = unbroadcast(d[y] * (max_slope(x1, x2) + np.isnan(x2)), x1)
+    d[x2] = unbroadcast(d[y] * (max_slope(x2, x1) + np.isnan(x1)), x2)
 
 
 @tangent(np.fmax)
 def fmax_tangent(y, x1, x2):
     d[y] = (
-        d[x1] * ((x1 > x2) + 0.5 * (x1 == x2) + np.isnan(x2))
-        + d[x2] * ((x2 > x1) + 0.5 * (x1 == x2) + np.isnan(x1))
+        d[x1] * (max_slope(x1, x2) + np.isnan(x2))
+        + d[x2] * (max_slope(x2, x1) + np.isnan(x1))
     )
 
 
 @adjoint(np.fmin)
 def fmin(y, x1, x2):
-    d[x1] = unbroadcast(d[y] * ((x1 < x2) + 0.5 * (x1 == x2) + np.isnan(x2)), x1)
-    d[x2] = unbroadcast(d[y] * ((x2 < x1) + 0.5 * (x1 == x2) + np.isnan(x1)), x2)
+    d[x1] = unbroadcast(d[y] * (min_slope(x1, x2) + np.isnan(x2)), x1)
+    d[x2] = unbroadcast(d[y] * (min_slope(x2, x1) + np.isnan(x1)), x2)
 
 
 @tangent(np.fmin)
 def fmin_tangent(y, x1, x2):
     d[y] = (
-        d[x1] * ((x1 < x2) + 0.5 * (x1 == x2) + np.isnan(x2))
-        + d[x2] * ((x2 < x1) + 0.5 * (x1 == x2) + np.isnan(x1))
+        d[x1] * (min_slope(x1, x2) + np.isnan(x2))
+        + d[x2] * (min_slope(x2, x1) + np.isnan(x1))
     )
 
 
@@ -600,8 +609,9 @@ nondifferentiable(
     np.logical_and, np.logical_or, np.logical_not, np.logical_xor,
     np.heaviside, ("method", "round"),
 )
-# where clip returns which operand is piecewise constant
-nondifferentiable(clip_to_low, clip_to_high)
+# where clip returns which operand, and which of two a maximum or minimum
+# returns, is piecewise constant
+nondifferentiable(clip_to_low, clip_to_high, max_slope, min_slope)
 method("clip", np.clip)
 linear(np.negative, np.positive, np.deg2rad, np.rad2deg)
 linear(np.multiply, positions=(0, 1))
@@ -630,4 +640,4 @@ fresh(*_UNARY, *_BINARY, np.where, np.clip, ("method", "clip"))
 
 elementwise(np.where, np.clip, ("method", "clip"))
 # helpers the adjoints above call, element-wise like the ufuncs they serve
-elementwise(logistic, sign_of_real, sinc_slope, sinc_curvature)
+elementwise(logistic, sign_of_real, sinc_slope, sinc_curvature, max_slope, min_slope, positive_log)

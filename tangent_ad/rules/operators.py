@@ -18,7 +18,7 @@ import operator
 
 import numpy as np
 
-from ..helpers import extreme_first, sign_of_real, unsum_sequence
+from ..helpers import extreme_first, positive_log, sign_of_real, unsum_sequence
 from ..runtime import unbroadcast
 from ..tangent_helpers import extreme_tangent
 from .registry import (
@@ -79,14 +79,14 @@ def pow_(y, x1, x2):
     # the exponent 0 there: no 0 * inf at x1 == 0; a constant x2 folds it to a
     # number);  dy/dx2 = y log(x1), taken as 0 where x1 <= 0 (autograd: 0 at 0)
     d[x1] = unbroadcast(d[y] * x2 * x1 ** (x2 - 1 + 0 ** (x2 * x2)), x1)
-    d[x2] = unbroadcast(d[y] * y * np.log(np.where(x1 > 0, x1, 1)), x2)
+    d[x2] = unbroadcast(d[y] * y * positive_log(x1), x2)
 
 
 @tangent(operator.pow)
 def pow_tangent(y, x1, x2):
     d[y] = (
         d[x1] * x2 * x1 ** (x2 - 1 + 0 ** (x2 * x2))
-        + d[x2] * y * np.log(np.where(x1 > 0, x1, 1))
+        + d[x2] * y * positive_log(x1)
     )
 
 

@@ -12,6 +12,7 @@ import pytest
 import tangent_ad as ta
 
 from support import check_gradient
+from tangent_ad.checking import numerical_gradient
 
 
 def squared_error(u, t):
@@ -180,3 +181,27 @@ def test_a_spread_does_not_justify_its_own_removal(rng):
     args = (rng.standard_normal((3, 4)), rng.standard_normal((3, 4)))
     got = _check(spread_read_twice, args, (0, 1))
     assert got[0].shape == (3, 4) and got[1].shape == (3, 4)
+
+
+def attention(q, k, v):
+    s = q @ k.T / np.sqrt(q.shape[1])
+    s = s - np.max(s, axis=1, keepdims=True)
+    a = np.exp(s)
+    a = a / np.sum(a, axis=1, keepdims=True)
+    return np.sum((a @ v) ** 2) / len(q) + q.size * 0.0
+
+
+def test_extents_and_counts_keep_the_derivative_specialised():
+    # x.shape[1], len(x) and x.size are Python ints: every later shape is
+    # still known (the scale made all of them unknown: unbroadcast,
+    # matmul_lhs at run time); a keepdims spread added into an adjoint of
+    # the full shape is left to broadcasting (`d_a += d_t7`)
+    rng = np.random.default_rng(2)
+    args = [rng.standard_normal((4, 3)) for _ in range(3)]
+    df = ta.grad(attention, wrt=(0, 1, 2))
+    code = ta.source(df, *args)
+    for generic in ("unbroadcast(", "matmul_lhs(", "matmul_rhs(", "unreduce("):
+        assert generic not in code, generic
+    got = df(*args)
+    for position, value in enumerate(got):
+        np.testing.assert_allclose(value, numerical_gradient(attention, args, {}, position), rtol=1e-6, atol=1e-9)

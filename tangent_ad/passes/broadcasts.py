@@ -6,7 +6,7 @@ element-wise, with an array of x's shape (``unreduce(0.5, u) * 2 * (u - t)``)
 the spreading is implicit: ``0.5 * 2 * (u - t)``, which constant folding
 makes ``u - t``. The same holds for the adjoint of a reduction that keeps
 its axes (``np.sum(e, axis=1, keepdims=True)``: ``unreduce(g, e, 1, True) * e``
-is ``g * e``), and for a name assigned such a value
+is ``g * e``, ``d_e += unreduce(g, e, 1, True)`` is ``d_e += g``), and for a name assigned such a value
 (``d_t2 = unreduce(1.0 / n, y) * s``) when every read of it meets an array
 of that shape. Needs the shapes of a specialised derivative; a spread value
 read anywhere else (returned, indexed, a matrix product, a smaller operand,
@@ -163,6 +163,9 @@ class _Spread:
             if isinstance(parent, gast.UnaryOp) and isinstance(parent.op, (gast.USub, gast.UAdd)):
                 node = parent
                 continue
+            if isinstance(parent, gast.AugAssign) and isinstance(parent.op, (gast.Add, gast.Sub)):
+                # ``d_a += unreduce(g, a, 1, True)``: added into an array of the shape
+                return self.shape_of(parent.target) == shape, node
             if not (isinstance(parent, gast.BinOp) and isinstance(parent.op, _ELEMENTWISE)):
                 return False, node
             other = parent.right if parent.left is node else parent.left

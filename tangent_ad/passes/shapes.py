@@ -22,6 +22,7 @@ import numpy
 
 from .. import nodes as n
 from ..rules import registry
+from ..source import static_value
 from .dataflow import all_statements
 
 UNKNOWN = None
@@ -147,6 +148,16 @@ class ShapeInference:
             for stmt in all_statements(func.body)
             if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)
         }
+        # names bound once, to an array's shape tuple (``_t2 = q.shape``)
+        bindings = {}
+        for stmt in all_statements(func.body):
+            if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
+                bindings.setdefault(stmt.targets[0].id, []).append(stmt.value)
+        self.shape_tuples = {
+            name: values[0]
+            for name, values in bindings.items()
+            if len(values) == 1 and isinstance(values[0], gast.Attribute) and values[0].attr == "shape"
+        }
 
     def run(self):
         """Optimistic fixed point: a name's shape is the one all its
@@ -182,12 +193,14 @@ class ShapeInference:
                 return () if isinstance(node.value, (numbers.Number, bool)) else UNKNOWN
             if isinstance(node, gast.Name):
                 return env.get(node.id, bottom if node.id in self.assigned else UNKNOWN)
+            if _is_count(node, shape, self.shape_tuples):
+                return ()
             return UNKNOWN
 
         def known(*shapes):
             return all(s is not bottom for s in shapes)
 
-        if isinstance(value, (gast.Name, gast.Constant)):
+        if isinstance(value, (gast.Name, gast.Constant)) or _is_count(value, shape, self.shape_tuples):
             return shape(value)
         if isinstance(value, gast.BinOp):
             left, right = shape(value.left), shape(value.right)
@@ -379,6 +392,24 @@ def _slice_extent(extent, part):
     if isinstance(stop, int):
         return max(0, stop - lower)
     return stop + (-lower)
+
+
+def _is_count(node, shape, shape_tuples):
+    """Whether `node` is an extent or a count of an array `x` whose shape is
+    known (`shape(x)`), a Python int: ``x.shape[1]`` (also through a name
+    of `shape_tuples`, bound to ``x.shape``), ``x.size``, ``x.ndim``, or
+    ``len(...)`` of anything."""
+    if isinstance(node, gast.Call):
+        return static_value(node.func) is len and len(node.args) == 1 and not node.keywords
+    if isinstance(node, gast.Subscript) and not isinstance(node.slice, gast.Slice):
+        node = node.value
+        if isinstance(node, gast.Name):
+            node = shape_tuples.get(node.id)
+        if not (isinstance(node, gast.Attribute) and node.attr == "shape"):
+            return False
+    elif not (isinstance(node, gast.Attribute) and node.attr in ("size", "ndim")):
+        return False
+    return isinstance(shape(node.value), tuple)
 
 
 def infer(func, arguments, scalars, items=None):

@@ -53,6 +53,8 @@ class _Comments:
                 self.last = None
             lineno = anno.get(stmt, "lineno")
             place = (anno.get(stmt, "filename"), lineno)
+            if _generated(place[0] or self.filename):
+                lineno = None  # a line of generated code made by no user line (`_stack = Stack()`)
             if lineno is not None and place != self.last:
                 self.texts.append(self.text(lineno, place[0]))
                 self.origins.append((place[0] or self.filename, lineno))
@@ -79,6 +81,11 @@ class Source(str):
     to the user's (filename, lineno) the line was generated from."""
 
     origins = {}
+
+
+def _generated(filename):
+    """Whether `filename` names generated code (see `compile_function`)."""
+    return bool(filename) and filename.startswith("<tangent_ad ")
 
 
 def to_source(func, filename=None, comments=True):

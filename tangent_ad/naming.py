@@ -5,6 +5,8 @@ byte-identical derivative source on every run. Names never collide with a
 name the user's function uses.
 """
 
+import re
+
 import gast
 
 from . import nodes
@@ -21,6 +23,11 @@ STACK = "_stack"
 ADJOINT = "d_{}"
 TANGENT = "t_{}"
 RESULT = "result"
+
+
+def in_order(names):
+    """`names` sorted as a reader counts: `_t2` before `_t10`."""
+    return sorted(names, key=lambda name: [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name)])
 
 
 def is_stack_call(node, method):

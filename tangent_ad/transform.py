@@ -232,7 +232,7 @@ def forward(fn, wrt, kinds=frozenset(), optimize=True, trusted=False, name=None,
     fwd.objects = set(src.object_kinds)
     state = {name: LIVE for name in wrt}
     body = fwd.block(func.body[:-1], state)
-    body = [n.assign(name, n.const(None)) for name in sorted(fwd.maybe_unbound)] + body
+    body = [n.assign(name, n.const(None)) for name in naming.in_order(fwd.maybe_unbound)] + body
     out = prep.output
     if state.get(out, ZERO) != ZERO:
         t_out = n.name(namer.tangent(out))

@@ -201,7 +201,7 @@ def assemble(rev, primal, adjoint, returns, mode, name):
     if saves or elements:
         stack = n.assign(naming.STACK, _helper_call(runtime.Stack))
         prologue.append(stack)
-    for var in sorted(uninitialized):
+    for var in naming.in_order(uninitialized):
         prologue.append(n.assign(var, n.const(None)))
 
     out = rev.out

@@ -17,7 +17,7 @@ import gast
 
 from .. import anno
 from .. import nodes as n
-from .. import runtime
+from .. import helpers, runtime
 from ..source import static_value
 
 _FOLD = {
@@ -72,6 +72,11 @@ class _Fold:
 
     def fold_Call(self, node):
         func = node.func
+        if self.identities:
+            folded = _call_on_constants(node)
+            if folded is not None:
+                self.changed = True
+                return folded
         if (
             self.identities
             and isinstance(func, gast.Attribute)
@@ -109,6 +114,37 @@ class _Fold:
         gast.AugAssign: fold_AugAssign,
         gast.UnaryOp: fold_UnaryOp,
     }
+
+
+# functions of numbers whose value at constants is folded when it is a whole
+# number (``math.log(math.e)`` from the log rule's default base is 1.0);
+# otherwise the call reads better than its digits (``math.log(2.0)``)
+_PURE = (math.log, math.log2, math.log10, math.exp, math.sqrt)
+
+
+def _call_on_constants(node):
+    """A call that folds: `either(a, None)` -> `a` (a rule's optional bound),
+    or a function of `_PURE` on numbers whose value is a whole number."""
+    callee = static_value(node.func)
+    if node.keywords:
+        return None
+    if callee is helpers.either and len(node.args) == 2:
+        first, second = node.args
+        if isinstance(second, gast.Constant) and second.value is None:
+            return first
+        if isinstance(first, gast.Constant) and first.value is None:
+            return second
+        return None
+    if callee in _PURE or callee is helpers.positive_log:
+        if not node.args or not all(n.is_number(arg) for arg in node.args):
+            return None
+        try:
+            value = callee(*(arg.value for arg in node.args))
+        except (ArithmeticError, ValueError):
+            return None
+        if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+            return n.const(value)
+    return None
 
 
 def _arithmetic(node):

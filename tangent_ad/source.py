@@ -36,11 +36,16 @@ class FunctionSource:
             cells = dict(zip(code.co_freevars, fn.__closure__ or ()))
         self.cells = cells
         self.local_functions = {}
+        self.user_names = {}  # a name inlining gave a callee's variable -> the callee's own
 
     def location(self, node):
         lineno = anno.get(node, "lineno") or getattr(node, "lineno", None)
         filename = anno.get(node, "filename") or self.filename
-        return Location(filename, lineno, self.name)
+        return Location(filename, lineno, anno.get(node, "function") or self.name)
+
+    def user_name(self, name):
+        """The name the user wrote for `name` (a callee's `y` inlined as `_t0`)."""
+        return self.user_names.get(name, name)
 
 
 def unwrap(fn):

@@ -82,3 +82,9 @@ class Scaler:
 
 
 SCALER = Scaler(3.0)
+
+
+def writes_through_an_alias(x):
+    y = x
+    y[0] = 1.0
+    return y

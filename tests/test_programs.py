@@ -393,6 +393,18 @@ def test_refuses_global_statement_in_a_helper_of_another_module():
     assert programs_helpers.COUNTER == 0
 
 
+def calls_an_aliasing_helper(x):
+    return np.sum(programs_helpers.writes_through_an_alias(x))
+
+
+def test_a_refusal_in_a_helper_names_its_function_and_variable():
+    # not the caller's function, nor the temporary inlining bound `y` to
+    err = assert_refused(calls_an_aliasing_helper, "index assignment into `y`",
+                         programs_helpers.writes_through_an_alias, "y[0] = 1.0")
+    assert "(in writes_through_an_alias)" in str(err)
+    assert "`y` is bound at line" in str(err)
+
+
 class Stateful:
     def __init__(self, W):
         self.W = W

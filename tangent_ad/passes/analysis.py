@@ -396,10 +396,11 @@ def check_index_assignments(src, func, scalars=frozenset()):
         else:
             continue
         location = src.location(stmt)
+        user = src.user_name(base)  # as the user wrote it
         if base in args and base not in assigned.fact_in.get(id(stmt), frozenset()):
             _refuse(
-                f"{what} the argument `{base}`", location,
-                f"it would change the caller's array; work on a copy: `{base}_ = {base}.copy()`",
+                f"{what} the argument `{user}`", location,
+                f"it would change the caller's array; work on a copy: `{user}_ = {user}.copy()`",
                 deferrable,
             )
         for definition in defs.get(base, []):
@@ -407,8 +408,8 @@ def check_index_assignments(src, func, scalars=frozenset()):
                 continue
             if not _creates_new_object(_through_split(definition.value, defs)):
                 _refuse(
-                    f"{what} `{base}`, which may share memory with another array", location,
-                    f"`{base}` is bound at line {anno.get(definition, 'lineno')} to a value that "
+                    f"{what} `{user}`, which may share memory with another array", location,
+                    f"`{user}` is bound at line {anno.get(definition, 'lineno')} to a value that "
                     f"may be a view or alias; make it a copy there (e.g. `.copy()`)",
                     deferrable,
                 )
@@ -417,9 +418,10 @@ def check_index_assignments(src, func, scalars=frozenset()):
         live = live_after.get(id(stmt), frozenset())
         for alias, where in _alias_closure_lines(base, func.body):
             if alias in live:
-                shown = f"`{alias}`" if not alias.startswith("_") else f"a value taken from `{base}`"
+                alias = src.user_name(alias)
+                shown = f"`{alias}`" if not alias.startswith("_") else f"a value taken from `{user}`"
                 _refuse(
-                    f"{what} `{base}` while {shown} (line {where}) may view the same memory",
+                    f"{what} `{user}` while {shown} (line {where}) may view the same memory",
                     location,
                     "it is read after this write; copy it (`.copy()`) or read it before writing",
                     deferrable,

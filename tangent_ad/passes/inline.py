@@ -382,16 +382,16 @@ class Inliner:
     def _rewrite(self, body, callee, renames, bindings):
         same_module = callee.globals is self.src.globals
         caller_locals = self.namer.used
-        for stmt in body:
-            for node in n.walk(stmt):
-                if isinstance(node, gast.stmt) and not anno.has(node, "filename"):
-                    anno.set(node, "filename", callee.filename)
-                    anno.set(node, "function", callee.name)
         own = getattr(self.src, "tree_locals", ())
         for old, new in renames.items():
             if new not in own:  # a fresh name (not the caller's `z` of `z = h(x)`)
                 # errors name the variable the user wrote, not the one inlining made
                 self.src.user_names.setdefault(new, callee.user_names.get(old, old))
+        for stmt in body:
+            for node in n.walk(stmt):
+                if isinstance(node, gast.stmt) and not anno.has(node, "filename"):
+                    anno.set(node, "filename", callee.filename)
+                    anno.set(node, "function", callee.name)
             _Rename(self, callee, renames, bindings, same_module, caller_locals).visit(stmt)
             for node in n.walk(stmt):
                 trips = anno.get(node, "trips")

@@ -25,6 +25,15 @@ TANGENT = "t_{}"
 RESULT = "result"
 
 
+def is_temporary(name):
+    """Whether `name` is one the transformation made (`_t3`, `_cond0`, ...)."""
+    for fmt in (TEMP, COND, ITEM, TRIPS, SKIP, BREAK):
+        prefix = fmt.split("{")[0]
+        if name.startswith(prefix) and name[len(prefix):].isdigit():
+            return True
+    return False
+
+
 def in_order(names):
     """`names` sorted as a reader counts: `_t2` before `_t10`."""
     return sorted(names, key=lambda name: [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name)])
@@ -92,6 +101,10 @@ class Namer:
     def adjoint(self, name):
         """The adjoint variable of `name` (`x` -> `d_x`, `_t3` -> `d_t3`)."""
         return self._derived(name, ADJOINT, self._adjoints)
+
+    def adjoint_sources(self):
+        """{adjoint variable: the name it is the adjoint of} named so far."""
+        return {adjoint: name for name, adjoint in self._adjoints.items()}
 
     def derived(self):
         """{name: [its adjoint and tangent variables]} named so far."""

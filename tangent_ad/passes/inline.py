@@ -384,7 +384,7 @@ class Inliner:
         caller_locals = self.namer.used
         own = getattr(self.src, "tree_locals", ())
         for old, new in renames.items():
-            if new not in own:  # a fresh name (not the caller's `z` of `z = h(x)`)
+            if new not in own or naming.is_temporary(new):  # not the caller's `z` of `z = h(x)`
                 # errors name the variable the user wrote, not the one inlining made
                 self.src.user_names.setdefault(new, callee.user_names.get(old, old))
         for stmt in body:

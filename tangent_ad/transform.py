@@ -106,6 +106,7 @@ class _Prepared:
         self.trusted = trusted
         self.kinds = kinds
         src = parse_function(fn)
+        self.adjoint_sources = getattr(fn, "__tangent_adjoints__", {}) if trusted else {}
         if trusted:
             _point_at_user_lines(src, getattr(fn, "__tangent_origins__", {}))
         resolve(src)
@@ -166,6 +167,8 @@ class _Prepared:
         codegen.rename_injected(derivative, self.user_names, self.src.globals, self.src.cells)
         source = codegen.to_source(derivative, self.src.filename)
         function = codegen.compile_function(derivative, source, self.src, defaults=defaults)
+        # differentiated again (hvp), an adjoint's zero tangent is shaped like its value
+        function.__tangent_adjoints__ = self.namer.adjoint_sources()
         info.update(tree=derivative, dependencies=self.dependencies,
                     literals=shapes.shape_literals(self.func))
         return Generated(function, source, derivative.name, info)
@@ -208,6 +211,7 @@ def reverse(fn, wrt, mode, kinds=frozenset(), optimize=True, loop_stacks=True):
     rev.shapes = prep.shapes
     rev.containers = prep.containers | set(src.object_kinds)
     rev.objects = set(src.object_kinds)
+    rev.scalar_params = {name for name, kind in kinds if kind == "scalar"}
     primal, adjoint, returns = rev.run()
     prefix = "vjp_" if mode == "vjp" else "d_"
     name = prep.namer.unique(prefix + src.name.strip("_"))
@@ -217,6 +221,26 @@ def reverse(fn, wrt, mode, kinds=frozenset(), optimize=True, loop_stacks=True):
 
 
 @_cycle_collector_paused
+def _shape_donors(func, adjoint_sources, kinds):
+    """{adjoint: argument} for the adjoints in a gradient of arguments that
+    hold an array or a number and are never rebound: a zero tangent of the
+    adjoint is `zeros_like(x)`, not `zeros_like(d_x)` (which would keep the
+    gradient's own updates of `d_x` alive only to lend a shape)."""
+    from .passes.dataflow import all_statements, defined_names
+
+    plain = {name for name, kind in kinds  # (known to be a number or an array)
+             if kind == "scalar" or (isinstance(kind, tuple) and kind and kind[0] == "shape")}
+    rebound = set()
+    for stmt in all_statements(func.body):
+        rebound |= defined_names(stmt)
+        if isinstance(stmt, gast.For):
+            rebound.add(stmt.target.id)
+    return {
+        adjoint: name for adjoint, name in adjoint_sources.items()
+        if name in plain and name not in rebound
+    }
+
+
 def forward(fn, wrt, kinds=frozenset(), optimize=True, trusted=False, name=None, value=True):
     """Generate and compile a forward-mode derivative of `fn`:
     ``jvp_f(*args, *tangents) -> (value, tangent of value)`` (only the
@@ -229,6 +253,7 @@ def forward(fn, wrt, kinds=frozenset(), optimize=True, trusted=False, name=None,
     fwd = Forward(src, namer, prep.varied, prep.scalars, prep.integers)
     fwd.defined = analysis.definitely_assigned(func)
     fwd.possibly = analysis.possibly_assigned(func)
+    fwd.shape_donors = _shape_donors(func, prep.adjoint_sources, kinds)
     fwd.objects = set(src.object_kinds)
     state = {name: LIVE for name in wrt}
     body = fwd.block(func.body[:-1], state)

@@ -491,3 +491,27 @@ def test_hvp_of_linear_einsum_and_kron_is_shaped_like_the_argument(fn, shape):
     gradient = ta.grad(fn)
     eps = 1e-6
     np.testing.assert_allclose(got, (gradient(x + eps * v) - gradient(x - eps * v)) / (2 * eps), rtol=1e-6, atol=1e-8)
+
+
+def sine_weighted_loop(x, n):
+    s = 0.0
+    for i in range(n):
+        s = s + np.sin(x[i]) * x[i]
+    return s
+
+
+def test_hvp_keeps_no_gradient_updates_only_for_their_shape():
+    # the tangent of d_x starts as zeros_like(x): the gradient's own updates
+    # of d_x, which nothing returns, go (they were kept to lend a shape)
+    x, v = np.array([0.3, 0.5, 0.9]), np.array([1.0, -2.0, 0.5])
+    hvp = ta.hvp(sine_weighted_loop)
+    code = ta.source(hvp, x, 3, v)
+    assert "t_d_x = zeros_like(x)" in code
+    assert "\n        d_x[i] = " not in code and "zeros_like(d_x)" not in code
+    expected = (2 * np.cos(x) - x * np.sin(x)) * v
+    np.testing.assert_allclose(hvp(x, 3, v), expected, rtol=1e-12)
+
+
+def test_hvp_of_a_vector_output_is_refused_though_its_seed_is_unread():
+    with pytest.raises(ta.TangentADError, match="not a scalar"):
+        ta.hvp(lambda x: x * 2.0)(np.ones(2), np.ones(2))

@@ -154,3 +154,18 @@ def test_float32_arguments_get_float32_derivatives_in_every_mode(fn):
 
 def test_a_float32_number_gets_a_float32_derivative():
     assert ta.grad(float32_scalar)(np.float32(0.7)).dtype == np.float32
+
+
+def rebinds_its_parameter(x, s):
+    s = 2.0
+    return np.sum(x * s)
+
+
+def test_a_parameter_rebound_to_a_number_gets_zeros_of_its_own_shape():
+    # the generic variant took the rebound `s` for a number: 0.0
+    x, s = np.ones(3), np.ones(3)
+    df = ta.grad(rebinds_its_parameter, wrt=(0, 1))
+    for d_x, d_s in (df(x, s), df.generic.function(x, s)):
+        np.testing.assert_array_equal(d_x, 2.0 * np.ones(3))
+        assert np.shape(d_s) == (3,) and not np.any(d_s)
+    assert ta.grad(rebinds_its_parameter, wrt=1)(x, 1.5) == 0.0

@@ -60,6 +60,11 @@ def viewable_names(value):
         # an argument computed afresh (``d_t2 * labels``) shares no name's
         # array; a call as an argument lends only what it may return
         return {name for arg in args if not surely_new(arg) for name in viewable_names(arg)}
+    if isinstance(value, (gast.Attribute, gast.Subscript)):
+        # a view (``.T``, ``[1:]``) of its base only -- an index lends no
+        # memory -- and of nothing when the base is new (``(q.T @ g).T``)
+        base = value.value
+        return set() if surely_new(base) else viewable_names(base)
     return set(n.load_names(value))
 
 

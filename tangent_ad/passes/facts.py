@@ -242,4 +242,5 @@ def _is_impure_call(func):
         return False
 
 
-_IMPURE = {runtime.add_at, runtime.Stack, print}
+# (grad_seed raises for an output that is not a scalar: a check nothing may drop)
+_IMPURE = {runtime.add_at, runtime.Stack, runtime.grad_seed, print}

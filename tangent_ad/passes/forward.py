@@ -67,6 +67,7 @@ class Forward:
         self.defined = {}  # id(stmt) -> names certainly bound before it (set by the caller)
         self.possibly = {}  # id(stmt) -> names that may be bound before it (set by the caller)
         self.maybe_unbound = set()  # zeroed where they may be unbound: bound to None first
+        self.shape_donors = {}  # adjoint -> argument of its shape (set by the caller)
 
     def tangent(self, name):
         return self.namer.tangent(name)
@@ -234,6 +235,8 @@ class Forward:
         scalar = isinstance(atom, gast.Name) and atom.id in self.scalars
         if isinstance(atom, gast.Constant) or scalar:
             return n.const(0.0)
+        if isinstance(atom, gast.Name) and atom.id in self.shape_donors:
+            atom = n.name(self.shape_donors[atom.id])  # `zeros_like(x)` for `d_x`
         return _helper_call(runtime.zeros_like, n.copy_node(atom))
 
     def apply_rule(self, stmt, key, target, args, keywords, state, call=None):
@@ -384,7 +387,7 @@ class Forward:
         t_base = self.tangent(base)
         code = []
         if current == ZERO:
-            code.append(n.assign(t_base, _helper_call(runtime.zeros_like, n.name(base))))
+            code.append(n.assign(t_base, self._zeros_for(n.name(base))))
         elif current == LIVE:
             code.append(n.assign(t_base, _helper_call(runtime.copy, n.name(t_base))))
         state[base] = OWNED

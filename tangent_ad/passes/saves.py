@@ -289,6 +289,7 @@ def own_returns(func):
     ret = func.body[-1]
     if not isinstance(ret, gast.Return) or ret.value is None:
         return func
+    _return_the_tuple(func)
     spreads = set()
     for stmt in all_statements(func.body):
         if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
@@ -312,6 +313,30 @@ def own_returns(func):
 
     ret.value = owned(ret.value)
     return func
+
+
+def _return_the_tuple(func):
+    """``t_t8 = a, b; return t_t8`` (a tuple built just to be returned, as
+    forward over reverse leaves it) as ``return a, b``, so that each item is
+    looked at (and copied only if it must be), not the whole tuple."""
+    ret = func.body[-1]
+    if len(func.body) < 2 or not isinstance(ret.value, gast.Name):
+        return
+    last = func.body[-2]
+    if not (
+        isinstance(last, gast.Assign)
+        and isinstance(last.targets[0], gast.Name)
+        and last.targets[0].id == ret.value.id
+        and isinstance(last.value, gast.Tuple)
+    ):
+        return
+    reads = sum(
+        1 for stmt in func.body for node in n.walk(stmt)
+        if isinstance(node, gast.Name) and node.id == ret.value.id and isinstance(node.ctx, gast.Load)
+    )
+    if reads == 1:
+        ret.value = last.value
+        del func.body[-2]
 
 
 def _may_end_as_view(stmts, name, spreads):

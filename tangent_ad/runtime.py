@@ -177,7 +177,8 @@ def unreduce(g, x, axis=None, keepdims=False):
             g = xp.asarray(g, dtype=x.dtype)  # a float32 x keeps float32 adjoints
     if axis is not None and not keepdims:
         axes = _normalize_axes(axis, len(shape))
-        g = xp.expand_dims(g, axes) if len(axes) > 1 else xp.expand_dims(g, axes[0])
+        if axes:  # (axis=() reduces nothing: g has x's shape already)
+            g = xp.expand_dims(g, axes) if len(axes) > 1 else xp.expand_dims(g, axes[0])
     if any(extent != extent for extent in shape):
         # sizes known only once computed (Dask, after a mask): by arithmetic
         return g + xp.zeros_like(x, dtype=_dtype_of(g, x))
@@ -359,6 +360,8 @@ def assigned(g, index):
 
 def zero_at(g, index):
     """A copy of the adjoint `g` with the elements at `index` set to zero."""
+    if isinstance(g, numbers.Number):  # of a 0-d array (y[()] = v): all of it
+        return numpy.zeros_like(g)[()]
     g = copy(g)
     g[index] = 0.0
     return g

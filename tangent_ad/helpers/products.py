@@ -74,7 +74,8 @@ def dot_lhs(g, a, b):
     """Adjoint of `a` in ``np.dot(a, b)``."""
     if numpy.ndim(a) == 0 or numpy.ndim(b) == 0:
         return unbroadcast(g * b, a)
-    _check_dot(b)
+    if numpy.ndim(b) > 2:
+        return einsum_adjoint(g, _dot_subscripts(a, b), 0, a, b)
     return matmul_lhs(g, a, b)
 
 
@@ -82,7 +83,8 @@ def dot_rhs(g, a, b):
     """Adjoint of `b` in ``np.dot(a, b)``."""
     if numpy.ndim(a) == 0 or numpy.ndim(b) == 0:
         return unbroadcast(g * a, b)
-    _check_dot(b)
+    if numpy.ndim(b) > 2:
+        return einsum_adjoint(g, _dot_subscripts(a, b), 1, a, b)
     if numpy.ndim(a) > 2:
         # dot(a, b) with b 1-D/2-D contracts a's last axis: fold a's leading axes
         a2 = a.reshape((-1, a.shape[-1]))
@@ -91,12 +93,14 @@ def dot_rhs(g, a, b):
     return matmul_rhs(g, a, b)
 
 
-def _check_dot(b):
-    if numpy.ndim(b) > 2:
-        raise TangentADError(
-            "numpy.dot with a second argument of more than two dimensions",
-            hint="use np.matmul (@), np.tensordot or np.einsum, whose derivatives are supported",
-        )
+def _dot_subscripts(a, b):
+    """``np.dot(a, b)`` for a `b` of three or more axes as einsum subscripts:
+    a's last axis against b's second to last (``'az,bzc->abc'``)."""
+    letters = iter("abcdefghijklmnopqrstuvwxy")
+    lead = "".join(next(letters) for _ in range(numpy.ndim(a) - 1))
+    batch = "".join(next(letters) for _ in range(numpy.ndim(b) - 2))
+    last = next(letters)
+    return f"{lead}z,{batch}z{last}->{lead}{batch}{last}"
 
 
 def outer_lhs(g, a, b):
@@ -244,4 +248,10 @@ def einsum_adjoint(g, subscripts, which, *operands):
             args.append(xp.ones(shape[position], dtype=dtype))
     result = numpy.einsum(",".join(inputs) + "->" + "".join(target), *args)
     broadcast = tuple(i for i, n in enumerate(shape) if n == 1 and result.shape[i] != 1)
-    return result.sum(axis=broadcast, keepdims=True) if broadcast else result
+    if broadcast:  # the operand was broadcast along these: summed back
+        result = result.sum(axis=broadcast, keepdims=True)
+    if tuple(result.shape) != tuple(shape):
+        # another operand was broadcast along a letter of this one (extent 1
+        # there): every position of the letter gets the same adjoint
+        result = numpy.broadcast_to(result, shape).copy()
+    return result

@@ -25,7 +25,8 @@ def max_mask(x, y, axis=None, keepdims=False):
     """Where `x` attains the reduction result `y` (ties share equally)."""
     if axis is not None and not keepdims:
         axes = _normalize_axes(axis, len(shape_of(x)))
-        y = namespace(x).expand_dims(y, axes if len(axes) > 1 else axes[0])
+        if axes:  # (axis=() reduces nothing)
+            y = namespace(x).expand_dims(y, axes if len(axes) > 1 else axes[0])
     hit = x == y  # y broadcasts against x: no spread copy
     count = hit.sum(axis=axis, keepdims=True) if axis is not None else hit.sum()
     mask = hit / count

@@ -413,6 +413,16 @@ def check_index_assignments(src, func, scalars=frozenset()):
                     f"may be a view or alias; make it a copy there (e.g. `.copy()`)",
                     deferrable,
                 )
+        if isinstance(target, gast.Subscript) and isinstance(stmt.value, gast.Name):
+            value = stmt.value.id
+            views = {alias for alias, _ in _alias_closure_lines(base, func.body)}
+            if (value == base or value in views) and not _copies_as_if_buffered(target.slice, value, base, defs):
+                _refuse(
+                    f"{what} `{user}` of a value that may view `{user}` itself", location,
+                    "NumPy copies such overlapping elements one by one, reading some it has "
+                    "already written; copy the value first (`.copy()`)",
+                    deferrable,
+                )
         if live_after is None:
             live_after = liveness(func.body)
         live = live_after.get(id(stmt), frozenset())
@@ -426,6 +436,53 @@ def check_index_assignments(src, func, scalars=frozenset()):
                     "it is read after this write; copy it (`.copy()`) or read it before writing",
                     deferrable,
                 )
+
+
+def _copies_as_if_buffered(index, value, base, defs):
+    """Whether ``base[index] = value``, with `value` sharing base's memory,
+    gives what a copy of `value` first would. NumPy copies the source first
+    where the strides of a 1-D write point opposite ways or the target has
+    more axes, and otherwise copies in the order that is right for equal
+    strides (``u[1:] = u[:-1]``); with unequal ones (``y[::2] = y[:3]``) or a
+    mask it reads elements it has already written. An index array copies
+    the source first too. So: the index is a list of integers
+    (``y[[3, 2, 1, 0]] = y``), `value` is `base` written back reversed or
+    whole (``y[::-1] = y``), or a slice of `base` written into a slice with
+    the same steps."""
+    written = index.elts if isinstance(index, gast.Tuple) else [index]
+
+    def integers(part):  # a list display of ints, maybe bound to a name first
+        if isinstance(part, gast.Name) and len(defs.get(part.id, [])) == 1:
+            part = defs[part.id][0].value
+        return isinstance(part, gast.List) and bool(part.elts) and all(
+            isinstance(e, gast.Constant) and type(e.value) is int for e in part.elts)
+
+    if any(integers(part) for part in written):
+        return True
+    if value == base:
+        return isinstance(index, gast.Slice) and _step(index) in (1, -1)
+    found = defs.get(value, [])
+    if len(found) != 1 or not isinstance(found[0].value, gast.Subscript):
+        return False
+    read = found[0].value
+    if not (isinstance(read.value, gast.Name) and read.value.id == base):
+        return False
+    taken = read.slice.elts if isinstance(read.slice, gast.Tuple) else [read.slice]
+    return (
+        len(written) == len(taken)
+        and all(isinstance(part, gast.Slice) for part in written + taken)
+        and all(_step(w) == _step(t) is not None for w, t in zip(written, taken))
+    )
+
+
+def _step(part):
+    """A slice's step as a number (1 when left out), None when not a constant."""
+    if part.step is None:
+        return 1
+    step = part.step
+    if isinstance(step, gast.UnaryOp) and isinstance(step.op, gast.USub) and isinstance(step.operand, gast.Constant):
+        return -step.operand.value
+    return step.value if isinstance(step, gast.Constant) else None
 
 
 def _through_split(value, defs):

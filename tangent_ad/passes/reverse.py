@@ -29,7 +29,7 @@ from ..source import describe, static_value, is_resolved
 from ..template import Accumulate
 from . import analysis
 from . import shapes as shapes_module
-from .dataflow import all_statements
+from .dataflow import all_statements, defined_names
 from .positions import Positions
 
 ZERO, LIVE, OWNED = 0, 1, 2
@@ -82,6 +82,7 @@ class Reverse:
         self.header_reads = {}  # id(primal If/loop) -> names its reversed header reads
         self._block_writes = {}  # id(primal block) -> Positions of what its statements write
         self.loop_depth = 0
+        self.scalar_params = frozenset()  # parameters the specialisation says are numbers
 
     # -- reads ---------------------------------------------------------------
 
@@ -763,8 +764,16 @@ class Reverse:
                     taken = _helper_call(runtime.unbroadcast, slot, n.name(value.id))
                 if value.id not in self.scalars:
                     taken = _helper_call(runtime.copy, taken)
-                code += self.accumulate(value, taken, state, fresh=True)
-            if state.get(base) == OWNED:
+                if value.id == base:
+                    # ``y[s] = y``: the slot's adjoint goes to the old y once
+                    # the slot is zeroed (accumulated first, it was zeroed too)
+                    held = self.namer.fresh(naming.TEMP)
+                    code.append(n.assign(self.namer.adjoint(held), taken))
+                    deferred = n.name(self.namer.adjoint(held))
+                else:
+                    code += self.accumulate(value, taken, state, fresh=True)
+            if state.get(base) == OWNED and not _may_index_zero_d(index):
+                # (a 0-d array's adjoint may be a NumPy scalar: zero_at, not a write)
                 store = gast.Subscript(value=n.name(adj), slice=n.copy_node(index), ctx=gast.Store())
                 zero = n.const(0.0)
                 if isinstance(value, gast.Name) and base in self._containers_held():
@@ -775,6 +784,8 @@ class Reverse:
                 call = _helper_call(runtime.zero_at, n.name(adj), _index_expr(index))
                 code.append(n.assign(adj, call))
                 state[base] = OWNED
+            if isinstance(value, gast.Name) and value.id == base and value.id in self.active:
+                code += self.accumulate(value, deferred, state, fresh=True)
         self._note_reads(code, self.reads_after, stmt)
         # Restoring the overwritten elements writes into `base` itself.
         self._record(self.reads_after, stmt, {base})
@@ -1010,11 +1021,19 @@ class Reverse:
 
     # -- gradients returned ----------------------------------------------------
 
+    def _rebound(self):
+        """The names the function's body assigns."""
+        return {name for stmt in all_statements(self.func.body) for name in defined_names(stmt)}
+
     def _gradients(self, state):
         out = []
         for name in self.wrt:
             if state.get(name, ZERO) != ZERO:
                 grad = n.name(self.namer.adjoint(name))
+            elif name in self.scalars and name in self._rebound() and name not in self.scalar_params:
+                # a parameter rebound to a number (``s = 2.0``): its own
+                # value, read at entry, may be an array
+                grad = _helper_call(runtime.zeros_like, n.name(name))
             else:
                 grad = self._zeros(name)
             if name in getattr(self, "containers", ()):

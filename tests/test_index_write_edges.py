@@ -37,6 +37,21 @@ def shifted_by_one(x):
     return np.sum(np.sin(y) * WEIGHTS)
 
 
+def copied_forward_element_by_element(x):
+    y = x.copy()
+    for i in range(1, 4):
+        y[i] = y[i - 1]
+    return np.sum(np.sin(y) * WEIGHTS)
+
+
+def rows_and_columns_copied(X):
+    Y = X.copy()
+    Y[1] = Y[0]
+    Y[:, 0] = Y[:, 1]
+    Y[:] = Y[::-1]
+    return np.sum(np.sin(Y) * np.arange(6.0).reshape(2, 3))
+
+
 def into_a_zero_d_array(x):
     y = np.zeros(())
     y[...] = x[0] * x[1]
@@ -62,6 +77,8 @@ CASES = [
     (written_whole_into_itself, [np.array([0.3, 0.7, 1.1, 1.9])], (0,)),
     (permuted_into_itself, [np.array([0.3, 0.7, 1.1, 1.9])], (0,)),
     (shifted_by_one, [np.array([0.3, 0.7, 1.1, 1.9])], (0,)),
+    (copied_forward_element_by_element, [np.array([0.3, 0.7, 1.1, 1.9])], (0,)),
+    (rows_and_columns_copied, [np.array([[0.3, 0.7, 1.1], [1.9, -0.4, 0.2]])], (0,)),
     (into_a_zero_d_array, [np.array([0.3, 0.7, 1.1])], (0,)),
     (reduces_over_no_axes, [np.array([[0.3, -0.7], [1.1, 0.4]])], (0,)),
     # a's j has extent 1, b's 3: NumPy broadcasts a along j, so d_b is (3, 2)

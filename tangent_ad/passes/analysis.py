@@ -416,7 +416,9 @@ def check_index_assignments(src, func, scalars=frozenset()):
         if isinstance(target, gast.Subscript) and isinstance(stmt.value, gast.Name):
             value = stmt.value.id
             views = {alias for alias, _ in _alias_closure_lines(base, func.body)}
-            if (value == base or value in views) and not _copies_as_if_buffered(target.slice, value, base, defs):
+            if (value == base or value in views) and not _copies_as_if_buffered(
+                target.slice, value, base, defs, scalars
+            ):
                 _refuse(
                     f"{what} `{user}` of a value that may view `{user}` itself", location,
                     "NumPy copies such overlapping elements one by one, reading some it has "
@@ -438,7 +440,7 @@ def check_index_assignments(src, func, scalars=frozenset()):
                 )
 
 
-def _copies_as_if_buffered(index, value, base, defs):
+def _copies_as_if_buffered(index, value, base, defs, scalars=frozenset()):
     """Whether ``base[index] = value``, with `value` sharing base's memory,
     gives what a copy of `value` first would. NumPy copies the source first
     where the strides of a 1-D write point opposite ways or the target has
@@ -447,8 +449,10 @@ def _copies_as_if_buffered(index, value, base, defs):
     mask it reads elements it has already written. An index array copies
     the source first too. So: the index is a list of integers
     (``y[[3, 2, 1, 0]] = y``), `value` is `base` written back reversed or
-    whole (``y[::-1] = y``), or a slice of `base` written into a slice with
-    the same steps."""
+    whole (``y[::-1] = y``), or a part of `base` written into a part taken
+    the same way: a number at the same axes (``y[i] = y[i - 1]``: the same
+    element or row, or another) and elsewhere slices of the same steps or of
+    steps of opposite signs (``c[:] = c[::-1]``)."""
     written = index.elts if isinstance(index, gast.Tuple) else [index]
 
     def integers(part):  # a list display of ints, maybe bound to a name first
@@ -468,11 +472,20 @@ def _copies_as_if_buffered(index, value, base, defs):
     if not (isinstance(read.value, gast.Name) and read.value.id == base):
         return False
     taken = read.slice.elts if isinstance(read.slice, gast.Tuple) else [read.slice]
-    return (
-        len(written) == len(taken)
-        and all(isinstance(part, gast.Slice) for part in written + taken)
-        and all(_step(w) == _step(t) is not None for w, t in zip(written, taken))
-    )
+    def number(part):
+        return (isinstance(part, gast.Constant) and type(part.value) is int) or (
+            isinstance(part, gast.Name) and part.id in scalars)
+
+    def congruent(w, t):
+        if number(w) and number(t):
+            return True
+        if not (isinstance(w, gast.Slice) and isinstance(t, gast.Slice)):
+            return False
+        steps = _step(w), _step(t)
+        # equal steps, or opposite directions (NumPy copies the source first)
+        return None not in steps and (steps[0] == steps[1] or steps[0] * steps[1] < 0)
+
+    return len(written) == len(taken) and all(congruent(w, t) for w, t in zip(written, taken))
 
 
 def _step(part):

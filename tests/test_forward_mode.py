@@ -392,3 +392,34 @@ def test_the_docs_print_the_generated_code(name, make):
         f"docs/forward-mode.md is out of date: paste ta.source(...) of {name} "
         "(tests/forward_examples.py) into it"
     )
+
+
+def reset_before_a_break(x, s):
+    acc = x * s
+    while True:
+        acc = 0.5
+        break
+    return s + acc * x * x
+
+
+def reset_in_a_loop_that_breaks(x, s):
+    acc = x * s
+    for k in range(3):
+        acc = 0.5
+        if x > 0.0:
+            break
+    return s + acc * x * x
+
+
+@pytest.mark.parametrize("optimize", [True, False])
+@pytest.mark.parametrize("fn", [reset_before_a_break, reset_in_a_loop_that_breaks])
+def test_a_tangent_reset_on_the_iteration_that_breaks(fn, optimize):
+    # the zero of `acc`'s tangent was set at the body's end, after the break
+    # (and dead-code elimination took a zero set before it for dead: it did
+    # not know where a break goes)
+    x, s = 0.2, 0.3
+    value, tangent = ta.jvp(fn, wrt=(0, 1), optimize=optimize)(x, s, 1.0, 1.0)
+    assert value == pytest.approx(s + 0.5 * x * x)
+    assert tangent == pytest.approx(1.0 + x)
+    h_x, h_s = ta.hvp(fn, wrt=(0, 1), optimize=optimize)(x, s, 1.0, 0.0)
+    assert (h_x, h_s) == (pytest.approx(1.0), pytest.approx(0.0))

@@ -99,6 +99,7 @@ def loop_target(loop):
 def liveness(stmts, live_out=frozenset()):
     """Backward liveness of primal names: {id(stmt): names live after it}."""
     result = {}
+    exits = []  # (live after, live at the head) of each enclosing loop
 
     def block(stmts, live):
         for stmt in reversed(stmts):
@@ -110,10 +111,15 @@ def liveness(stmts, live_out=frozenset()):
         if isinstance(stmt, gast.If):
             live = block(stmt.body, live) | block(stmt.orelse, live)
             return live | {stmt.test.id}
+        if isinstance(stmt, (gast.Break, gast.Continue)) and exits:
+            # control goes to after the loop, or to its head
+            return exits[-1][0] if isinstance(stmt, gast.Break) else exits[-1][1]
         if isinstance(stmt, (gast.For, gast.While)):
             head = live
             while True:
+                exits.append((live, head | _header_uses(stmt)))
                 start = block(stmt.body, head)
+                exits.pop()
                 target = loop_target(stmt)
                 if target:
                     start = start - {target}

@@ -344,6 +344,7 @@ def _live_targets(body, facts, protected, shared_updates=frozenset()):
     """
     live_after = set()
     known = {}  # id(stmt) -> (uses, defs, removable target): loops visit twice
+    exits = []  # (live after, live at the head) of each enclosing loop: break / continue go there
 
     def block(stmts, live):
         for stmt in reversed(stmts):
@@ -363,14 +364,20 @@ def _live_targets(body, facts, protected, shared_updates=frozenset()):
             live |= uses
         elif isinstance(stmt, (gast.For, gast.While)):
             head = live | uses
+            after = set(live)
             while True:
                 body_in = set(head)
+                exits.append((after, head))
                 block(stmt.body, body_in)
+                exits.pop()
                 new = live | uses | (body_in - defs)
                 if new == head:
                     break
                 head = new
             live |= head
+        elif isinstance(stmt, (gast.Break, gast.Continue)) and exits:
+            live.clear()
+            live |= exits[-1][0] if isinstance(stmt, gast.Break) else exits[-1][1]
         else:
             name = _assigned_name(stmt)
             target_live = name is not None and name in live

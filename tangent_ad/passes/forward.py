@@ -68,6 +68,7 @@ class Forward:
         self.possibly = {}  # id(stmt) -> names that may be bound before it (set by the caller)
         self.maybe_unbound = set()  # zeroed where they may be unbound: bound to None first
         self.shape_donors = {}  # adjoint -> argument of its shape (set by the caller)
+        self.loop_heads = []  # the tangents' states at the head of each enclosing loop
 
     def tangent(self, name):
         return self.namer.tangent(name)
@@ -95,9 +96,24 @@ class Forward:
             code = self.loop(stmt, state)
         elif isinstance(stmt, gast.Expr):
             code = self.expr(stmt, state)
+        elif isinstance(stmt, gast.Break) and self.loop_heads:
+            code = self._leave_as(state, self.loop_heads[-1], stmt) + [stmt]
         else:
             code = [stmt]
         return n.with_origin(code, stmt)
+
+    def _leave_as(self, state, head, stmt):
+        """Tangents as the loop's exit expects them, where a `break` leaves
+        it early: a name reset to a constant since (``acc = 0.5``) gets its
+        zero here, or the break would skip it (it is set at the body's end)."""
+        code = self._materialize(
+            state, head, self.defined.get(id(stmt), frozenset()), self.possibly.get(id(stmt), frozenset())
+        )
+        for name in sorted(head):
+            if head[name] == OWNED and state.get(name) == LIVE:
+                t = self.tangent(name)
+                code.append(n.assign(t, _helper_call(runtime.copy, n.name(t))))
+        return code
 
     # -- assignments ---------------------------------------------------------
 
@@ -532,7 +548,9 @@ class Forward:
                 t = self.tangent(name)
                 before.append(n.assign(t, _helper_call(runtime.copy, n.name(t))))
         body_state = dict(head)
+        self.loop_heads.append(head)
         body = self.block(stmt.body, body_state)
+        self.loop_heads.pop()
         top = set(self.defined.get(id(stmt), frozenset()))
         if isinstance(stmt, gast.For) and isinstance(stmt.target, gast.Name):
             top.add(stmt.target.id)

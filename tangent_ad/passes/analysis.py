@@ -384,7 +384,7 @@ def check_index_assignments(src, func, scalars=frozenset()):
             defs.setdefault(stmt.targets[0].id, []).append(stmt)
     assigned = _DefinitelyAssigned()
     assigned.run(func.body, frozenset())
-    live_after = None
+    live_after = graph = None
     for stmt in all_statements(func.body):
         if not isinstance(stmt, gast.Assign):
             continue
@@ -415,7 +415,9 @@ def check_index_assignments(src, func, scalars=frozenset()):
                 )
         if isinstance(target, gast.Subscript) and isinstance(stmt.value, gast.Name):
             value = stmt.value.id
-            views = {alias for alias, _ in _alias_closure_lines(base, func.body)}
+            if graph is None:
+                graph = _alias_graph(func.body)
+            views = {alias for alias, _ in _alias_closure_lines(base, func.body, graph)}
             if (value == base or value in views) and not _copies_as_if_buffered(
                 target.slice, value, base, defs, scalars
             ):
@@ -428,7 +430,9 @@ def check_index_assignments(src, func, scalars=frozenset()):
         if live_after is None:
             live_after = liveness(func.body)
         live = live_after.get(id(stmt), frozenset())
-        for alias, where in _alias_closure_lines(base, func.body):
+        if graph is None:
+            graph = _alias_graph(func.body)
+        for alias, where in _alias_closure_lines(base, func.body, graph):
             if alias in live:
                 alias = src.user_name(alias)
                 shown = f"`{alias}`" if not alias.startswith("_") else f"a value taken from `{user}`"
@@ -550,12 +554,14 @@ def container_names(body):
     return names
 
 
-def _alias_closure_lines(base, body):
-    """(name, line) for every name that may view `base`, directly or not."""
+def _alias_closure_lines(base, body, graph=None):
+    """(name, line) for every name that may view `base`, directly or not;
+    `graph` is `_alias_graph(body)`, when already made."""
+    graph = _alias_graph(body) if graph is None else graph
     found, frontier, out = set(), [base], []
     while frontier:
         current = frontier.pop()
-        for alias, line in _aliases_of(current, body):
+        for alias, line in graph.get(current, ()):
             if alias not in found and alias != base:
                 found.add(alias)
                 frontier.append(alias)
@@ -563,34 +569,34 @@ def _alias_closure_lines(base, body):
     return out
 
 
-def _aliases_of(base, body):
-    """Names that may refer to (part of) `base`'s memory, with their line:
-    what is bound to a view of it, and a list or dict it is stored into
-    (``d['k'] = base``: the container holds the array itself)."""
-    out = []
+def _alias_graph(body):
+    """{name: [(alias, line)]}: the names that may refer to (part of) each
+    name's memory, with their line -- what is bound to a view of it, and a
+    list or dict it is stored into (``d['k'] = base``: the container holds
+    the array itself) -- in one walk of `body`."""
+    graph = {}
     containers = container_names(body)
     for stmt in all_statements(body):
-        if (
-            isinstance(stmt, gast.Assign)
-            and isinstance(stmt.targets[0], gast.Subscript)
-            and isinstance(stmt.targets[0].value, gast.Name)
-            and stmt.targets[0].value.id in containers
-            and base in n.load_names(stmt.value)
-            and not _creates_new_object(stmt.value)
-        ):
-            out.append((stmt.targets[0].value.id, anno.get(stmt, "lineno")))
+        if not isinstance(stmt, gast.Assign):
             continue
-        if not (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)):
-            continue
-        target = stmt.targets[0].id
-        if target == base:
+        target = stmt.targets[0]
+        line = anno.get(stmt, "lineno")
+        if isinstance(target, gast.Subscript):
+            if (
+                isinstance(target.value, gast.Name)
+                and target.value.id in containers
+                and not _creates_new_object(stmt.value)
+            ):
+                for name in set(n.load_names(stmt.value)):
+                    graph.setdefault(name, []).append((target.value.id, line))
             continue
         value = stmt.value
         holds = isinstance(value, (gast.List, gast.Tuple, gast.Dict))
-        if base in n.load_names(value) and (holds or not _creates_new_object(value)):
-            if not _cannot_alias(value):
-                out.append((target, anno.get(stmt, "lineno")))
-    return out
+        if (holds or not _creates_new_object(value)) and not _cannot_alias(value):
+            for name in set(n.load_names(value)):
+                if name != target.id:
+                    graph.setdefault(name, []).append((target.id, line))
+    return graph
 
 
 # -- what to save for the reverse sweep ------------------------------------
@@ -717,6 +723,7 @@ def plan_saves(func, reads_before, reads_after, content_reads, entry_reads):
     saves, elements, uninitialized, mutated = {}, set(), set(), []
     uninitialized.update(_read_unbound(func, assigned, exit_fact, reads_before, reads_after, entry_reads))
     invariant = _loop_invariant_definitions(func.body)
+    edges = _sharing_edges(func.body)
     for stmt in all_statements(func.body):
         if id(stmt) in invariant:
             continue  # every execution assigns the same value again
@@ -728,7 +735,7 @@ def plan_saves(func, reads_before, reads_after, content_reads, entry_reads):
                 name = target.id
             else:
                 base = target.value.id
-                sharing = _sharing(base, func.body)
+                sharing = _sharing(base, func.body, edges)
                 if sharing & contents.fact_in.get(id(stmt), frozenset()):
                     elements.add(id(stmt))
         elif isinstance(stmt, gast.For):
@@ -736,7 +743,7 @@ def plan_saves(func, reads_before, reads_after, content_reads, entry_reads):
         elif isinstance(stmt, gast.Expr):
             read = contents.fact_in.get(id(stmt), frozenset())
             for operand in call_operands(stmt.value):
-                if _sharing(operand, func.body) & read:
+                if _sharing(operand, func.body, edges) & read:
                     mutated.append((stmt, operand))
         if name is not None and name in fact:
             saves[id(stmt)] = name
@@ -849,9 +856,12 @@ def _loop_invariant_definitions(body):
         elif isinstance(stmt, gast.For):
             counts[stmt.target.id] = counts.get(stmt.target.id, 0) + 1
     found = set()
+    edges = None
     for outer in body:
         if not isinstance(outer, (gast.For, gast.While)):
             continue
+        if edges is None:
+            edges = _sharing_edges(body)
         assigned, written_into = set(), set()
         for stmt in all_statements([outer]):
             if isinstance(stmt, gast.Assign):
@@ -868,17 +878,30 @@ def _loop_invariant_definitions(body):
                 and counts.get(stmt.targets[0].id) == 1
                 and isinstance(stmt.value, (gast.BinOp, gast.UnaryOp, gast.Name, gast.Constant))
                 and not set(n.load_names(stmt.value)) & assigned
-                and not _sharing(stmt.targets[0].id, body) & written_into
+                and not _sharing(stmt.targets[0].id, body, edges) & written_into
             ):
                 found.add(id(stmt))
     return found
 
 
-def _sharing(base, body):
+def _sharing(base, body, edges=None):
     """`base` and every name that may share its memory, followed both ways:
     views of it, and what it was bound to (``c = _t0``, the split of
     ``c = np.exp(c)``: a write into `c` overwrites the `_t0` the reverse
-    sweep reads), transitively."""
+    sweep reads), transitively; `edges` is `_sharing_edges(body)`, when
+    already made."""
+    edges = _sharing_edges(body) if edges is None else edges
+    found, frontier = {base}, [base]
+    while frontier:
+        for other in edges.get(frontier.pop(), ()):
+            if other not in found:
+                found.add(other)
+                frontier.append(other)
+    return found
+
+
+def _sharing_edges(body):
+    """{name: names it may share memory with}, both ways, in one walk."""
     edges = {}
     containers = container_names(body)
     for stmt in all_statements(body):
@@ -903,13 +926,7 @@ def _sharing(base, body):
                     if name != target:
                         edges.setdefault(target, set()).add(name)
                         edges.setdefault(name, set()).add(target)
-    found, frontier = {base}, [base]
-    while frontier:
-        for other in edges.get(frontier.pop(), ()):
-            if other not in found:
-                found.add(other)
-                frontier.append(other)
-    return found
+    return edges
 
 
 def _memory_sources(value):

@@ -393,7 +393,9 @@ class Reverse:
         """Names that may share memory with `base` (`analysis._sharing`), cached."""
         table = self.__dict__.setdefault("_sharing_table", {})
         if base not in table:
-            table[base] = analysis._sharing(base, self.func.body)
+            if "_sharing_edges" not in self.__dict__:
+                self._sharing_edges = analysis._sharing_edges(self.func.body)
+            table[base] = analysis._sharing(base, self.func.body, self._sharing_edges)
         return table[base]
 
     def _writes(self, block):

@@ -384,7 +384,7 @@ def check_index_assignments(src, func, scalars=frozenset()):
             defs.setdefault(stmt.targets[0].id, []).append(stmt)
     assigned = _DefinitelyAssigned()
     assigned.run(func.body, frozenset())
-    live_after = graph = None
+    live_after = graph = order = None
     for stmt in all_statements(func.body):
         if not isinstance(stmt, gast.Assign):
             continue
@@ -403,9 +403,11 @@ def check_index_assignments(src, func, scalars=frozenset()):
                 f"it would change the caller's array; work on a copy: `{user}_ = {user}.copy()`",
                 deferrable,
             )
+        if order is None:
+            order = _Order(func.body)
         for definition in defs.get(base, []):
-            if definition is stmt:
-                continue
+            if definition is stmt or not order.may_precede(definition, stmt):
+                continue  # (a binding that cannot run before this write)
             if not _creates_new_object(_through_split(definition.value, defs)):
                 _refuse(
                     f"{what} `{user}`, which may share memory with another array", location,
@@ -417,7 +419,7 @@ def check_index_assignments(src, func, scalars=frozenset()):
             value = stmt.value.id
             if graph is None:
                 graph = _alias_graph(func.body)
-            views = {alias for alias, _ in _alias_closure_lines(base, func.body, graph)}
+            views = {alias for alias, _ in _alias_closure_lines(base, func.body, graph, (order, stmt))}
             if (value == base or value in views) and not _copies_as_if_buffered(
                 target.slice, value, base, defs, scalars
             ):
@@ -432,7 +434,7 @@ def check_index_assignments(src, func, scalars=frozenset()):
         live = live_after.get(id(stmt), frozenset())
         if graph is None:
             graph = _alias_graph(func.body)
-        for alias, where in _alias_closure_lines(base, func.body, graph):
+        for alias, where in _alias_closure_lines(base, func.body, graph, (order, stmt)):
             if alias in live:
                 alias = src.user_name(alias)
                 shown = f"`{alias}`" if not alias.startswith("_") else f"a value taken from `{user}`"
@@ -554,14 +556,18 @@ def container_names(body):
     return names
 
 
-def _alias_closure_lines(base, body, graph=None):
+def _alias_closure_lines(base, body, graph=None, before=None):
     """(name, line) for every name that may view `base`, directly or not;
-    `graph` is `_alias_graph(body)`, when already made."""
+    `graph` is `_alias_graph(body)`, when already made. With `before` (a
+    `_Order` and a statement), only what statements that may run before that
+    one make (``d['b'] = out`` after ``out[0] = v`` lends nothing to it)."""
     graph = _alias_graph(body) if graph is None else graph
     found, frontier, out = set(), [base], []
     while frontier:
         current = frontier.pop()
-        for alias, line in graph.get(current, ()):
+        for alias, line, maker in graph.get(current, ()):
+            if before is not None and not before[0].may_precede(maker, before[1]):
+                continue
             if alias not in found and alias != base:
                 found.add(alias)
                 frontier.append(alias)
@@ -569,11 +575,34 @@ def _alias_closure_lines(base, body, graph=None):
     return out
 
 
+class _Order:
+    """Which statements of a body may run before which: earlier in the
+    source, or in a loop around both (a later iteration)."""
+
+    def __init__(self, body):
+        self.position, self.loops = {}, {}
+
+        def visit(stmts, loops):
+            for stmt in stmts:
+                self.position[id(stmt)] = len(self.position)
+                self.loops[id(stmt)] = loops
+                inner = loops | {id(stmt)} if isinstance(stmt, (gast.For, gast.While)) else loops
+                for field in ("body", "orelse"):
+                    visit(getattr(stmt, field, None) or [], inner)
+
+        visit(body, frozenset())
+
+    def may_precede(self, first, second):
+        return self.position[id(first)] < self.position[id(second)] or bool(
+            self.loops[id(first)] & self.loops[id(second)])
+
+
 def _alias_graph(body):
-    """{name: [(alias, line)]}: the names that may refer to (part of) each
-    name's memory, with their line -- what is bound to a view of it, and a
-    list or dict it is stored into (``d['k'] = base``: the container holds
-    the array itself) -- in one walk of `body`."""
+    """{name: [(alias, line, statement)]}: the names that may refer to (part
+    of) each name's memory, with the line and statement that makes them --
+    what is bound to a view of it, and a list or dict it is stored into
+    (``d['k'] = base``: the container holds the array itself) -- in one
+    walk of `body`."""
     graph = {}
     containers = container_names(body)
     for stmt in all_statements(body):
@@ -588,14 +617,14 @@ def _alias_graph(body):
                 and not _creates_new_object(stmt.value)
             ):
                 for name in set(n.load_names(stmt.value)):
-                    graph.setdefault(name, []).append((target.value.id, line))
+                    graph.setdefault(name, []).append((target.value.id, line, stmt))
             continue
         value = stmt.value
         holds = isinstance(value, (gast.List, gast.Tuple, gast.Dict))
         if (holds or not _creates_new_object(value)) and not _cannot_alias(value):
             for name in set(n.load_names(value)):
                 if name != target.id:
-                    graph.setdefault(name, []).append((target.id, line))
+                    graph.setdefault(name, []).append((target.id, line, stmt))
     return graph
 
 

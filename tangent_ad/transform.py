@@ -163,7 +163,7 @@ class _Prepared:
             if loop_stacks:  # (not for a gradient that is differentiated again)
                 derivative = give_loops_stacks(derivative)
                 derivative = compute_in_place(derivative, known, float64_arguments(self.kinds))
-        derivative = own_returns(derivative)
+        derivative = own_returns(derivative, self.scalars)
         codegen.rename_injected(derivative, self.user_names, self.src.globals, self.src.cells)
         source = codegen.to_source(derivative, self.src.filename)
         function = codegen.compile_function(derivative, source, self.src, defaults=defaults)

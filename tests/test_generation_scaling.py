@@ -80,8 +80,8 @@ def test_generation_work_grows_linearly(tmp_path):
 def _with_pairwise_scan(fold_constants):
     """`fold_constants`, then a look from every statement at each later one."""
 
-    def scanning(func, facts, protected=frozenset(), inexact=frozenset()):
-        fold_constants(func, facts, protected, inexact)
+    def scanning(func, facts, *args, **kwargs):
+        fold_constants(func, facts, *args, **kwargs)
         for i, stmt in enumerate(func.body):
             for later in func.body[i + 1:]:
                 isinstance(later, type(stmt))

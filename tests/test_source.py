@@ -195,3 +195,38 @@ def test_a_negative_constant_base_keeps_its_parentheses():
     assert value == -6.0
     jvp_value, tangent = ta.jvp(powers_of_minus_two)(xs, np.ones(3))
     assert jvp_value == -6.0
+
+
+def euler_steps(a, y0, n):
+    y = y0
+    for _ in range(n):
+        y = y + 0.1 * (a * y - y ** 3)
+    return y
+
+
+def absolute_sum(x):
+    return np.sum(np.abs(x))
+
+
+def gated(h, x, Wz, Wh):
+    z = 1.0 / (1.0 + np.exp(-(x @ Wz)))
+    return np.sum((1.0 - z) * h + z * np.tanh(x @ Wh))
+
+
+def test_no_needless_copies_in_generated_code():
+    # a number is never copied (nothing can change it); a helper's new array
+    # (sign_of_real) is returned as it is; arithmetic on a copy copies nothing
+    jvp_code = ta.source(ta.jvp(euler_steps), 0.5, 1.0, 3, 1.0)
+    assert "return y, t_y" in jvp_code
+    grad_code = ta.source(ta.grad(absolute_sum), np.array([0.5, -1.0]))
+    assert "copy(" not in grad_code
+    rng = np.random.default_rng(0)
+    args = [rng.standard_normal(3), rng.standard_normal((2, 4)), rng.standard_normal((4, 3)),
+            rng.standard_normal((4, 3))]
+    hvp_code = ta.source(ta.hvp(gated, wrt=(2, 3)), *args, *args[2:])
+    copies_in_arithmetic = [
+        node for node in ast.walk(ast.parse(hvp_code)) if isinstance(node, ast.BinOp)
+        for side in (node.left, node.right)
+        if isinstance(side, ast.Call) and getattr(side.func, "id", None) == "copy"
+    ]
+    assert not copies_in_arithmetic, hvp_code

@@ -61,6 +61,12 @@ class _Fold:
         return node if method is None else method(self, node)
 
     def fold_BinOp(self, node):
+        for side in ("left", "right"):
+            operand = getattr(node, side)
+            if _is_copy_call(operand):
+                # arithmetic makes a new array anyway: `copy(a) - b` is `a - b`
+                setattr(node, side, operand.args[0])
+                self.changed = True
         out = _arithmetic(node)
         if out is _FAILS:
             return node
@@ -72,6 +78,9 @@ class _Fold:
 
     def fold_Call(self, node):
         func = node.func
+        if _is_copy_call(node) and isinstance(node.args[0], (gast.BinOp, gast.UnaryOp)):
+            self.changed = True
+            return node.args[0]  # a copy of a new array
         if self.identities:
             folded = _call_on_constants(node)
             if folded is not None:
@@ -294,14 +303,17 @@ def _generated_target(stmt, protected):
     return isinstance(target, gast.Name) and target.id not in protected
 
 
-def fold_constants(func, facts, protected=frozenset(), inexact=frozenset()):
+def fold_constants(func, facts, protected=frozenset(), inexact=frozenset(), scalars=frozenset()):
+    """Fold every simple statement; `scalars` hold numbers (never written
+    in place: a fold to one of them needs no copy)."""
     for stmt in _simple_statements(func.body):
         folder = _Fold(_generated_target(stmt, protected), inexact)
         before = stmt.value if isinstance(stmt, gast.Assign) else None
         folder.visit(stmt)
         if not folder.changed:
             continue
-        if before is not None and _may_alias(stmt.value) and not _may_alias(before):
+        number = isinstance(stmt.value, gast.Name) and stmt.value.id in scalars
+        if before is not None and _may_alias(stmt.value) and not _may_alias(before) and not number:
             # `d_w = 0.5 * w * 2` folded to `d_w = w`: if d_w (or a copy of
             # it, `d_b = d_w`) is then updated in place (`d_b += g`), that
             # would write into w; if it is returned, the caller's gradient
@@ -365,6 +377,16 @@ def _base_name(value):
 def _may_alias(value):
     """Whether `value` may be (a view of) an existing array, not a new one."""
     return isinstance(value, (gast.Name, gast.Attribute, gast.Subscript))
+
+
+def _is_copy_call(node):
+    """A call ``copy(a)`` of the runtime's copy, with one argument."""
+    return (
+        isinstance(node, gast.Call)
+        and len(node.args) == 1
+        and not node.keywords
+        and static_value(node.func) is runtime.copy
+    )
 
 
 def _copy_of(value):

@@ -58,7 +58,7 @@ def optimize(func, protected=frozenset(), keep=frozenset(), shapes=None, inexact
     scalars = frozenset(name for name, shape in (shapes or {}).items() if shape == ())
     passes = (
         lambda: leave_spreads_implicit(func, facts, shapes, protected),
-        lambda: fold_constants(func, facts, protected, inexact),
+        lambda: fold_constants(func, facts, protected, inexact, scalars),
         lambda: propagate_negations(func, facts, protected),
         lambda: trim_default_arguments(func, facts),
         lambda: coalesce_copies(func, facts, protected),

@@ -277,13 +277,14 @@ def _may_be_complex(func):
     return False
 
 
-def own_returns(func):
+def own_returns(func, scalars=frozenset()):
     """The arrays a derivative returns are its caller's to keep and change:
     one that may be an argument (``return d_y`` of a vjp of ``x -> x``, a
     jvp's tangent) or share its array with one returned before it
     (``return d_t0, d_t0`` once the copies of ``x + y``'s adjoint became one
     name; ``d_x = d_t0; d_y = d_t0`` unoptimised) is copied, and so is one
-    that may still be a read-only broadcast view (``d_x = unreduce(1.0, x)``)."""
+    that may still be a read-only broadcast view (``d_x = unreduce(1.0, x)``).
+    Numbers (`scalars`) are never copied: nothing can change them."""
     from .aliases import Aliases
 
     ret = func.body[-1]
@@ -304,7 +305,7 @@ def own_returns(func):
         if isinstance(node, gast.Tuple):
             node.elts = [owned(elt) for elt in node.elts]
             return node
-        if isinstance(node, gast.Name):
+        if isinstance(node, gast.Name) and node.id not in scalars:
             shared = aliases.views({node.id}) | {node.id}
             if shared & taken or _may_end_as_view(func.body[:-1], node.id, spreads)[0]:
                 return _helper_call(runtime.copy, node)

@@ -641,3 +641,5 @@ fresh(*_UNARY, *_BINARY, np.where, np.clip, ("method", "clip"))
 elementwise(np.where, np.clip, ("method", "clip"))
 # helpers the adjoints above call, element-wise like the ufuncs they serve
 elementwise(logistic, sign_of_real, sinc_slope, sinc_curvature, max_slope, min_slope, positive_log)
+fresh(logistic, sign_of_real, sinc_slope, sinc_curvature, max_slope, min_slope, positive_log,
+      clip_inside, clip_to_low, clip_to_high)

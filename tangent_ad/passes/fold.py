@@ -134,9 +134,11 @@ _PURE = (math.log, math.log2, math.log10, math.exp, math.sqrt)
 def _call_on_constants(node):
     """A call that folds: `either(a, None)` -> `a` (a rule's optional bound),
     or a function of `_PURE` on numbers whose value is a whole number."""
-    callee = static_value(node.func)
-    if node.keywords:
+    if node.keywords or not node.args or not isinstance(node.func, (gast.Name, gast.Attribute)):
         return None
+    if not all(isinstance(arg, gast.Constant) for arg in node.args[-1:]):
+        return None  # (every folding call ends with a constant: look no further)
+    callee = static_value(node.func)
     if callee is helpers.either and len(node.args) == 2:
         first, second = node.args
         if isinstance(second, gast.Constant) and second.value is None:
@@ -385,6 +387,8 @@ def _is_copy_call(node):
         isinstance(node, gast.Call)
         and len(node.args) == 1
         and not node.keywords
+        and isinstance(node.func, gast.Name)
+        and node.func.id.startswith("copy")  # (cheap first: the runtime's is injected as copy)
         and static_value(node.func) is runtime.copy
     )
 

@@ -205,6 +205,10 @@ def _as_number(value):
     return value
 
 
+def _is_zero_d(value):
+    return type(value) is np.ndarray and value.ndim == 0
+
+
 def _inexact(value):
     """An integer or boolean seed or tangent array as float64: the generated
     code computes with it as with real numbers (``t_x * 2`` must not wrap
@@ -368,6 +372,7 @@ class Derivative:
         if function is None:
             kinds = self._kinds(args, {})
             function = self._variants.get(kinds) or self._variant(kinds)
+            function = self._zero_d_kept(function, args)
             self._by_types[key] = function
             if not any(hasattr(a, "shape") or type(a) in _HOLDERS for a in args):
                 # scalars and objects: the types alone are the key (cheaper
@@ -424,7 +429,36 @@ class Derivative:
                 arguments = [bound[self.params.index(name)] for name in self.wrt]
                 trailing = [_like_argument(t, a) for t, a in zip(trailing, arguments)]
             given = dict(zip(self._kwonly, bound[self._positional:]))  # by keyword
+            function = self._zero_d_kept(function, bound)
             return function(*bound[: self._positional], *trailing, **given)
+
+    def _zero_d_kept(self, function, args):
+        """`function`, or one returning the gradient of a 0-d array argument
+        as a 0-d array (arithmetic on it gives a NumPy number, so a gradient
+        is one or the other depending on the code)."""
+        positions = [
+            i for i, name in enumerate(self.wrt)
+            if self.params.index(name) < len(args) and _is_zero_d(args[self.params.index(name)])
+        ]
+        if not positions or self.mode not in ("grad", "grad_and_value", "value_and_grad", "vjp", "hvp"):
+            return function
+        single = len(self.wrt) == 1
+
+        def as_arrays(grads):
+            if single:
+                return np.asarray(grads)
+            return tuple(np.asarray(g) if i in positions else g for i, g in enumerate(grads))
+
+        @functools.wraps(function)
+        def kept(*call_args, **call_kwargs):
+            result = function(*call_args, **call_kwargs)
+            if self.mode == "value_and_grad":
+                return result[0], as_arrays(result[1])
+            if self.mode == "grad_and_value":
+                return as_arrays(result[0]), result[1]
+            return as_arrays(result)
+
+        return kept
 
     def _with_defaults(self, args, kwargs):
         """`kwargs` with every parameter the call leaves to its default, the

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 import tangent_ad as ta
+from tangent_ad.checking import numerical_gradient
 
 
 def poly(x, y, scale=2.0):
@@ -230,3 +231,28 @@ def test_indexing_a_zero_d_array_after_arithmetic_on_it(optimize):
     # x * x of a 0-d array is a NumPy scalar: its adjoint takes no `d_x[()] += g`
     x = np.array(3.0)
     assert ta.grad(index_a_zero_d_array, optimize=optimize)(x) == 11.5
+
+
+def cubic_of_a_zero_d(x):
+    return x * x * 3.0 + np.sin(x)
+
+
+def looped_over_a_zero_d(x):
+    y = x
+    for i in range(3):
+        y = y * x + 1.0
+    return y
+
+
+@pytest.mark.parametrize("fn", [cubic_of_a_zero_d, looped_over_a_zero_d])
+def test_the_gradient_of_a_zero_d_array_is_a_zero_d_array(fn):
+    # arithmetic on a 0-d array gives a NumPy number: the gradient was one or
+    # the other depending on the code
+    x = np.array(0.7)
+    expected = numerical_gradient(fn, [x], {}, 0)
+    for got in (ta.grad(fn)(x), ta.value_and_grad(fn)(x)[1], ta.grad(fn, preserve_result=True)(x)[0],
+                ta.vjp(fn)(x, 1.0), ta.grad(fn, wrt=(0,))(x)):
+        assert type(got) is np.ndarray and got.shape == (), type(got)
+        np.testing.assert_allclose(got, expected, rtol=1e-6)
+    assert type(ta.hvp(fn)(x, 1.0)) is np.ndarray
+    assert type(ta.grad(fn)(0.7)) is not np.ndarray  # a number's is a number

@@ -9,6 +9,7 @@ NumPy scalars, where the generated code can be plain arithmetic.
 
 import functools
 import numbers
+import sys
 import types
 
 import numpy as np
@@ -256,6 +257,9 @@ class Derivative:
         self._literals = frozenset()
         self._extra = self._trailing()
         self._positional, self._kwonly = _parameter_kinds(self.fn)
+        # calls with fewer positional arguments than this take defaults (all
+        # calls, with keyword-only parameters): one comparison per call
+        self._fill_below = self._positional if not self._kwonly else sys.maxsize
         self._dependencies = ()
         self._deferred = None
         functools.update_wrapper(self, self.fn, updated=())
@@ -387,7 +391,7 @@ class Derivative:
             if self._extra:
                 return self._call_with_trailing(args, kwargs)
             n = len(args)  # _plain_key, written out: this is the per-call cost
-            if n < self._positional or self._kwonly:
+            if n < self._fill_below:
                 kwargs = self._with_defaults(args, kwargs)
             key = type(args[0]) if n == 1 else (type(args[0]), type(args[1])) if n == 2 else tuple(map(type, args))
             function = None if kwargs else self._by_plain_types.get(key)

@@ -512,12 +512,13 @@ class Forward:
         are bound to None at the start, so `zeros_like` may read them)."""
         code = []
         for name in sorted(want):
+            if have.get(name, ZERO) != ZERO:
+                continue
             if bound is not None and name not in bound:
                 if name not in maybe:
                     continue
                 self.maybe_unbound.add(name)
-            if have.get(name, ZERO) == ZERO:
-                code.append(n.assign(self.tangent(name), self._zeros_for(n.name(name))))
+            code.append(n.assign(self.tangent(name), self._zeros_for(n.name(name))))
         return code
 
     def loop(self, stmt, state):

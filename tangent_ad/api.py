@@ -11,11 +11,13 @@ import functools
 import numbers
 import sys
 import types
+import weakref
 
 import numpy as np
 
 from . import cache, fence, transform
 from .errors import Location, NonScalarOutputError, TangentADError, UnsupportedConstructError
+from .rules import registry
 from .source import require_function, unwrap
 
 __all__ = [
@@ -206,6 +208,17 @@ def _as_number(value):
     return value
 
 
+_LIVE = weakref.WeakSet()  # every Derivative, told when a rule is registered
+
+
+def _tell_derivatives():
+    for derivative in list(_LIVE):
+        derivative._rules_changed()
+
+
+registry.on_change(_tell_derivatives)
+
+
 def _is_zero_d(value):
     return type(value) is np.ndarray and value.ndim == 0
 
@@ -262,6 +275,7 @@ class Derivative:
         self._fill_below = self._positional if not self._kwonly else sys.maxsize
         self._dependencies = ()
         self._deferred = None
+        _LIVE.add(self)  # a rule registered later makes it regenerate
         functools.update_wrapper(self, self.fn, updated=())
         try:
             self.generic = self._generate(frozenset())
@@ -328,6 +342,18 @@ class Derivative:
         self._by_plain_types.clear()
         if self.generic is not None:
             self.generic = self._generate(frozenset())
+
+    def _rules_changed(self):
+        """A rule was registered: what was generated may use the one it
+        replaces (a stale derivative is never run)."""
+        self._variants.clear()
+        self._by_types.clear()
+        self._by_plain_types.clear()
+        if self.generic is not None:
+            try:
+                self.generic = self._generate(frozenset())
+            except TangentADError as err:  # (raised again where it is used)
+                self.generic, self._deferred = None, err
 
     def _kinds(self, args, kwargs):
         """The specialisation key of a call: (parameter, kind) pairs. Arrays

@@ -262,6 +262,10 @@ def is_resolved(value):
 
 def describe(obj):
     """A readable dotted name for a callable: numpy.linalg.eig, math.exp, f."""
+    import numpy
+
+    if isinstance(obj, numpy.vectorize):  # named after the function it wraps
+        obj = obj.pyfunc
     module = getattr(obj, "__module__", None)
     qual = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None)
     if qual is None:

@@ -17,7 +17,9 @@ statements plus "accumulate into this adjoint" records.
 """
 
 import inspect
+import os
 import textwrap
+import types
 
 import gast
 
@@ -43,12 +45,27 @@ class Accumulate:
         self.value = value
 
 
+def _with_place(label, fn):
+    """`label` and where the template is defined, for errors about it."""
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        return label
+    return f"{label} (rule {code.co_name} at {os.path.basename(code.co_filename)}:{code.co_firstlineno})"
+
+
 class Template:
     """A parsed rule template."""
 
-    def __init__(self, fn, label):
+    def __init__(self, fn, label, kind=None):
+        if not isinstance(fn, types.FunctionType) or fn.__name__ == "<lambda>":
+            raise TemplateError(
+                "rule template that is not a function defined with def",
+                detail=f"{label}: {fn!r}",
+                hint="write the rule as def rule(y, x): d[x] = ... and decorate it",
+            )
         self.fn = fn
-        self.label = label
+        self.label = _with_place(label, fn)
+        self.kind = kind  # "adjoint", "tangent" or None (not said)
         self.signature = inspect.signature(fn)
         params = list(self.signature.parameters.values())
         if not params:
@@ -93,6 +110,7 @@ class Template:
                     hint="a template is a list of lines d[x] = expression (and temporaries); "
                     "put conditions into the expressions (np.where) or into a helper function",
                 )
+            self._check_target(stmt)
             for node in n.walk(stmt):
                 if _is_adjoint_ref(node):
                     key = node.slice
@@ -112,6 +130,39 @@ class Template:
                             hint="use one of the template's parameters, d[param], or a "
                             "global of the module that defines the rule",
                         )
+
+    def _check_target(self, stmt):
+        """What a line may write: `d[x] = ...` (once per line, never `+=`:
+        every rule's part of an adjoint is added up by the generated code),
+        and temporaries of its own, never a parameter (the call's operand
+        would be overwritten in the generated code)."""
+        targets = stmt.targets if isinstance(stmt, gast.Assign) else (
+            [stmt.target] if isinstance(stmt, gast.AugAssign) else [])
+        for target in targets:
+            if _is_adjoint_ref(target):
+                written = _unparse(target.slice)
+                if isinstance(stmt, gast.AugAssign):
+                    raise TemplateError(
+                        f"rule template updates d[{written}] in place",
+                        detail=self.label,
+                        hint=f"write d[{written}] = expression: the adjoints of several uses of a "
+                        "value are added up by the generated code",
+                    )
+                if self.kind == "adjoint" and written == self.result:
+                    raise TemplateError(
+                        f"adjoint rule template assigns d[{written}], the adjoint of its result",
+                        detail=self.label,
+                        hint=f"an adjoint rule gives d[argument] from d[{written}]; a rule giving "
+                        f"d[{written}] from the arguments' tangents is a @ta.tangent rule",
+                    )
+            for node in n.walk(target):
+                if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store) and node.id in self.params:
+                    raise TemplateError(
+                        f"rule template assigns to its parameter {node.id!r}",
+                        detail=self.label,
+                        hint="give the value a new name: the parameter stands for the call's own "
+                        "operand, which the generated code would overwrite",
+                    )
 
     def bind(self, args, keywords, location=None):
         """Map template parameters to call-site nodes (Name/Constant/index

@@ -1,7 +1,9 @@
 """The examples of docs/custom-rules.md: a user's rule for a NumPy function
 (logsumexp) and for a kernel without Python source (an np.vectorize object)."""
 
+import importlib.util
 import math
+import re
 
 import numpy as np
 import pytest
@@ -121,3 +123,65 @@ def test_the_doc_shows_the_rule_filled_in():
     text = ta.source(ta.grad(loss))
     for line in block.strip().splitlines():
         assert line.strip() in text, (line, text)
+
+
+def _private_square(x):
+    return x * x
+
+
+def calls_private_square(x):
+    return np.sum(_private_square(x))
+
+
+def test_a_rule_registered_later_reaches_existing_derivatives():
+    # the derivative made before the registration regenerated on its next
+    # call (it kept the inlined body: a stale derivative)
+    x = np.array([1.0, 2.0])
+    df = ta.grad(calls_private_square)
+    np.testing.assert_allclose(df(x), 2 * x)
+
+    @ta.adjoint(_private_square)
+    def _rule(y, x):
+        d[x] = d[y] * 3.0 * x  # noqa: F821 (a made-up slope, to see which rule runs)
+
+    np.testing.assert_allclose(df(x), 3 * x)
+    assert "3.0" in ta.source(df)
+
+
+@pytest.mark.parametrize("body, words", [
+    ("d[x] += d[y] * 2.0 * x", "updates d[x] in place"),
+    ("x = x * 2.0\n    d[x] = d[y] * x", "assigns to its parameter 'x'"),
+    ("d[y] = d[x] * 2.0 * x", "assigns d[y], the adjoint of its result"),
+])
+def test_malformed_adjoint_templates_are_refused_at_registration(tmp_path, body, words):
+    # each gave a zero or a wrong gradient (or overwrote the caller's operand)
+    module = tmp_path / "bad_rule.py"
+    module.write_text(
+        "import numpy as np\nimport tangent_ad as ta\n\n"
+        "def f(x):\n    return x * x\n\n"
+        f"def rule(y, x):\n    {body}\n"
+    )
+    spec = importlib.util.spec_from_file_location("bad_rule", module)
+    bad = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bad)
+    with pytest.raises(ta.TangentADError, match=re.escape(words)) as err:
+        ta.adjoint(bad.f)(bad.rule)
+    assert "bad_rule.py:7" in str(err.value)  # the template's own place
+
+
+def test_registration_mistakes_are_refused_clearly():
+    with pytest.raises(ta.TangentADError, match="without the function"):
+        ta.adjoint()
+    with pytest.raises(ta.TangentADError, match="not a function defined with def"):
+        ta.adjoint(_private_square)(lambda y, x: None)
+    with pytest.raises(ta.TangentADError, match="not a function defined with def"):
+        ta.tangent(_private_square)(np.sin)
+
+    class Unhashable:
+        __hash__ = None
+
+        def __call__(self, x):
+            return x
+
+    with pytest.raises(ta.TangentADError, match="unhashable"):
+        ta.adjoint(Unhashable())

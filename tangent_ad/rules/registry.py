@@ -30,9 +30,23 @@ OBSERVER_METHODS = {}  # class -> names of its methods that only read their argu
 _version = [0]
 
 
+_listeners = []  # called after every registration (api: existing derivatives regenerate)
+
+
 def version():
     """Bumped on every registration, so cached derivatives notice new rules."""
     return _version[0]
+
+
+def on_change(listener):
+    """Call `listener()` after every registration from now on."""
+    _listeners.append(listener)
+
+
+def _changed():
+    _version[0] += 1
+    for listener in _listeners:
+        listener()
 
 
 def _label(fn):
@@ -45,25 +59,37 @@ def _label(fn):
 
 def adjoint(*fns):
     """Register the decorated template as the reverse-mode rule of `fns`."""
-
-    def register(template_fn):
-        template = Template(template_fn, _label(fns[0]))
-        for fn in fns:
-            ADJOINTS[fn] = template
-        _version[0] += 1
-        return template_fn
-
-    return register
+    return _registrar(fns, ADJOINTS, "adjoint")
 
 
 def tangent(*fns):
     """Register the decorated template as the forward-mode rule of `fns`."""
+    return _registrar(fns, TANGENTS, "tangent")
+
+
+def _registrar(fns, table, kind):
+    """The decorator that puts a template into `table` for each of `fns`."""
+    from .. import template as template_module
+
+    if not fns:
+        raise template_module.TemplateError(
+            f"@ta.{kind} without the function the rule is for",
+            hint=f"@ta.{kind}(np.tanh), then def rule(y, x): ...",
+        )
+    for fn in fns:
+        try:
+            hash(fn)
+        except TypeError:
+            raise template_module.TemplateError(
+                f"@ta.{kind} for an object that cannot be a key (unhashable)", detail=repr(fn),
+                hint="register the rule for the function (or method name) that is called",
+            ) from None
 
     def register(template_fn):
-        template = Template(template_fn, _label(fns[0]))
+        template = Template(template_fn, _label(fns[0]), kind)
         for fn in fns:
-            TANGENTS[fn] = template
-        _version[0] += 1
+            table[fn] = template
+        _changed()
         return template_fn
 
     return register
@@ -72,7 +98,7 @@ def tangent(*fns):
 def nondifferentiable(*fns):
     """Declare `fns` to have a zero derivative (or none worth having)."""
     NONDIFFERENTIABLE.update(fns)
-    _version[0] += 1
+    _changed()
 
 
 def observers(*fns):
@@ -80,14 +106,14 @@ def observers(*fns):
     no derivative, and a call to them writes into nothing."""
     NONDIFFERENTIABLE.update(fns)
     OBSERVERS.update(fns)
-    _version[0] += 1
+    _changed()
 
 
 def observer_methods(cls, *names):
     """Declare the methods `names` of `cls` instances to only read their
     arguments (``log.info(...)`` with ``log`` a `logging.Logger`)."""
     OBSERVER_METHODS.setdefault(cls, set()).update(names)
-    _version[0] += 1
+    _changed()
 
 
 def observes_only(call):
@@ -167,7 +193,7 @@ def linear(*fns, positions=(0,)):
     that argument replaced by its tangent."""
     for fn in fns:
         LINEAR[fn] = tuple(positions)
-    _version[0] += 1
+    _changed()
 
 
 ELEMENTWISE = set()

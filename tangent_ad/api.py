@@ -32,10 +32,18 @@ _CONTAINER_TYPES = (list, tuple, dict)
 def _normalize_wrt(fn, wrt):
     _check_signature(fn)
     params = transform.parameter_names(fn)
-    if isinstance(wrt, (int, str)):
+    if isinstance(wrt, (numbers.Integral, str)):
         wrt = (wrt,)
+    try:
+        wrt = tuple(wrt)
+    except TypeError:
+        raise TangentADError(
+            "wrt must be an argument position or name, or a tuple of them", detail=f"got {wrt!r}"
+        ) from None
     names = []
     for item in wrt:
+        if isinstance(item, numbers.Integral) and not isinstance(item, bool):
+            item = int(item)  # (np.int64 from np.argmax, say)
         if isinstance(item, bool) or not isinstance(item, (int, str)):
             raise TangentADError(
                 "wrt must hold argument positions or names", detail=f"got {item!r}"
@@ -630,12 +638,14 @@ def _derivative(fn, wrt, mode, optimize, verbose):
         )
     fn = require_function(fn)
     wrt = tuple(wrt) if isinstance(wrt, list) else wrt
-    key = cache.key(fn, "api", wrt, mode, optimize)
+    # (per function object: two functions of one code -- a factory's -- have
+    # their own defaults and their own derivative objects)
+    key = cache.key(fn, "api", wrt, mode, optimize) + (id(fn),)
     found = cache.get(key)
     if found is not None and not found.is_current():
         found = None
     if found is not None:
-        if verbose:
+        if verbose and found.generic is not None:
             print(found.generic.source)
         return found
     return cache.put(key, Derivative(fn, wrt, mode, optimize, verbose), fn)
@@ -701,6 +711,11 @@ class Differentiable:
 
     def __call__(self, *args, **kwargs):
         return self.__tangent_function__(*args, **kwargs)
+
+    def __get__(self, instance, owner=None):
+        """A decorated method called through an instance gets it as `self`
+        (its derivatives are the class attribute's: ``Model.loss.grad(m, x)``)."""
+        return self if instance is None else types.MethodType(self, instance)
 
     @functools.cached_property
     def grad(self):

@@ -29,8 +29,9 @@ def get(cache_key):
 
 
 def put(cache_key, value, fn):
-    # holding the code, globals and cells keeps the ids in the key unique
-    _ENTRIES[cache_key] = (value, (fn.__code__, fn.__globals__, fn.__closure__))
+    # holding the function, its code, globals and cells keeps the ids in the
+    # key unique
+    _ENTRIES[cache_key] = (value, (fn, fn.__code__, fn.__globals__, fn.__closure__))
     return value
 
 

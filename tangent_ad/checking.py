@@ -152,7 +152,7 @@ def _compare(name, got, reference, rtol, atol):
     scale = numpy.abs(reference)
     rel = error / numpy.maximum(scale, 1e-300)
     rel_err = float(rel[worst]) if error.ndim else float(rel)
-    bad = bool(numpy.any(error > atol + rtol * scale))
+    bad = not bool(numpy.all(error <= atol + rtol * scale))  # (NaN anywhere is bad too)
     where = f" at index {tuple(int(i) for i in worst)}" if error.ndim else ""
     status = "MISMATCH" if bad else "ok"
     line = (

@@ -5,8 +5,8 @@
     python -m tangent_ad check model.py:loss --shapes W=3,4 b=4 x=5,3 --wrt W,b
 
 `show` prints the generated source; `check` calls the function on seeded
-random inputs of the given shapes (a bare number is a Python float) and
-compares the generated gradient with central finite differences.
+random inputs of the given shapes (`NAME=()` or `NAME=float` is a Python
+float) and compares the generated gradient with central finite differences.
 """
 
 import argparse
@@ -18,6 +18,7 @@ import numpy
 
 from . import api, checking
 from .errors import GradientCheckError, TangentADError
+from .source import unwrap
 
 
 def load(target):
@@ -51,18 +52,25 @@ def _inputs(fn, shapes, seed):
     import inspect
 
     rng = numpy.random.default_rng(seed)
+    signature = inspect.signature(unwrap(fn), follow_wrapped=False)  # (@ta.differentiate's function)
+    params = list(signature.parameters)
     given = {}
     for spec in shapes:
         if "=" not in spec:
             raise SystemExit(f"expected NAME=SHAPE, got {spec!r}")
         name, shape = spec.split("=", 1)
         shape = shape.strip()
+        if name not in params:
+            raise SystemExit(f"{getattr(fn, '__name__', fn)} has no parameter {name!r} (it has {', '.join(params)})")
         if shape in ("", "()", "float"):
             given[name] = float(rng.normal())
-        else:
-            given[name] = rng.normal(size=tuple(int(d) for d in shape.split(",") if d))
-    params = list(inspect.signature(fn, follow_wrapped=False).parameters)
-    missing = [p for p in params if p not in given and inspect.signature(fn, follow_wrapped=False).parameters[p].default is inspect._empty]
+            continue
+        try:
+            dims = tuple(int(d) for d in shape.split(",") if d.strip())
+        except ValueError:
+            raise SystemExit(f"expected a shape of whole numbers for {name}, like {name}=3,4; got {shape!r}") from None
+        given[name] = rng.normal(size=dims)
+    missing = [p for p in params if p not in given and signature.parameters[p].default is inspect._empty]
     if missing:
         raise SystemExit(f"give a shape for {', '.join(missing)} (e.g. {missing[0]}=3,4)")
     return [given[p] for p in params if p in given]

@@ -71,6 +71,14 @@ def unwrap(fn):
 
 def require_function(fn):
     """`fn` unwrapped to a plain Python function, or NoSourceError."""
+    if isinstance(fn, types.MethodType):  # (before unwrapping: self would be lost)
+        name = getattr(fn.__func__, "__qualname__", repr(fn.__func__))
+        raise NoSourceError(
+            "a bound method",
+            detail=f"{name} bound to {type(fn.__self__).__name__} object",
+            hint=f"differentiate the class's function with the object as an argument: "
+            f"ta.grad({name}, wrt=1)(obj, x) (a gradient with respect to the object is a dict by attribute)",
+        )
     fn = unwrap(fn)
     if not isinstance(fn, types.FunctionType):
         kind = type(fn).__name__

@@ -256,3 +256,96 @@ def test_the_gradient_of_a_zero_d_array_is_a_zero_d_array(fn):
         np.testing.assert_allclose(got, expected, rtol=1e-6)
     assert type(ta.hvp(fn)(x, 1.0)) is np.ndarray
     assert type(ta.grad(fn)(0.7)) is not np.ndarray  # a number's is a number
+
+
+def _factory(a):
+    def scaled(x, a=a):
+        return np.sum(x * x * a)
+    return scaled
+
+
+def test_functions_of_one_code_object_have_their_own_derivatives():
+    # a factory's functions share their code: the second got the first's
+    # derivative object, with the first's defaults
+    first, second = _factory(1.0), _factory(5.0)
+    x = np.array([1.0, 2.0])
+    np.testing.assert_allclose(ta.grad(first)(x), [2.0, 4.0])
+    np.testing.assert_allclose(ta.grad(second)(x), [10.0, 20.0])
+
+
+def test_check_grad_reports_a_nan_gradient():
+    @ta.adjoint(_nan_slope)
+    def _rule(y, x):
+        d[x] = d[y] * np.nan  # noqa: F821
+
+    with pytest.raises(ta.GradientCheckError, match="MISMATCH"):
+        ta.check_grad(calls_nan_slope, np.array([0.5, 1.0]))
+
+
+def _nan_slope(x):
+    return x * 1.0
+
+
+def calls_nan_slope(x):
+    return np.sum(_nan_slope(x))
+
+
+def test_wrt_of_numpy_integers_and_clear_refusals():
+    assert ta.grad(poly, wrt=np.int64(0)).wrt == ("x",)
+    for wrt in (None, 1.0):
+        with pytest.raises(ta.TangentADError, match="wrt must be"):
+            ta.grad(poly, wrt=wrt)
+
+
+def test_verbose_on_a_cached_derivative_known_only_at_its_first_call(capsys):
+    class Holder:
+        def __init__(self, w):
+            self.w = w
+
+        def value(self, x):
+            return np.sum(self.w * x)
+
+    def uses(holder, x):
+        return holder.value(x)
+
+    ta.grad(uses, wrt=1)
+    ta.grad(uses, wrt=1, verbose=1)  # (it raised AttributeError: no generic variant)
+
+
+@ta.differentiate
+def decorated_sine(x):
+    return np.sum(np.sin(x))
+
+
+def calls_a_decorated_function(x):
+    return decorated_sine(x) * 2.0
+
+
+class DecoratedModel:
+    def __init__(self, w):
+        self.w = w
+
+    @ta.differentiate(wrt=("x",))
+    def loss(self, x):
+        return np.sum(np.tanh(x * self.w))
+
+
+def test_decorated_functions_as_callees_and_methods():
+    x = np.linspace(0.1, 1.0, 3)
+    np.testing.assert_allclose(ta.grad(calls_a_decorated_function)(x), 2 * np.cos(x))
+    m = DecoratedModel(np.array([1.0, 2.0, 0.5]))
+    assert m.loss(x) == pytest.approx(np.sum(np.tanh(x * m.w)))
+    np.testing.assert_allclose(DecoratedModel.loss.grad(m, x), m.w * (1 - np.tanh(x * m.w) ** 2))
+
+
+class PlainModel:
+    def loss(self, x):
+        return np.sum(x * x)
+
+
+@pytest.mark.parametrize("bound", [lambda: PlainModel().loss, lambda: DecoratedModel(np.ones(3)).loss])
+def test_a_bound_method_is_refused_with_the_way_to_write_it(bound):
+    # (a decorated one was unwrapped to its function: `self` took the first argument)
+    with pytest.raises(ta.TangentADError, match="bound method") as err:
+        ta.grad(bound())
+    assert "wrt=1" in str(err.value)

@@ -24,6 +24,14 @@ MODEL = textwrap.dedent(
 
     def broken(x):
         return np.sum(np.floor(x) * x)
+
+
+    import tangent_ad as ta
+
+
+    @ta.differentiate
+    def decorated(x, y):
+        return np.sum(np.sin(x) * y)
     """
 )
 
@@ -70,6 +78,17 @@ def test_errors_are_reported(model, tmp_path):
     assert out.returncode != 0 and "no function 'missing'" in (out.stderr + out.stdout)
     out = run("check", f"{model}:loss", "--shapes", "W=3,4")
     assert out.returncode != 0 and "give a shape for b" in (out.stderr + out.stdout)
+
+
+def test_check_of_a_decorated_function_and_shape_mistakes(model):
+    good = run("check", f"{model}:decorated", "--shapes", "x=3", "y=3")
+    assert good.returncode == 0, good.stderr + good.stdout
+    assert "gradient matches finite differences" in good.stdout
+    out = run("check", f"{model}:loss", "--shapes", "W=3,x", "b=4", "x=5,3")
+    assert out.returncode != 0 and "Traceback" not in out.stderr
+    assert "whole numbers for W" in out.stderr + out.stdout
+    out = run("check", f"{model}:loss", "--shapes", "W=3,4", "b=4", "x=5,3", "z=7")
+    assert out.returncode != 0 and "no parameter 'z'" in out.stderr + out.stdout
 
 
 def load_module(path):

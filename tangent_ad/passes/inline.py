@@ -31,7 +31,7 @@ from .. import naming
 from .. import nodes as n
 from ..errors import UnsupportedConstructError
 from ..rules import registry
-from ..source import static_value, is_resolved
+from ..source import static_value, is_resolved, unwrap
 
 MAX_DEPTH = 40
 # libraries whose functions are differentiated by their rules, never inlined
@@ -146,6 +146,8 @@ def find_callee(src, call):
         prefix = [_object_node(v) for v in value.args]
         keywords = {k: _object_node(v) for k, v in value.keywords.items()}
         value = value.func
+    # a @ta.differentiate function, an lru_cache: the Python function inside
+    value = unwrap(value)
     if not _inlinable(value):
         return None
     return _function_callee(value, prefix, keywords, _where_found(src, func))

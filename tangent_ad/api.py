@@ -549,8 +549,8 @@ class Derivative:
                 )
             return self.generic.source
         extra = self._trailing()
-        if extra:
-            args = args[: len(args) - extra]
+        if extra and len(args) > self._positional:
+            args = args[: len(args) - extra]  # (the seed or tangents; the function's own alone too)
         key = self._kinds(args, kwargs)
         return self._generate(key).source
 

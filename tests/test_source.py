@@ -230,3 +230,16 @@ def test_no_needless_copies_in_generated_code():
         if isinstance(side, ast.Call) and getattr(side.func, "id", None) == "copy"
     ]
     assert not copies_in_arithmetic, hvp_code
+
+
+def test_source_of_a_forward_derivative_with_or_without_tangents():
+    # the function's own arguments alone: the last ones were taken for tangents
+    rng = np.random.default_rng(1)
+    W, b, x = rng.standard_normal((3, 4)), rng.standard_normal(4), rng.standard_normal((5, 3))
+
+    def layer(W, b, x):
+        return np.sum(np.tanh(x @ W + b))
+
+    for make in (ta.jvp, ta.hvp):
+        df = make(layer, wrt=(0,))
+        assert ta.source(df, W, b, x) == ta.source(df, W, b, x, np.ones_like(W))

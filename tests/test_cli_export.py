@@ -147,3 +147,34 @@ def test_export_of_a_derivative_that_needs_example_arguments(tmp_path):
     m, x = _Linear(np.array([[1.0, 2.0], [0.5, -1.0]])), np.array([0.3, -0.7])
     ta.export(df, str(path), m, x)
     assert "def d_method_loss(m, x):" in path.read_text()
+
+
+def test_export_of_an_hvp_and_of_a_closure(tmp_path, rng):
+    # the hvp's module lacked the gradient's helpers (NameError); a closure's
+    # captured array is refused at export time, not at import
+    def loss(x):
+        return np.sum(np.sin(x) * x)
+
+    x, v = rng.normal(size=3), rng.normal(size=3)
+    hvp = ta.hvp(loss)
+    target = tmp_path / "hvp_exported.py"
+    ta.export(hvp, target, x, v)
+    exported = load_module(target)
+    np.testing.assert_allclose(getattr(exported, hvp.__name__)(x, v), hvp(x, v))
+
+    with pytest.raises(ta.TangentADError, match="cannot be imported"):
+        ta.export(ta.grad(uses_a_closure), tmp_path / "closure.py", x)
+    assert not (tmp_path / "closure.py").exists()
+
+
+def _scaled_by(weights):
+    def scaled(x):
+        return x * weights
+    return scaled
+
+
+SCALED = _scaled_by(np.array([3.0, 6.0, 9.0]))
+
+
+def uses_a_closure(x):
+    return np.sum(SCALED(x) ** 2)

@@ -266,6 +266,8 @@ def _parameter_kinds(fn):
 class Derivative:
     """A generated derivative of `fn`; call it like `fn` (plus a seed for vjp)."""
 
+    __tangent_derivative__ = True  # never unwrapped to `fn` (source.unwrap)
+
     def __init__(self, fn, wrt, mode, optimize=True, verbose=0):
         self.fn = unwrap(fn)
         self.wrt, self.params = _normalize_wrt(self.fn, wrt)

@@ -58,7 +58,8 @@ def unwrap(fn):
     wrapped function inlined where it calls it.
     """
     seen = set()
-    while id(fn) not in seen:
+    while id(fn) not in seen and not getattr(fn, "__tangent_derivative__", False):
+        # (a derivative is not the function it is the derivative of)
         seen.add(id(fn))
         inner = getattr(fn, "__tangent_function__", None)
         if inner is None and not isinstance(fn, types.FunctionType):

@@ -148,6 +148,15 @@ class ShapeInference:
             for stmt in all_statements(func.body)
             if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)
         }
+        # names bound to a comparison, `not`, `and`/`or` of them: booleans
+        self.booleans = {
+            stmt.targets[0].id
+            for stmt in all_statements(func.body)
+            if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)
+            and (isinstance(stmt.value, (gast.Compare, gast.BoolOp))
+                 or (isinstance(stmt.value, gast.UnaryOp) and isinstance(stmt.value.op, gast.Not))
+                 or (isinstance(stmt.value, gast.Constant) and isinstance(stmt.value.value, bool)))
+        }
         # names bound once, to an array's shape tuple (``_t2 = q.shape``)
         bindings = {}
         for stmt in all_statements(func.body):
@@ -247,7 +256,8 @@ class ShapeInference:
         base = shape(value.value)
         if not known(base):
             return bottom
-        return subscript_shape(base, value.slice, lambda part: shape(part) == ())
+        # a number indexes an axis; a boolean (``x[s > 0.5]``) adds one
+        return subscript_shape(base, value.slice, lambda part: shape(part) == () and part.id not in self.booleans)
 
 
     def call(self, value, shape, known, bottom):
@@ -263,18 +273,19 @@ class ShapeInference:
             return UNKNOWN
         if registry.SCALAR_RESULT.get(key) == "always":
             return ()
-        if isinstance(key, numpy.ufunc) and not keywords:
-            return broadcast(*shapes) if shapes else UNKNOWN
         if key in (numpy.matmul, numpy.dot) and len(shapes) == 2:
+            # (before the ufuncs: np.matmul is a generalised ufunc, not element-wise)
             if key is numpy.dot and any(len(s or ()) > 2 for s in shapes):
                 return UNKNOWN
             return _matmul(*shapes)
+        if isinstance(key, numpy.ufunc) and key.signature is None and not keywords:
+            return broadcast(*shapes) if shapes else UNKNOWN
         if key in _REDUCTIONS or (isinstance(key, tuple) and key[1] in _METHOD_REDUCTIONS):
             return _reduce(shapes[0], args[1:], keywords)
         if key in (numpy.transpose, ("method", "transpose")) and len(args) == 1 and not keywords:
             return None if shapes[0] is UNKNOWN else tuple(reversed(shapes[0]))
         if key in (numpy.copy, ("method", "copy"), numpy.zeros_like, numpy.ones_like) and len(args) == 1:
-            return shapes[0]
+            return UNKNOWN if "shape" in keywords else shapes[0]
         if key in _CREATION and args:
             return _literal_shape(args[0])
         return UNKNOWN

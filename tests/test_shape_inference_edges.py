@@ -1,0 +1,49 @@
+"""Shapes the specialised derivative infers, where they were wrong.
+
+`np.matmul` is a generalised ufunc in NumPy 2: it was taken for an
+element-wise one (a broadcast of its operands' shapes), and `ones_like(x,
+shape=...)` for `x`'s shape; a boolean used as an index (`x[s > 0.5]`, which
+adds an axis) for an integer. Each gave gradients of wrong values or shape.
+"""
+
+import numpy as np
+import pytest
+
+import tangent_ad as ta
+from tangent_ad.checking import numerical_gradient
+
+
+def mean_of_a_matmul(A, v):
+    return np.mean(np.matmul(A, v) ** 2)
+
+
+def sum_of_a_vector_matmul(x, y):
+    return np.sum(np.matmul(x, y) * np.arange(1.0, 3.0))
+
+
+def ones_of_another_shape(x):
+    y = np.ones_like(x, shape=(2, 3))
+    return np.sum(y * x)
+
+
+def indexed_by_a_boolean(x, s):
+    y = x[s > 0.5]
+    return np.sum(y * x)
+
+
+CASES = [
+    (mean_of_a_matmul, [np.arange(6.0).reshape(2, 3) / 5, np.array([0.5, -1.0, 2.0])], (0, 1)),
+    (sum_of_a_vector_matmul, [np.arange(6.0).reshape(2, 3) / 5, np.array([0.5, -1.0, 2.0])], (0, 1)),
+    (ones_of_another_shape, [np.array([1.0, 2.0, 3.0])], (0,)),
+    (indexed_by_a_boolean, [np.array([1.0, 2.0, 3.0]), 1.0], (0,)),
+    (indexed_by_a_boolean, [np.array([1.0, 2.0, 3.0]), 0.0], (0,)),
+]
+
+
+@pytest.mark.parametrize("fn, args, wrt", CASES, ids=[f"{c[0].__name__}-{i}" for i, c in enumerate(CASES)])
+def test_specialised_gradients_match_finite_differences(fn, args, wrt):
+    got = ta.grad(fn, wrt=wrt)(*args)
+    got = got if len(wrt) > 1 else (got,)
+    for value, position in zip(got, wrt):
+        assert np.shape(value) == np.shape(args[position])
+        np.testing.assert_allclose(value, numerical_gradient(fn, args, {}, position), rtol=1e-6, atol=1e-9)

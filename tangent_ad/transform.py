@@ -241,6 +241,21 @@ def _shape_donors(func, adjoint_sources, kinds):
     }
 
 
+def _zero_tangent_of(fwd, func, out):
+    """The zero tangent of the output: zeros of its shape, and a tuple of
+    them for a tuple the function builds (an hvp of several arguments whose
+    Hessian is zero returns a tuple, as any other)."""
+    from .passes.dataflow import all_statements
+
+    bindings = [
+        stmt.value for stmt in all_statements(func.body)
+        if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name) and stmt.targets[0].id == out
+    ]
+    if len(bindings) == 1 and isinstance(bindings[0], gast.Tuple):
+        return gast.Tuple(elts=[fwd._zeros_for(n.copy_node(elt)) for elt in bindings[0].elts], ctx=gast.Load())
+    return fwd._zeros_for(n.name(out))
+
+
 def forward(fn, wrt, kinds=frozenset(), optimize=True, trusted=False, name=None, value=True):
     """Generate and compile a forward-mode derivative of `fn`:
     ``jvp_f(*args, *tangents) -> (value, tangent of value)`` (only the
@@ -262,7 +277,7 @@ def forward(fn, wrt, kinds=frozenset(), optimize=True, trusted=False, name=None,
     if state.get(out, ZERO) != ZERO:
         t_out = n.name(namer.tangent(out))
     else:
-        t_out = fwd._zeros_for(n.name(out))
+        t_out = _zero_tangent_of(fwd, func, out)
     result = gast.Tuple(elts=[n.name(out), t_out], ctx=gast.Load()) if value else t_out
     body.append(gast.Return(value=result))
     args = n.copy_node(func.args)

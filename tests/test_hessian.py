@@ -515,3 +515,15 @@ def test_hvp_keeps_no_gradient_updates_only_for_their_shape():
 def test_hvp_of_a_vector_output_is_refused_though_its_seed_is_unread():
     with pytest.raises(ta.TangentADError, match="not a scalar"):
         ta.hvp(lambda x: x * 2.0)(np.ones(2), np.ones(2))
+
+
+def linear_in_both(x, y):
+    return np.sum(x * 2.0) + np.sum(y)
+
+
+def test_hvp_of_several_arguments_is_a_tuple_also_when_the_hessian_is_zero():
+    x, y = np.array([1.0, 2.0, 3.0]), np.array([0.5, 1.5])
+    got = ta.hvp(linear_in_both, wrt=(0, 1))(x, y, np.ones(3), np.ones(2))
+    assert type(got) is tuple and len(got) == 2  # (it was the gradient's SeqAdjoint)
+    np.testing.assert_array_equal(got[0], np.zeros(3))
+    np.testing.assert_array_equal(got[1], np.zeros(2))

@@ -209,9 +209,12 @@ def is_elementwise(key):
     """Whether the result of `key` has its operands' broadcast shape."""
     import numpy
 
+    if key is operator.matmul:
+        return False
     if key in _BINOPS.values() or key in _UNARYOPS.values() or key in ELEMENTWISE:
         return True
-    return isinstance(key, numpy.ufunc)
+    # (a generalised ufunc such as np.matmul has core dimensions: not element-wise)
+    return isinstance(key, numpy.ufunc) and key.signature is None
 
 
 def fresh(*fns):

@@ -25,13 +25,19 @@ TANGENT = "t_{}"
 RESULT = "result"
 
 
-def is_temporary(name):
-    """Whether `name` is one the transformation made (`_t3`, `_cond0`, ...)."""
+def temporary_format(name):
+    """The format of a name the transformation made (`_t3`: TEMP, `_cond0`:
+    COND, ...), or None for any other name."""
     for fmt in (TEMP, COND, ITEM, TRIPS, SKIP, BREAK):
         prefix = fmt.split("{")[0]
         if name.startswith(prefix) and name[len(prefix):].isdigit():
-            return True
-    return False
+            return fmt
+    return None
+
+
+def is_temporary(name):
+    """Whether `name` is one the transformation made (`_t3`, `_cond0`, ...)."""
+    return temporary_format(name) is not None
 
 
 def in_order(names):

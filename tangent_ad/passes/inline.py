@@ -366,10 +366,9 @@ class Inliner:
     # -- renaming ------------------------------------------------------------
 
     def _fresh_like(self, name):
-        for fmt in (naming.TEMP, naming.COND, naming.ITEM, naming.TRIPS, naming.SKIP, naming.BREAK):
-            prefix = fmt.split("{")[0]
-            if name.startswith(prefix) and name[len(prefix):].isdigit():
-                return self.namer.fresh(fmt)
+        fmt = naming.temporary_format(name)
+        if fmt is not None:
+            return self.namer.fresh(fmt)
         return self.namer.unique(re.sub(r"(_\d+)+$", "", name) or name)
 
     def rename_map(self, callee, bindings, body):

@@ -219,6 +219,16 @@ def _as_number(value):
 _LIVE = weakref.WeakSet()  # every Derivative, told when a rule is registered
 
 
+class _Stale:
+    """A dependency that no longer holds: a rule was registered since."""
+
+    def valid(self):
+        return False
+
+
+_STALE = _Stale()
+
+
 def _tell_derivatives():
     for derivative in list(_LIVE):
         derivative._rules_changed()
@@ -350,20 +360,15 @@ class Derivative:
         self._variants.clear()
         self._by_types.clear()
         self._by_plain_types.clear()
+        self._dependencies = ()  # (what is generated next says what it depends on)
         if self.generic is not None:
             self.generic = self._generate(frozenset())
 
     def _rules_changed(self):
         """A rule was registered: what was generated may use the one it
-        replaces (a stale derivative is never run)."""
-        self._variants.clear()
-        self._by_types.clear()
-        self._by_plain_types.clear()
-        if self.generic is not None:
-            try:
-                self.generic = self._generate(frozenset())
-            except TangentADError as err:  # (raised again where it is used)
-                self.generic, self._deferred = None, err
+        replaces. Regenerated on next use (the check every call makes of what
+        the derivative depends on fails from now), never run stale."""
+        self._dependencies = (_STALE,)
 
     def _kinds(self, args, kwargs):
         """The specialisation key of a call: (parameter, kind) pairs. Arrays
@@ -541,6 +546,8 @@ class Derivative:
 
     def source(self, *args, **kwargs):
         """The generated source; with example arguments, of their specialization."""
+        if self._dependencies and not self.is_current():
+            self._refresh()
         if not args and not kwargs:
             if self.generic is None:
                 err = self._deferred

@@ -295,7 +295,6 @@ class Derivative:
         self._fill_below = self._positional if not self._kwonly else sys.maxsize
         self._dependencies = ()
         self._deferred = None
-        _LIVE.add(self)  # a rule registered later makes it regenerate
         functools.update_wrapper(self, self.fn, updated=())
         try:
             self.generic = self._generate(frozenset())
@@ -306,6 +305,7 @@ class Derivative:
             self.generic, self._deferred = None, err
         name = self.generic.name if self.generic else f"d_{self.fn.__name__}"
         self.__name__ = self.__qualname__ = name
+        _LIVE.add(self)  # (made): a rule registered later makes it regenerate
 
     def _generate(self, kinds):
         key = cache.key(self.fn, "derivative", self.wrt, self.mode, self.optimize, kinds)

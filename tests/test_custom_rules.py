@@ -185,3 +185,28 @@ def test_registration_mistakes_are_refused_clearly():
 
     with pytest.raises(ta.TangentADError, match="unhashable"):
         ta.adjoint(Unhashable())
+
+
+def _uses_try(x):
+    try:
+        return x * 2.0
+    except ValueError:
+        return x
+
+
+def _cubed(x):
+    return x * x * x
+
+
+def test_a_registration_after_a_derivative_that_failed_to_build():
+    # the half-made derivative, kept alive by the error's traceback, was
+    # told of the new rule and raised AttributeError from the registration
+    with pytest.raises(ta.TangentADError) as kept:
+        ta.grad(_uses_try)
+
+    @ta.adjoint(_cubed)
+    def _rule(y, x):
+        d[x] = d[y] * 3.0 * x * x  # noqa: F821
+
+    assert kept.value is not None
+    assert ta.grad(lambda x: _cubed(x))(2.0) == 12.0

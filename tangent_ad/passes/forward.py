@@ -37,7 +37,7 @@ from ..source import describe
 from ..template import Accumulate
 from . import analysis
 from .aliases import Aliases, surely_new, viewable_names
-from .dataflow import all_statements
+from .dataflow import all_statements, defined_names
 from .reverse import LIKE_ARGS, ZERO, LIVE, OWNED, _helper_call, _is_marker, _state_join
 from .tangent_algebra import (
     drop_default_keywords, is_zero, mark_defaults, materialize_zero, simplify, zero,
@@ -493,12 +493,8 @@ class Forward:
         # have bound (``_retval = 0.0`` in an earlier branch) a zero one
         before = self.defined.get(id(stmt), frozenset())
         maybe = self.possibly.get(id(stmt), frozenset())
-        for branch, branch_state in ((stmt.body, then_state), (stmt.orelse, else_state)):
-            code = body if branch is stmt.body else orelse
-            assigned = set()
-            for inner in all_statements(branch):
-                if isinstance(inner, gast.Assign) and isinstance(inner.targets[0], gast.Name):
-                    assigned.add(inner.targets[0].id)
+        for branch, branch_state, code in ((stmt.body, then_state, body), (stmt.orelse, else_state, orelse)):
+            assigned = {name for inner in all_statements(branch) for name in defined_names(inner)}
             code += self._materialize(branch_state, joined, _bound_after(branch, before), maybe | assigned)
         state.clear()
         state.update(joined)

@@ -284,12 +284,7 @@ def add_at(acc, index, g):
     if getattr(index, "dtype", None) == bool and type(acc) is not numpy.ndarray and namespace(acc) is not numpy:
         # a mask read in a lazy array module (Dask): what it read has sizes
         # known only once computed, so it is added back by position
-        xp = namespace(acc)
-        size = int(numpy.prod(shape_of(acc), dtype=numpy.int64))
-        positions = xp.flatnonzero(index)
-        summed = xp.bincount(positions, weights=g, minlength=size).reshape(shape_of(acc))
-        acc[...] = acc + summed.astype(acc.dtype)  # in place (`+=` would rebind a Dask array)
-        return acc
+        return _add_by_position(acc, namespace(acc).flatnonzero(index), g)
     if _is_basic(index) or getattr(index, "dtype", None) == bool:
         if type(acc) is not numpy.ndarray:
             index, g = _without_new_axes(index, g)
@@ -312,14 +307,21 @@ def _add_at_by_occurrence(acc, index, g):
     (repeats add up)."""
     xp = namespace(acc)
     shape = tuple(shape_of(acc))
-    size = int(numpy.prod(shape, dtype=numpy.int64))
-    read = numpy.arange(size).reshape(shape)[index]  # the flat position of each element read
-    positions = read.reshape(-1)
+    read = numpy.arange(int(numpy.prod(shape, dtype=numpy.int64))).reshape(shape)[index]
+    positions = read.reshape(-1)  # the flat position of each element read
     weights = (g + xp.zeros(read.shape, dtype=acc.dtype)).reshape(-1)  # g at every element read
     if xp is not numpy and hasattr(weights, "chunks"):
         positions = xp.from_array(positions, chunks=weights.chunks)
-    summed = xp.bincount(positions, weights=weights, minlength=size)
-    acc[...] = acc + summed.reshape(shape).astype(acc.dtype)  # in place (`+=` would rebind a Dask array)
+    return _add_by_position(acc, positions, weights)
+
+
+def _add_by_position(acc, positions, weights):
+    """acc += the `weights` added up at their flat `positions`, in place (a
+    Dask array's `+=` would rebind, not write): one weighted `bincount`."""
+    shape = tuple(shape_of(acc))
+    size = int(numpy.prod(shape, dtype=numpy.int64))
+    summed = namespace(acc).bincount(positions, weights=weights, minlength=size)
+    acc[...] = acc + summed.reshape(shape).astype(acc.dtype)
     return acc
 
 

@@ -93,6 +93,16 @@ def field_tangent(t, result, index):
     return t[index]
 
 
+def scalar_index_tangent(t, index):
+    """The tangent of ``x[index]`` for an index of only None, ``()``, ``...``
+    and booleans, which a NumPy scalar takes too: `t` may then be a Python
+    number standing for the tangent of that NumPy scalar (``np.add(s, 1.0)``
+    of a float `s` has the tangent ``t_s``)."""
+    if isinstance(t, numbers.Number):
+        t = numpy.asarray(t)[()]
+    return t[index]
+
+
 def item_tangent(t, args):
     """The tangent of ``x.item(*args)``: that element of `t`, as a Python number."""
     return namespace(t).asarray(t).item(*args)

@@ -269,6 +269,7 @@ def forward(fn, wrt, kinds=frozenset(), optimize=True, trusted=False, name=None,
     fwd.defined = analysis.definitely_assigned(func)
     fwd.possibly = analysis.possibly_assigned(func)
     fwd.shape_donors = _shape_donors(func, prep.adjoint_sources, kinds)
+    fwd.arrays = {name for name, shape in prep.shapes.items() if shape}
     fwd.objects = set(src.object_kinds)
     state = {name: LIVE for name in wrt}
     body = fwd.block(func.body[:-1], state)

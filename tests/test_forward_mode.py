@@ -100,6 +100,31 @@ def test_python_float_and_array_specialisations_agree(rng):
     np.testing.assert_allclose(tangent, [2.0 * np.exp(0.5) * 1.5])
 
 
+def numpy_scalar_indexed(s):
+    y = np.add(s, 1.0)[None]
+    z = np.multiply(s, 3.0)[..., None]
+    return np.sum(y * z) + np.negative(s)[()]
+
+
+@pytest.mark.parametrize("s", [0.5, np.float64(0.5), np.array(0.5)])
+def test_a_numpy_scalar_made_from_a_number_is_indexed_in_forward_mode(s):
+    # np.add(s, 1.0) is a NumPy scalar; its tangent t_s may be a Python float
+    expected = finite_difference(numpy_scalar_indexed, [s], [0], [1.0])
+    _, tangent = ta.jvp(numpy_scalar_indexed)(s, 1.0)
+    np.testing.assert_allclose(tangent, expected, rtol=1e-7)
+    assert ta.hvp(numpy_scalar_indexed)(s, 1.0) == pytest.approx(6.0)
+
+
+def test_an_array_indexed_with_new_axes_keeps_a_plain_subscript(rng):
+    def outer_sum(x):
+        return np.sum(x[None] * x[..., None])
+
+    x, v = rng.normal(size=3), rng.normal(size=3)
+    jvp = ta.jvp(outer_sum)
+    assert "scalar_index_tangent" not in ta.source(jvp, x, v)
+    np.testing.assert_allclose(jvp(x, v)[1], finite_difference(outer_sum, [x], [0], [v]))
+
+
 # ----- in-place writes and aliasing -----
 
 

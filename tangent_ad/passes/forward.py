@@ -38,7 +38,9 @@ from ..template import Accumulate
 from . import analysis
 from .aliases import Aliases, surely_new, viewable_names
 from .dataflow import all_statements, defined_names
-from .reverse import LIKE_ARGS, ZERO, LIVE, OWNED, _helper_call, _is_marker, _state_join
+from .reverse import (
+    LIKE_ARGS, ZERO, LIVE, OWNED, _helper_call, _is_marker, _may_index_zero_d, _state_join,
+)
 from .tangent_algebra import (
     drop_default_keywords, is_zero, mark_defaults, materialize_zero, simplify, zero,
 )
@@ -62,6 +64,7 @@ class Forward:
         self.dependent = _closure(edges, wrt, forward=True)  # varied
         self.varied = self.dependent & _closure(edges, [output], forward=False)
         self.scalars = scalars
+        self.arrays = set()  # names known to have an axis (set by the caller)
         self.written = _written_in_place(self.func.body)
         self.aliases = None  # which names may share an array: read when first needed
         self.defined = {}  # id(stmt) -> names certainly bound before it (set by the caller)
@@ -187,6 +190,10 @@ class Forward:
             base = self.tangent_atom(value.value, state)
             if is_zero(base):
                 return base
+            if _may_index_zero_d(value.slice) and value.value.id not in self.arrays:
+                # a NumPy scalar's tangent may be a Python number
+                return _helper_call(
+                    tangent_helpers.scalar_index_tangent, base, n.copy_node(value.slice))
             return gast.Subscript(value=base, slice=n.copy_node(value.slice), ctx=gast.Load())
         if isinstance(value, (gast.Tuple, gast.List)):
             elts = [self.tangent_atom(elt, state) for elt in value.elts]

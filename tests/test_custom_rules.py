@@ -1,6 +1,7 @@
 """The examples of docs/custom-rules.md: a user's rule for a NumPy function
 (logsumexp) and for a kernel without Python source (an np.vectorize object)."""
 
+import functools
 import importlib.util
 import math
 import re
@@ -210,3 +211,86 @@ def test_a_registration_after_a_derivative_that_failed_to_build():
 
     assert kept.value is not None
     assert ta.grad(lambda x: _cubed(x))(2.0) == 12.0
+
+
+# ----- a rule reached through a method or a functools.partial -----
+
+
+class Cubic:
+    def apply(self, x):
+        return x ** 3
+
+    @staticmethod
+    def square(x):
+        return x * x
+
+
+@ta.adjoint(Cubic.apply)
+def _cubic_apply_adjoint(y, self, x):
+    d[x] = d[y] * 3.0 * x * x  # noqa: F821
+
+
+@ta.tangent(Cubic.apply)
+def _cubic_apply_tangent(y, self, x):
+    d[y] = d[x] * 3.0 * x * x  # noqa: F821
+
+
+@ta.adjoint(Cubic.square)
+def _cubic_square_adjoint(y, x):
+    d[x] = d[y] * 2.0 * x  # noqa: F821
+
+
+def scaled_cube(x, c=1.0):
+    return c * x ** 3
+
+
+@ta.adjoint(scaled_cube)
+def _scaled_cube_adjoint(y, x, c=1.0):
+    d[x] = d[y] * 3.0 * c * x * x  # noqa: F821
+
+
+double_cube = functools.partial(scaled_cube, c=2.0)
+
+
+def through_methods(x, model):
+    return np.sum(model.apply(x)) + np.sum(model.square(x))
+
+
+def through_a_partial(x):
+    return np.sum(double_cube(x))
+
+
+def test_a_rule_is_found_through_a_method_and_a_partial(rng, tmp_path):
+    x = rng.normal(size=3)
+    model = Cubic()
+    df = ta.grad(through_methods)
+    np.testing.assert_allclose(df(x, model), 3 * x ** 2 + 2 * x)
+    assert "apply(model, x)" in ta.source(df, x, model)
+    np.testing.assert_allclose(ta.grad(through_a_partial)(x), 6 * x ** 2)
+    _, tangent = ta.jvp(lambda_free_apply)(x, model, np.ones(3))
+    np.testing.assert_allclose(tangent, np.sum(3 * x ** 2))
+    # the exported module imports the method through its class
+    target = tmp_path / "d_through_methods.py"
+    ta.export(df, target, x, model)
+    assert "square = Cubic.square" in target.read_text()
+    spec = importlib.util.spec_from_file_location(target.stem, target)
+    exported = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(exported)
+    np.testing.assert_allclose(exported.d_through_methods(x, model), df(x, model))
+
+
+def lambda_free_apply(x, model):
+    return np.sum(model.apply(x))
+
+
+def test_a_partial_with_new_arguments_gets_a_new_derivative(rng):
+    global double_cube
+    x = rng.normal(size=3)
+    df = ta.grad(through_a_partial)
+    np.testing.assert_allclose(df(x), 6 * x ** 2)
+    saved = double_cube
+    try:
+        double_cube = functools.partial(scaled_cube, c=3.0)
+        np.testing.assert_allclose(df(x), 9 * x ** 2)
+    finally:
+        double_cube = saved

@@ -153,6 +153,38 @@ def find_callee(src, call):
     return _function_callee(value, prefix, keywords, _where_found(src, func))
 
 
+def _has_rule(fn):
+    key = registry._hashable(fn)
+    return key in registry.ADJOINTS or key in registry.TANGENTS
+
+
+def _direct_call(src, call):
+    """(function, leading arguments, keywords, dependency) when `call`
+    reaches a function that has a rule through a method of a known object or
+    a `functools.partial`; else None."""
+    func = call.func
+    if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name):
+        cls = getattr(src, "object_kinds", {}).get(func.value.id)
+        owner = cls and next((c for c in cls.__mro__ if func.attr in vars(c)), None)
+        if owner is None:
+            return None
+        raw = vars(owner)[func.attr]
+        dependency = (vars(owner), func.attr)
+        if isinstance(raw, types.FunctionType) and _has_rule(raw):
+            return raw, [n.copy_node(func.value)], {}, dependency
+        if isinstance(raw, staticmethod) and _has_rule(raw.__func__):
+            return raw.__func__, [], {}, dependency
+        if isinstance(raw, classmethod) and _has_rule(raw.__func__):
+            return raw.__func__, [_object_node(cls)], {}, dependency
+        return None
+    value = static_value(func)
+    if isinstance(value, functools.partial) and _has_rule(value.func):
+        prefix = [_object_node(v) for v in value.args]
+        keywords = {k: _object_node(v) for k, v in value.keywords.items()}
+        return value.func, prefix, keywords, None  # the partial itself: a noted binding
+    return None
+
+
 def _method_callee(cls, func):
     """The callee of ``obj.attr(...)`` for an object of class `cls`: the
     function found on the class or the first base that defines it (a plain
@@ -238,6 +270,7 @@ class Inliner:
             if callee is None:
                 if call is not None:
                     self._note_binding(call.func)
+                    self._call_rule_directly(stmt, call)
                 out.append(stmt)
                 continue
             out.extend(self.inline(stmt, call, target, callee))
@@ -258,6 +291,24 @@ class Inliner:
             self.inlined.dependencies.append(Dependency(*where))
         except (KeyError, ValueError):
             pass  # an empty cell: nothing to follow
+
+    def _call_rule_directly(self, stmt, call):
+        """``model.apply(x)`` with a rule registered for ``Model.apply``, or
+        ``cube1(x)`` for ``cube1 = functools.partial(cube, c=1.0)`` with a rule
+        for ``cube``: the call is written as a call of the function the rule
+        is for (``apply(model, x)``, ``cube(x, c=1.0)``), where the rule is found."""
+        direct = _direct_call(self.src, call)
+        if direct is None:
+            return
+        fn, prefix, keywords, dependency = direct
+        if dependency is not None:
+            self.inlined.dependencies.append(Dependency(*dependency, fn))
+        call.func = _object_node(fn)
+        call.args = prefix + call.args
+        given = {kw.arg for kw in call.keywords}
+        call.keywords = [
+            gast.keyword(arg=k, value=v) for k, v in keywords.items() if k not in given
+        ] + call.keywords
 
     def inline(self, stmt, call, target, found):
         location = self.src.location(stmt)

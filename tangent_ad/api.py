@@ -241,6 +241,11 @@ def _is_zero_d(value):
     return type(value) is np.ndarray and value.ndim == 0
 
 
+def _known(shape):
+    """Whether every extent of `shape` is known (Dask's unknown chunks are NaN)."""
+    return all(isinstance(extent, numbers.Integral) for extent in shape)
+
+
 def _inexact(value):
     """An integer or boolean seed or tangent array as float64: the generated
     code computes with it as with real numbers (``t_x * 2`` must not wrap
@@ -287,6 +292,7 @@ class Derivative:
         self._variants = {}
         self._by_types = {}  # argument shapes / types -> generated function
         self._by_plain_types = {}  # the same for calls without array arguments
+        self._shapes_checked = set()  # argument kinds whose gradients' shapes were checked
         self._literals = frozenset()
         self._extra = self._trailing()
         self._positional, self._kwonly = _parameter_kinds(self.fn)
@@ -360,6 +366,7 @@ class Derivative:
         self._variants.clear()
         self._by_types.clear()
         self._by_plain_types.clear()
+        self._shapes_checked.clear()
         self._dependencies = ()  # (what is generated next says what it depends on)
         if self.generic is not None:
             self.generic = self._generate(frozenset())
@@ -418,6 +425,9 @@ class Derivative:
             kinds = self._kinds(args, {})
             function = self._variants.get(kinds) or self._variant(kinds)
             function = self._zero_d_kept(function, args)
+            unchecked = function
+            function = self._shapes_checked_once(
+                function, args, lambda: self._by_types.__setitem__(key, unchecked))
             self._by_types[key] = function
             if not any(hasattr(a, "shape") or type(a) in _HOLDERS for a in args):
                 # scalars and objects: the types alone are the key (cheaper
@@ -475,7 +485,52 @@ class Derivative:
                 trailing = [_like_argument(t, a) for t, a in zip(trailing, arguments)]
             given = dict(zip(self._kwonly, bound[self._positional:]))  # by keyword
             function = self._zero_d_kept(function, bound)
+            if key not in self._shapes_checked:
+                function = self._shapes_checked_once(
+                    function, bound, lambda: self._shapes_checked.add(key))
             return function(*bound[: self._positional], *trailing, **given)
+
+    def _gradients(self, result):
+        """The gradients in what a derivative returned, in `wrt` order."""
+        if self.mode == "value_and_grad":
+            result = result[1]
+        elif self.mode == "grad_and_value":
+            result = result[0]
+        return (result,) if len(self.wrt) == 1 else result
+
+    def _shapes_checked_once(self, function, args, passed):
+        """`function`, checking on its first call that the gradient of each
+        array argument has that argument's shape (a user's rule may give an
+        adjoint of another shape); `passed()` then installs `function` itself."""
+        expected = []
+        for i, name in enumerate(self.wrt):
+            position = self.params.index(name)
+            shape = getattr(args[position], "shape", None) if position < len(args) else None
+            if isinstance(shape, tuple) and type(args[position]) not in _HOLDERS:
+                expected.append((i, name, shape))
+        if not expected or self.mode not in ("grad", "grad_and_value", "value_and_grad", "vjp", "hvp"):
+            passed()
+            return function
+
+        @functools.wraps(function)
+        def checked(*call_args, **call_kwargs):
+            result = function(*call_args, **call_kwargs)
+            gradients = self._gradients(result)
+            for i, name, shape in expected:
+                got = getattr(gradients[i], "shape", shape)
+                if _known(got) and _known(shape) and tuple(got) != shape:
+                    raise TangentADError(
+                        "a gradient of the wrong shape",
+                        _definition(self.fn),
+                        "an adjoint rule registered with ta.adjoint may give an adjoint of another "
+                        "shape than its argument (docs/custom-rules.md); without one, this is a "
+                        "bug of tangent_ad: please report it",
+                        detail=f"the gradient of {name!r} has shape {tuple(got)}, the argument {shape}",
+                    )
+            passed()
+            return result
+
+        return checked
 
     def _zero_d_kept(self, function, args):
         """`function`, or one returning the gradient of a 0-d array argument

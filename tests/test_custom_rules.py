@@ -294,3 +294,33 @@ def test_a_partial_with_new_arguments_gets_a_new_derivative(rng):
         np.testing.assert_allclose(df(x), 9 * x ** 2)
     finally:
         double_cube = saved
+
+
+# ----- a rule's adjoint of the wrong shape -----
+
+
+def _summed_cube(x):
+    return x ** 3
+
+
+@ta.adjoint(_summed_cube)
+def _summed_cube_adjoint(y, x):
+    d[x] = np.sum(d[y] * 3.0 * x * x, keepdims=True)  # noqa: F821 (a wrong shape: (1,))
+
+
+def uses_summed_cube(x):
+    return np.sum(_summed_cube(x))
+
+
+@pytest.mark.parametrize("make, extra", [
+    (ta.grad, ()), (ta.value_and_grad, ()), (ta.vjp, (1.0,)),
+])
+def test_a_rule_giving_an_adjoint_of_the_wrong_shape_is_reported(make, extra):
+    df = make(uses_summed_cube)
+    for _ in range(2):  # and again: the check stays until a call passes it
+        with pytest.raises(ta.TangentADError, match=r"wrong shape.*'x' has shape \(1,\), the argument \(3,\)"):
+            df(np.ones(3), *extra)
+    # a shape the rule happens to get right passes (and is not checked again)
+    for _ in range(2):
+        got = df(np.ones(1), *extra)
+        np.testing.assert_allclose(got[1] if make is ta.value_and_grad else got, [3.0])

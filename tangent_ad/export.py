@@ -5,6 +5,7 @@ it needs: NumPy (or whatever module the user's code calls), the few runtime
 helpers of tangent_ad it calls, and the names it reads from the user's module.
 """
 
+import sys
 import types
 
 import gast
@@ -18,11 +19,19 @@ def _import_lines(name, value, home_module):
     module = getattr(value, "__module__", None)
     qualname = getattr(value, "__qualname__", None) or ""
     owner, _, attr = qualname.rpartition(".")
-    if owner and "<" not in qualname and "." not in owner and module not in (None, "__main__"):
+    if owner and "." not in owner and module != "__main__" and _found(module, qualname, value):
         # a method (a rule's function called directly): from its class
         return [f"from {module} import {owner}", f"{name} = {qualname}"]
     line = _import_line(name, value, home_module)
     return None if line is None else [line]
+
+
+def _found(module, qualname, value):
+    """Whether `module` (imported) holds `value` at the dotted `qualname`."""
+    found = sys.modules.get(module) if module else None
+    for part in qualname.split("."):
+        found = getattr(found, part, None)
+    return found is value
 
 
 def _is_alias(line):
@@ -45,7 +54,8 @@ def _import_line(name, value, home_module):
         return f"import {module} as {name}"
     module = getattr(value, "__module__", None)
     qualname = getattr(value, "__qualname__", None) or getattr(value, "__name__", None)
-    if module and qualname and "." not in qualname and module != "__main__":
+    if qualname and "." not in qualname and module != "__main__" and _found(module, qualname, value):
+        # (an object's __module__ may be its class's: np.vectorize objects say numpy)
         alias = "" if qualname == name else f" as {name}"
         return f"from {module} import {qualname}{alias}"
     if home_module and home_module != "__main__":  # (a script's names import nowhere else)

@@ -324,3 +324,16 @@ def test_a_rule_giving_an_adjoint_of_the_wrong_shape_is_reported(make, extra):
     for _ in range(2):
         got = df(np.ones(1), *extra)
         np.testing.assert_allclose(got[1] if make is ta.value_and_grad else got, [3.0])
+
+
+def test_export_imports_a_vectorized_kernel_from_the_users_module(tmp_path, rng):
+    # (np.vectorize objects name numpy as their __module__)
+    df = ta.grad(smooth_loss)
+    x = rng.uniform(-1.5, 1.5, size=4)
+    target = tmp_path / "d_smooth_loss.py"
+    ta.export(df, target, x)
+    assert "from test_custom_rules import bump" in target.read_text()
+    spec = importlib.util.spec_from_file_location(target.stem, target)
+    exported = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(exported)
+    np.testing.assert_allclose(exported.d_smooth_loss(x), df(x))

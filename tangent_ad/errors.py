@@ -12,6 +12,7 @@ __all__ = [
     "UnsupportedConstructError",
     "MissingRuleError",
     "NoSourceError",
+    "StaleSourceError",
     "NonScalarOutputError",
     "AliasingError",
     "Location",
@@ -81,6 +82,10 @@ class MissingRuleError(TangentADError):
 
 class NoSourceError(TangentADError):
     """The function's Python source cannot be read (built-in, eval, C)."""
+
+
+class StaleSourceError(NoSourceError):
+    """The source file no longer holds the code that runs (edited since import)."""
 
 
 class NonScalarOutputError(TangentADError):

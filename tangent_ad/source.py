@@ -10,14 +10,17 @@ rules are found by the Python object (``import numpy as xp`` still works).
 
 import builtins
 import inspect
+import sys
 import textwrap
+import tokenize
 import types
 
 import gast
 
 from . import anno
 from . import nodes as n
-from .errors import Location, NoSourceError, UnsupportedConstructError
+from .errors import Location, NoSourceError, StaleSourceError, UnsupportedConstructError
+from .source_check import check_current, mangling_class
 
 _UNRESOLVED = object()
 
@@ -100,6 +103,14 @@ def parse_function(fn):
         # of its code: `inspect` would follow a decorator's `__wrapped__`
         lines, first = inspect.getsourcelines(fn.__code__)
         filename = inspect.getsourcefile(fn.__code__) or fn.__code__.co_filename
+    except (SyntaxError, tokenize.TokenError) as err:  # (a file saved in the middle of an edit)
+        raise StaleSourceError(
+            "source file that no longer parses",
+            Location(fn.__code__.co_filename, fn.__code__.co_firstlineno, fn.__qualname__),
+            "the file was edited after its module was imported: fix it, then reload the module "
+            "(importlib.reload) or restart",
+            detail=str(err),
+        ) from err
     except (OSError, TypeError) as err:
         raise NoSourceError(
             "function without Python source",
@@ -110,6 +121,9 @@ def parse_function(fn):
     text = textwrap.dedent("".join(lines))
     tree = _parse_block(text, fn)
     func = _find_function(tree, fn)
+    check_current(fn, text, Location(filename, first, fn.__qualname__))
+    _mangle_private_names(func, mangling_class(fn))
+    _explicit_super(func, fn)
     _shift_lines(func, first - 1)
     for node in n.walk(func):
         if isinstance(node, gast.stmt):
@@ -117,6 +131,45 @@ def parse_function(fn):
     func.decorator_list = []
     func.returns = None
     return FunctionSource(fn, func, filename)
+
+
+def _explicit_super(func, fn):
+    """``super()`` in a method is ``super(Class, self)``: the generated code
+    has no ``__class__`` cell to find them by."""
+    code = fn.__code__
+    if "__class__" not in code.co_freevars or not code.co_argcount:
+        return
+    try:
+        owner = fn.__closure__[code.co_freevars.index("__class__")].cell_contents
+    except ValueError:  # an empty cell
+        return
+    first = code.co_varnames[0]
+    for node in n.walk(func):
+        if (
+            isinstance(node, gast.Call) and isinstance(node.func, gast.Name)
+            and node.func.id == "super" and not node.args and not node.keywords
+        ):
+            cls = n.name(owner.__name__)
+            anno.set(cls, "inject", owner)
+            node.args = [cls, n.name(first)]
+
+
+def _mangle_private_names(func, owner):
+    """``self.__w`` in a method of `owner` is ``self._Owner__w``, as Python
+    compiles it (the generated code runs outside the class)."""
+    prefix = "_" + (owner or "").lstrip("_")
+    if prefix == "_":
+        return
+
+    def mangled(name):
+        private = name.startswith("__") and not name.endswith("__") and "." not in name
+        return prefix + name if private else name
+
+    for node in n.walk(func):
+        if isinstance(node, gast.Attribute):
+            node.attr = mangled(node.attr)
+        elif isinstance(node, gast.Name):  # (parameters too)
+            node.id = mangled(node.id)
 
 
 def _shift_lines(tree, offset):
@@ -263,6 +316,30 @@ def static_value(node):
         except AttributeError:
             return _UNRESOLVED
     return _UNRESOLVED
+
+
+_LIBRARIES = ("numpy", "cupy", "dask", "tangent_ad", "scipy", "jax", "torch", "autograd")
+
+
+def is_library(module):
+    """Whether the module named `module` is a library's (`_LIBRARIES`, or
+    Python's standard library), not the user's code."""
+    top = module.split(".")[0]
+    return top in _LIBRARIES or top in sys.stdlib_module_names
+
+
+def library_number(node):
+    """Whether `node` is ``module.attr`` naming a number of a library
+    (``np.pi``, ``math.e``): a constant. A user's module attribute
+    (``cfg.W``) may hold an array, or be rebound to one."""
+    if not isinstance(node, gast.Attribute) or not isinstance(node.value, (gast.Name, gast.Attribute)):
+        return False
+    module = static_value(node.value)
+    return (
+        isinstance(module, types.ModuleType)
+        and is_library(module.__name__)
+        and isinstance(static_value(node), (int, float))
+    )
 
 
 def is_resolved(value):

@@ -1,9 +1,11 @@
 """The second identical request is a dictionary look-up; changes regenerate."""
 
 import numpy as np
+import pytest
 
 import tangent_ad as ta
 from tangent_ad import cache
+from tangent_ad.errors import StaleSourceError
 
 
 def square_sum(x):
@@ -99,3 +101,53 @@ def test_new_rule_invalidates_cached_derivatives():
 
 def _cbrt_rule(y, x):
     d[x] = d[y] / (3.0 * y * y)  # noqa: F821 - template placeholder
+
+
+EDITED = '''
+import numpy as np
+import pytest
+
+
+def helper(x):
+    return x * {factor}
+
+
+class Model:
+    def __init__(self, w):
+        self.__w = w
+
+    def loss(self, x):
+        return np.sum(helper(x) * self.__w) + super().__hash__() * 0.0
+
+
+def loss(x):
+    return np.sum(helper(x) ** 2)
+'''
+
+
+def test_a_file_edited_since_import_is_refused_until_reloaded(tmp_path, monkeypatch):
+    import importlib
+    import sys
+
+    path = tmp_path / "edited_module.py"
+    path.write_text(EDITED.format(factor="2.0"))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    module = importlib.import_module("edited_module")
+    try:
+        x = np.ones(3)
+        df = ta.grad(module.loss)
+        np.testing.assert_allclose(df(x), 8.0 * x)
+        model = module.Model(1.0)
+        # (a method with a mangled name and super(): no false refusal)
+        np.testing.assert_allclose(ta.grad(module.Model.loss, wrt=1)(model, x), 2.0)
+        path.write_text(EDITED.format(factor="3.0"))  # edited, not reloaded
+        with pytest.raises(StaleSourceError, match=r"edited_module.py:\d+ .*source that differs"):
+            df(np.ones((2, 2)))  # a new specialisation reads the file again
+        np.testing.assert_allclose(df(x), 8.0 * x)  # the one made before still holds
+        module = importlib.reload(module)
+        np.testing.assert_allclose(ta.grad(module.loss)(np.ones(4)), 18.0 * np.ones(4))
+        path.write_text(EDITED.format(factor="3.0").replace("** 2)", "** 2"))  # saved mid-edit
+        with pytest.raises(StaleSourceError, match="no longer parses"):
+            ta.grad(module.loss)(np.ones((2, 2)))
+    finally:
+        sys.modules.pop("edited_module", None)

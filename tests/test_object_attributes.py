@@ -202,3 +202,37 @@ def test_an_object_whose_class_makes_up_attributes():
     with pytest.raises(ta.TangentADError, match="__getattr__") as err:
         ta.grad(made_up_loss, wrt=(0, 1))(MadeUp(w), x)
     assert "test_object_attributes.py" in str(err.value)
+
+
+class Private:
+    def __init__(self, w):
+        self.__w = w  # stored as _Private__w
+
+    def apply(self, x):
+        return np.tanh(x * self.__w)
+
+    def factor(self):
+        return 2.0
+
+
+class Doubled(Private):
+    def apply(self, x):
+        k = super().factor() + super(Doubled, self).factor()
+        return k * np.tanh(x * self._Private__w)
+
+
+def private_loss(layer, x):
+    return np.sum(layer.apply(x))
+
+
+def test_private_attributes_are_mangled_and_super_finds_its_class(rng):
+    x, w = rng.normal(size=3), rng.normal(size=3)
+    slope = (1 - np.tanh(x * w) ** 2)
+    grads = ta.grad(private_loss)(Private(w), x)
+    np.testing.assert_allclose(grads["_Private__w"], slope * x)
+    np.testing.assert_allclose(ta.grad(private_loss, wrt=1)(Private(w), x), slope * w)
+    # super() in a method differentiated on its own: the generated code has
+    # no __class__ cell, so it is written super(Doubled, self)
+    vjp = ta.vjp(Doubled.apply, wrt=1)
+    np.testing.assert_allclose(vjp(Doubled(w), x, np.ones(3)), 4.0 * slope * w)
+    assert "super(Doubled, self)" in ta.source(vjp, Doubled(w), x, np.ones(3))

@@ -41,6 +41,26 @@ def shifted_tanh(x):
     return np.tanh(x + OFFSETS)
 
 
+GATED = True
+SCALES = np.array([[1.0, 2.0, 3.0]])  # broadcast against an (n, 1) argument
+
+
+def gated_square(x):
+    """Branches on this module's flag (inlined, the test reads it as
+    ``programs_helpers.GATED``, which an `if` cannot test directly)."""
+    if GATED:
+        y = x * x
+    else:
+        y = x * 3.0
+    return y
+
+
+def scaled_columns(x):
+    """Broadcasts against this module's array: read as an attribute, it must
+    not be taken for a number (the adjoint of x sums over the columns)."""
+    return np.sin(x * SCALES)
+
+
 def attention(q, k, v):
     scores = q @ k.T / np.sqrt(q.shape[-1])
     return softmax(scores) @ v

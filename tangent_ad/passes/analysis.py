@@ -24,7 +24,7 @@ from .. import anno
 from .. import nodes as n
 from ..errors import AliasingError, UnsupportedConstructError
 from ..rules import registry
-from ..source import static_value
+from ..source import library_number, static_value
 from .dataflow import Forward, all_statements, defined_names, liveness
 
 VALUE, LIKE = "value", "like"
@@ -336,7 +336,7 @@ def _is_scalar_expr(value, scalars, shape_tuples=frozenset()):
             return not value.keywords and len(value.args) <= positional
         return False
     if isinstance(value, gast.Attribute):
-        return _is_static(value) and isinstance(static_value(value), (int, float))
+        return library_number(value)
     return False
 
 
@@ -548,11 +548,28 @@ def container_names(body):
     names = set()
     for stmt in all_statements(body):
         if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
-            value = stmt.value
-            if isinstance(value, (gast.List, gast.Dict, gast.ListComp)) or (
-                isinstance(value, gast.Call) and static_value(value.func) in (list, dict)
-            ):
+            if _makes_container(stmt.value):
                 names.add(stmt.targets[0].id)
+    return names
+
+
+def _makes_container(value):
+    return isinstance(value, (gast.List, gast.Dict, gast.ListComp)) or (
+        isinstance(value, gast.Call) and static_value(value.func) in (list, dict)
+    )
+
+
+def only_containers(body, arguments=frozenset()):
+    """Names that hold a list or dict wherever they are bound: `arguments`
+    (containers passed in) and `container_names`, less any name also bound
+    to something else (``h = []`` ... ``h = np.stack(h)``)."""
+    names = container_names(body) | set(arguments)
+    for stmt in all_statements(body):
+        if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
+            if not _makes_container(stmt.value):
+                names.discard(stmt.targets[0].id)
+        elif isinstance(stmt, gast.For) and isinstance(stmt.target, gast.Name):
+            names.discard(stmt.target.id)
     return names
 
 
@@ -726,12 +743,14 @@ def _read_unbound(func, assigned, exit_fact, reads_before, reads_after, entry_re
     return found & local
 
 
-def plan_saves(func, reads_before, reads_after, content_reads, entry_reads):
+def plan_saves(func, reads_before, reads_after, content_reads, entry_reads, containers=frozenset()):
     """Decide which statements save values for the reverse sweep.
 
     `reads_before`/`reads_after` map id(stmt) to the names the reverse sweep
     reads at that primal position; `content_reads` (same keys) to the names
-    whose array *contents* it reads there; `entry_reads` are read at entry.
+    whose array *contents* it reads there; `entry_reads` are read at entry;
+    `containers` hold lists or dicts wherever bound (a store into one
+    replaces an item: what was read from it before is left as it was).
 
     Returns (saves, restore_elements, uninitialized, mutated):
       saves: {id(stmt): name} -- assignments / loops that must save `name`;
@@ -764,8 +783,11 @@ def plan_saves(func, reads_before, reads_after, content_reads, entry_reads):
                 name = target.id
             else:
                 base = target.value.id
-                sharing = _sharing(base, func.body, edges)
-                if sharing & contents.fact_in.get(id(stmt), frozenset()):
+                read = contents.fact_in.get(id(stmt), frozenset())
+                if base in containers:  # the item, if the sweep reads it through the container
+                    if base in read:
+                        elements.add(id(stmt))
+                elif _sharing(base, func.body, edges) & read:
                     elements.add(id(stmt))
         elif isinstance(stmt, gast.For):
             name = stmt.target.id

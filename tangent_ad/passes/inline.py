@@ -31,12 +31,11 @@ from .. import naming
 from .. import nodes as n
 from ..errors import UnsupportedConstructError
 from ..rules import registry
-from ..source import static_value, is_resolved, unwrap
+from ..source import is_library, is_resolved, static_value, unwrap
 
 MAX_DEPTH = 40
 # libraries whose functions are differentiated by their rules, never inlined
 # (with Python's standard library)
-_LIBRARIES = ("numpy", "cupy", "dask", "tangent_ad", "scipy", "jax", "torch", "autograd")
 
 
 class Dependency:
@@ -114,14 +113,7 @@ def _function_callee(fn, prefix=(), keywords=None, dependency=None):
 def _inlinable(fn):
     if not isinstance(fn, types.FunctionType) or fn in registry.ADJOINTS or fn in registry.TANGENTS:
         return False
-    return not _is_library(fn.__module__ or "")
-
-
-def _is_library(module):
-    """Whether the module named `module` is a library's (`_LIBRARIES`, or
-    Python's standard library), not the user's code."""
-    top = module.split(".")[0]
-    return top in _LIBRARIES or top in sys.stdlib_module_names
+    return not is_library(fn.__module__ or "")
 
 
 def find_callee(src, call):
@@ -285,7 +277,7 @@ class Inliner:
             return
         if isinstance(func, gast.Attribute):
             module = static_value(func.value)
-            if _is_library(module.__name__):
+            if is_library(module.__name__):
                 return  # np.tanh, math.exp: not names a program rebinds
         try:
             self.inlined.dependencies.append(Dependency(*where))
@@ -444,7 +436,10 @@ class Inliner:
                 if isinstance(node, gast.stmt) and not anno.has(node, "filename"):
                     anno.set(node, "filename", callee.filename)
                     anno.set(node, "function", callee.name)
-            _Rename(self, callee, renames, bindings, same_module, caller_locals).visit(stmt)
+        rename = _Rename(self, callee, renames, bindings, same_module, caller_locals)
+        renamed = [rename.visit(stmt) for stmt in body]  # (an `if` may come with its test)
+        body[:] = [new for stmt in renamed for new in (stmt if isinstance(stmt, list) else [stmt])]
+        for stmt in body:
             for node in n.walk(stmt):
                 trips = anno.get(node, "trips")
                 if trips is not None:
@@ -470,6 +465,19 @@ class _Rename(gast.NodeTransformer):
         if name in self.inliner.src.tree_locals:
             return self.inliner.namer.unique(name + "_")
         return name
+
+    def visit_If(self, node):
+        """An `if` test stays a Name (`anf`'s form): a global of the callee's
+        module read as ``module.FLAG`` is first bound to a condition."""
+        self.generic_visit(node)
+        if isinstance(node.test, gast.Name):
+            return node
+        cond = n.assign(self.inliner.namer.fresh(naming.COND), node.test)
+        for key in ("lineno", "filename", "function"):
+            if anno.has(node, key):
+                anno.set(cond, key, anno.get(node, key))
+        node.test = n.name(cond.targets[0].id)
+        return [cond, node]
 
     def visit_Name(self, node):
         if node.id in self.bindings and isinstance(node.ctx, gast.Load):

@@ -25,7 +25,7 @@ from .. import naming
 from .. import containers, helpers, runtime
 from ..errors import MissingRuleError, UnsupportedConstructError
 from ..rules import registry
-from ..source import describe, static_value, is_resolved
+from ..source import describe, is_resolved, library_number, static_value
 from ..template import Accumulate
 from . import analysis
 from . import shapes as shapes_module
@@ -618,9 +618,7 @@ class Reverse:
             return True
         if isinstance(node, gast.Name):
             return node.id in self.scalars
-        if _is_static_ref(node):
-            return True
-        return False
+        return library_number(node)
 
     def _simplify_unbroadcast(self, value, atom, target, operands):
         """Resolve unbroadcast(g, x) when generating, where shapes are known.
@@ -1275,10 +1273,6 @@ def _same(a, b):
 
 def _has_active(node, active):
     return any(name in active for name in n.load_names(node))
-
-
-def _is_static_ref(node):
-    return isinstance(node, gast.Attribute) and is_resolved(static_value(node))
 
 
 def _rewrite(node, fn):

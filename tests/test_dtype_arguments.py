@@ -174,3 +174,20 @@ def test_a_vector_output_is_refused_at_the_user_line_in_every_mode():
         with pytest.raises(ta.TangentADError, match="not a scalar") as err:
             call()
         assert "test_dtype_arguments.py" in str(err.value)
+
+
+DT = np.float64  # a global the program may rebind
+
+
+def cast_by_global(x):
+    return np.sum(x.astype(DT) * x)
+
+
+def test_a_dtype_held_by_a_global_is_read_when_the_derivative_runs(monkeypatch):
+    # the float cast's derivative, made while DT was float64, must not outlive it
+    x = np.array([0.3, -0.7, 1.1])
+    df = ta.grad(cast_by_global)
+    np.testing.assert_allclose(df(x), 2 * x)
+    monkeypatch.setitem(globals(), "DT", np.int64)
+    np.testing.assert_allclose(df(x), x.astype(np.int64))  # d/dx sum(int(x) * x)
+    np.testing.assert_allclose(ta.jvp(cast_by_global)(x, np.ones(3))[1], np.sum(x.astype(np.int64)))

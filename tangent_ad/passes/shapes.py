@@ -266,6 +266,9 @@ class ShapeInference:
         if isinstance(key, tuple) and key[0] == "method":
             args = [value.func.value] + args
         keywords = {kw.arg: kw.value for kw in value.keywords}
+        if key == ("method", "astype"):  # (the dtype, a name, has no shape to wait for)
+            base = shape(args[0])
+            return base if known(base) else bottom
         shapes = [shape(a) for a in args]
         if not known(*shapes):
             return bottom

@@ -12,11 +12,12 @@ value), ``FRESH`` (calls that return a new array, never a view) and
 """
 
 import operator
+import types
 
 import gast
 
 from .. import anno
-from ..source import static_value, is_resolved
+from ..source import is_library, is_resolved, static_value
 from ..template import Accumulate, Template
 
 ADJOINTS = {}
@@ -139,6 +140,8 @@ def dtype_kind(node):
     or None when it is known only at run time (``x.dtype``)."""
     import numpy
 
+    if not (isinstance(node, gast.Constant) or _fixed_name(node)):
+        return None  # (a global ``DT`` of the user's may be bound to another dtype later)
     value = node.value if isinstance(node, gast.Constant) else static_value(node)
     if not is_resolved(value) or value is None:
         return None
@@ -146,6 +149,17 @@ def dtype_kind(node):
         return numpy.dtype(value).kind
     except TypeError:
         return None
+
+
+def _fixed_name(node):
+    """Whether `node` names what a program does not rebind: a builtin
+    (``int``) or a library's attribute (``np.float32``)."""
+    if isinstance(node, gast.Name):
+        return (anno.get(node, "binding") or ("",))[0] == "builtin"
+    if isinstance(node, gast.Attribute):
+        module = static_value(node.value)
+        return isinstance(module, types.ModuleType) and is_library(module.__name__)
+    return False
 
 
 def cast_of(bindings):

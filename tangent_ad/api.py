@@ -299,7 +299,8 @@ class Derivative:
         # calls with fewer positional arguments than this take defaults (all
         # calls, with keyword-only parameters): one comparison per call
         self._fill_below = self._positional if not self._kwonly else sys.maxsize
-        self._dependencies = ()
+        self._dependencies = ()  # of every variant made since the last refresh
+        self._code = self.fn.__code__
         self._deferred = None
         functools.update_wrapper(self, self.fn, updated=())
         try:
@@ -330,7 +331,9 @@ class Derivative:
         if objects:
             function = _own_methods_checked(function, objects, self.fn)
         self._variants[kinds] = function
-        self._dependencies = tuple(generated.info.get("dependencies", ()))
+        known = {id(dep) for dep in self._dependencies}
+        self._dependencies += tuple(
+            dep for dep in generated.info.get("dependencies", ()) if id(dep) not in known)
         self._literals = generated.info.get("literals", self._literals)
         return generated
 
@@ -358,11 +361,19 @@ class Derivative:
         return transform.reverse(fn, wrt, self.mode, kinds=kinds, optimize=optimize)
 
     def is_current(self):
-        """False once a function this derivative inlined has been redefined."""
-        return all(dep.valid() for dep in self._dependencies)
+        """False once the function's code was replaced (``f.__code__ = ...``,
+        as IPython's autoreload does) or a function this derivative inlined
+        has been redefined."""
+        return self.fn.__code__ is self._code and all(dep.valid() for dep in self._dependencies)
 
     def _refresh(self):
         """Regenerate after a callee changed: a stale derivative is never run."""
+        if self.fn.__code__ is not self._code:  # (its parameters may have changed too)
+            self._code = self.fn.__code__
+            self.wrt, self.params = _normalize_wrt(self.fn, self.wrt)
+            self._positional, self._kwonly = _parameter_kinds(self.fn)
+            self._fill_below = self._positional if not self._kwonly else sys.maxsize
+            self._extra = self._trailing()
         self._variants.clear()
         self._by_types.clear()
         self._by_plain_types.clear()
@@ -436,7 +447,7 @@ class Derivative:
         return function
 
     def __call__(self, *args, **kwargs):
-        if self._dependencies and not self.is_current():
+        if self.fn.__code__ is not self._code or (self._dependencies and not self.is_current()):
             self._refresh()
         try:
             if self._extra:
@@ -601,7 +612,7 @@ class Derivative:
 
     def source(self, *args, **kwargs):
         """The generated source; with example arguments, of their specialization."""
-        if self._dependencies and not self.is_current():
+        if not self.is_current():
             self._refresh()
         if not args and not kwargs:
             if self.generic is None:
@@ -624,7 +635,7 @@ class Derivative:
         function's own arguments in order (then the seed or tangents, as the
         derivative does), checks nothing, and is not regenerated when a
         callee changes: call `specialize` again after editing code."""
-        if self._dependencies and not self.is_current():
+        if not self.is_current():
             self._refresh()
         extra = self._trailing()
         if extra:

@@ -121,7 +121,7 @@ def export(derivative, path, *example_args, **example_kwargs):
 
     if not isinstance(derivative, Derivative):
         raise TangentADError("export takes a derivative made by ta.grad, ta.vjp, ta.jvp or ta.hvp")
-    if derivative._dependencies and not derivative.is_current():
+    if not derivative.is_current():
         derivative._refresh()  # (a callee or a rule changed since)
     if example_args or example_kwargs:
         extra = derivative._extra

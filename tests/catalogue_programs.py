@@ -179,6 +179,26 @@ def dict_params_passed_to_helper(p, x, y):
     return huber(two_layer_dict(p, x) - y, delta=0.5)
 
 
+@case(dict_params)
+def dict_cache_of_activations(p, x, y):
+    # new keys stored into a dict the function makes, read back later: a
+    # store replaces an item (nothing saved; the key did not exist before)
+    cache = {}
+    cache["z1"] = x @ p["W1"] + p["b1"]
+    cache["a1"] = np.tanh(cache["z1"])
+    cache["z2"] = cache["a1"] @ p["W2"] + p["b2"]
+    return np.mean((cache["z2"] - y) ** 2) + 0.1 * np.sum(cache["a1"] * cache["z1"])
+
+
+@case(args(normal(3)))
+def dict_items_overwritten_in_a_loop(x):
+    d = {}
+    for i in range(4):
+        d[i % 2] = np.sin(x * (i + 1))
+        x = d[i % 2] * x
+    return np.sum(x) + np.sum(d[0] * d[1])
+
+
 def nested_dict_params(rng):
     return [
         {
@@ -327,6 +347,16 @@ def other_module_constant_array(x):
 @case(args(normal(4, 3), normal(5, 3), normal(5, 2)), wrt=(0, 1, 2))
 def other_module_attention_calls_softmax(q, k, v):
     return np.sum(programs_helpers.attention(q, k, v) ** 2)
+
+
+@case(args(normal(3)))
+def other_module_branch_on_its_flag(x):
+    return np.sum(programs_helpers.gated_square(x))
+
+
+@case(args(normal(2, 1)))
+def other_module_array_broadcast(x):
+    return np.sum(programs_helpers.scaled_columns(x)) + np.sum(x * programs_helpers.SCALES)
 
 
 ROWS = np.array([[10.0, 20.0], [30.0, 40.0]])  # not the one `scaled_by_rows` loops over

@@ -34,6 +34,7 @@ def plan(rev, adjoint):
     func = rev.func
     statements = {id(stmt): stmt for stmt in all_statements(func.body)}
     dead, restores = set(), {}
+    containers = analysis.only_containers(func.body, getattr(rev, "containers", ()))
     # A few rounds settle it (each new restore settles one more index read);
     # a plan that has not settled is never used.
     for _ in range(len(statements) + 2):
@@ -46,7 +47,7 @@ def plan(rev, adjoint):
             reads_after.setdefault(key, set()).update(names)
             content_reads.setdefault(key, set()).update(names)  # an index array's contents
         saves, elements, uninitialized, mutated = analysis.plan_saves(
-            func, rev.reads_before, reads_after, content_reads, rev.entry_reads
+            func, rev.reads_before, reads_after, content_reads, rev.entry_reads, containers
         )
         for stmt, name in mutated:
             raise AliasingError(

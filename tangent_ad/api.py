@@ -843,11 +843,18 @@ def _wrt_value(fn, name, args, kwargs, what):
     return value
 
 
+def _real_dtype(value):
+    """The floating dtype of `value`'s derivatives: its own, or float64."""
+    dtype = getattr(value, "dtype", None)
+    return dtype if dtype is not None and dtype.kind == "f" else np.dtype(np.float64)
+
+
 def _basis(x):
     """Unit tangents for every element of `x` (a float or an array)."""
     import numpy
 
-    value = numpy.asarray(x, dtype=float)
+    value = numpy.asarray(x)
+    value = value.astype(_real_dtype(value))
     for index in numpy.ndindex(value.shape):
         unit = numpy.zeros_like(value)
         unit[index] = 1.0
@@ -882,7 +889,8 @@ def jacobian(fn, wrt=0, mode=None, *, optimize=True):
             )
         out = numpy.asarray(value)
         chosen = mode or ("reverse" if out.size <= numpy.size(x) else "forward")
-        result = numpy.zeros(out.shape + numpy.shape(x))
+        dtype = numpy.result_type(_real_dtype(out), _real_dtype(numpy.asarray(x)))
+        result = numpy.zeros(out.shape + numpy.shape(x), dtype=dtype)
         if chosen == "forward":
             df = forward_df or jvp(fn, wrt, optimize=optimize)
             for index, unit in _basis(x):
@@ -914,7 +922,7 @@ def hessian(fn, wrt=0, *, optimize=True):
     def H(*args, **kwargs):
         x = _wrt_value(fn, product.wrt[0], args, kwargs, "hessian")
         shape = numpy.shape(x)
-        result = numpy.zeros(shape + shape)
+        result = numpy.zeros(shape + shape, dtype=_real_dtype(numpy.asarray(x)))
         for index, unit in _basis(x):
             result[(Ellipsis,) + index] = product(*args, unit, **kwargs)
         return result

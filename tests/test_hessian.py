@@ -527,3 +527,27 @@ def test_hvp_of_several_arguments_is_a_tuple_also_when_the_hessian_is_zero():
     assert type(got) is tuple and len(got) == 2  # (it was the gradient's SeqAdjoint)
     np.testing.assert_array_equal(got[0], np.zeros(3))
     np.testing.assert_array_equal(got[1], np.zeros(2))
+
+
+def _softmax32(w, X):
+    z = X @ w
+    e = np.exp(z - np.max(z))
+    return e / np.sum(e)
+
+
+def _nll32(w, X):
+    return np.sum(np.logaddexp(0.0, X @ w))
+
+
+@pytest.mark.parametrize("make", [
+    lambda: ta.jacobian(_softmax32, mode="forward"),
+    lambda: ta.jacobian(_softmax32, mode="reverse"),
+    lambda: ta.hessian(_nll32),
+])
+def test_jacobian_and_hessian_of_float32_arguments_are_float32(make, rng):
+    w, X = rng.normal(size=3), rng.normal(size=(5, 3))
+    exact = make()(w, X)
+    low = make()(w.astype(np.float32), X.astype(np.float32))
+    assert exact.dtype == np.float64 and low.dtype == np.float32
+    np.testing.assert_allclose(low, exact, rtol=1e-4, atol=1e-5)
+    assert make()(np.arange(3), X).dtype == np.float64  # integers: float64

@@ -241,6 +241,23 @@ def _is_zero_d(value):
     return type(value) is np.ndarray and value.ndim == 0
 
 
+def _as_argument(gradient, argument):
+    """The gradient of a 0-d array argument as a 0-d array, of a NumPy float
+    scalar as that scalar type, in the argument's floating dtype."""
+    dtype = _real_dtype(argument)
+    if isinstance(argument, np.ndarray):
+        return np.asarray(gradient, dtype=dtype)
+    return dtype.type(gradient)
+
+
+def _keeps_type(value):
+    """Whether the gradient of `value` must be made its type: a 0-d array, or
+    a NumPy float scalar other than float64 (a float64 gradient is one)."""
+    return _is_zero_d(value) or (
+        isinstance(value, np.floating) and type(value) is not np.float64
+    )
+
+
 def _known(shape):
     """Whether every extent of `shape` is known (Dask's unknown chunks are NaN)."""
     return all(isinstance(extent, numbers.Integral) for extent in shape)
@@ -546,19 +563,21 @@ class Derivative:
     def _zero_d_kept(self, function, args):
         """`function`, or one returning the gradient of a 0-d array argument
         as a 0-d array (arithmetic on it gives a NumPy number, so a gradient
-        is one or the other depending on the code)."""
-        positions = [
-            i for i, name in enumerate(self.wrt)
-            if self.params.index(name) < len(args) and _is_zero_d(args[self.params.index(name)])
-        ]
+        is one or the other depending on the code), and of a float32 scalar
+        as a float32 scalar (a seed or a folded constant is a Python float)."""
+        positions = {
+            i: args[self.params.index(name)] for i, name in enumerate(self.wrt)
+            if self.params.index(name) < len(args) and _keeps_type(args[self.params.index(name)])
+        }
         if not positions or self.mode not in ("grad", "grad_and_value", "value_and_grad", "vjp", "hvp"):
             return function
         single = len(self.wrt) == 1
 
         def as_arrays(grads):
             if single:
-                return np.asarray(grads)
-            return tuple(np.asarray(g) if i in positions else g for i, g in enumerate(grads))
+                return _as_argument(grads, positions[0])
+            return tuple(
+                _as_argument(g, positions[i]) if i in positions else g for i, g in enumerate(grads))
 
         @functools.wraps(function)
         def kept(*call_args, **call_kwargs):

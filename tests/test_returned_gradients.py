@@ -156,6 +156,23 @@ def test_a_float32_number_gets_a_float32_derivative():
     assert ta.grad(float32_scalar)(np.float32(0.7)).dtype == np.float32
 
 
+def linear_in_a_bias(w, b, x):
+    return np.sum(x * w) + b
+
+
+@pytest.mark.parametrize("b", [np.float32(0.5), np.array(0.5, np.float32), np.array(1, np.int32)])
+def test_a_bias_entering_linearly_gets_a_derivative_of_its_type(b):
+    # its gradient is the seed, a Python 1.0, or a folded constant
+    w, x = np.ones(3, np.float32), np.arange(3, dtype=np.float32)
+    expected = np.float64 if b.dtype.kind == "i" else np.float32
+    for mode in (ta.grad, ta.value_and_grad):
+        result = mode(linear_in_a_bias, wrt=(0, 1))(w, b, x)
+        d_w, d_b = result[1] if mode is ta.value_and_grad else result
+        assert type(d_b) is type(b) if b.dtype.kind == "f" else isinstance(d_b, np.ndarray)
+        assert d_b.dtype == expected and d_b == 1.0
+        np.testing.assert_array_equal(d_w, x)
+
+
 def rebinds_its_parameter(x, s):
     s = 2.0
     return np.sum(x * s)

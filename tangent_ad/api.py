@@ -807,9 +807,9 @@ class Differentiable:
         return self.__tangent_function__(*args, **kwargs)
 
     def __get__(self, instance, owner=None):
-        """A decorated method called through an instance gets it as `self`
-        (its derivatives are the class attribute's: ``Model.loss.grad(m, x)``)."""
-        return self if instance is None else types.MethodType(self, instance)
+        """A decorated method called through an instance gets it as `self`,
+        and so do its derivatives: ``m.loss.grad(x)`` is ``Model.loss.grad(m, x)``."""
+        return self if instance is None else _BoundDifferentiable(self, instance)
 
     @functools.cached_property
     def grad(self):
@@ -830,6 +830,25 @@ class Differentiable:
     @functools.cached_property
     def hvp(self):
         return hvp(self.__tangent_function__, self._wrt, optimize=self._optimize)
+
+
+class _BoundDifferentiable:
+    """``m.loss`` for a method decorated with `@ta.differentiate`: like a
+    bound method, and its derivatives take `m` as their first argument."""
+
+    _DERIVATIVES = ("grad", "value_and_grad", "vjp", "jvp", "hvp")
+
+    def __init__(self, decorated, instance):
+        self.__func__ = decorated
+        self.__self__ = instance
+
+    def __call__(self, *args, **kwargs):
+        return self.__func__(self.__self__, *args, **kwargs)
+
+    def __getattr__(self, name):
+        if name in self._DERIVATIVES:
+            return functools.partial(getattr(self.__func__, name), self.__self__)
+        return getattr(self.__func__, name)
 
 
 def differentiate(fn=None, *, wrt=(0,), optimize=True):

@@ -75,7 +75,8 @@ def unwrap(fn):
 
 def require_function(fn):
     """`fn` unwrapped to a plain Python function, or NoSourceError."""
-    if isinstance(fn, types.MethodType):  # (before unwrapping: self would be lost)
+    if isinstance(fn, types.MethodType) or hasattr(fn, "__self__") and hasattr(fn, "__func__"):
+        # (before unwrapping: self would be lost)
         name = getattr(fn.__func__, "__qualname__", repr(fn.__func__))
         raise NoSourceError(
             "a bound method",

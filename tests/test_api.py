@@ -335,7 +335,14 @@ def test_decorated_functions_as_callees_and_methods():
     np.testing.assert_allclose(ta.grad(calls_a_decorated_function)(x), 2 * np.cos(x))
     m = DecoratedModel(np.array([1.0, 2.0, 0.5]))
     assert m.loss(x) == pytest.approx(np.sum(np.tanh(x * m.w)))
-    np.testing.assert_allclose(DecoratedModel.loss.grad(m, x), m.w * (1 - np.tanh(x * m.w) ** 2))
+    expected = m.w * (1 - np.tanh(x * m.w) ** 2)
+    np.testing.assert_allclose(DecoratedModel.loss.grad(m, x), expected)
+    # through the instance, the derivatives take it as self too
+    np.testing.assert_allclose(m.loss.grad(x), expected)
+    value, gradient = m.loss.value_and_grad(x)
+    assert value == pytest.approx(m.loss(x))
+    np.testing.assert_allclose(gradient, expected)
+    np.testing.assert_allclose(m.loss.jvp(x, np.ones(3))[1], np.sum(expected))
 
 
 class PlainModel:

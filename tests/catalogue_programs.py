@@ -199,6 +199,23 @@ def dict_items_overwritten_in_a_loop(x):
     return np.sum(x) + np.sum(d[0] * d[1])
 
 
+@case(dict_params)
+def dict_copied_then_updated(p, x, y):
+    q = dict(p)  # a new dict: storing into it leaves p as it was
+    q["W1"] = q["W1"] * 2.0
+    return np.mean((affine(dense(x, q["W1"], q["b1"]), q["W2"], q["b2"]) - y) ** 2)
+
+
+@case(args(normal(3, 3), normal(2, 3)))
+def comprehension_slots_filled_in_a_loop(W, x):
+    outs = [np.zeros(W.shape[1]) for _ in range(3)]
+    h = x
+    for t in range(3):
+        h = np.tanh(h @ W)
+        outs[t] = h * (t + 1)
+    return np.sum(np.stack(outs) ** 2)
+
+
 def nested_dict_params(rng):
     return [
         {

@@ -20,11 +20,12 @@ import types
 
 import gast
 
-from .. import anno
+from .. import anno, containers
 from .. import nodes as n
 from ..errors import AliasingError, UnsupportedConstructError
 from ..rules import registry
 from ..source import library_number, static_value
+from .comprehensions import NEW_LIST
 from .dataflow import Forward, all_statements, defined_names, liveness
 
 VALUE, LIKE = "value", "like"
@@ -524,8 +525,13 @@ def _creates_new_object(value):
         return True
     if isinstance(value, gast.Call):
         # by its arguments too: `np.array(c, copy=False)` may be `c` itself
-        return registry.fresh_call(value)
-    return False
+        # (dict(p), a comprehension's list_append: a new dict or list, whose
+        # items a store replaces, never writes into)
+        return (
+            registry.fresh_call(value) or _makes_container(value)
+            or static_value(value.func) is containers.list_append
+        )
+    return isinstance(value, gast.ListComp) or anno.get(value, NEW_LIST, False)
 
 
 def _cannot_alias(value):

@@ -18,6 +18,9 @@ from .. import nodes as n
 from ..errors import UnsupportedConstructError
 
 
+NEW_LIST = "new_list"  # on the name a comprehension was built into, where it is used
+
+
 def _list_append_call(items, item):
     """``list_append(items, item)``; `items` a name or a node."""
     func = n.name("list_append")
@@ -130,7 +133,9 @@ class _Hoist(gast.NodeTransformer):
 
     def visit_ListComp(self, node):
         node = self.generic_visit(node)
-        return n.name(self.lowering.lower(node, self.prelude))
+        built = n.name(self.lowering.lower(node, self.prelude))
+        anno.set(built, NEW_LIST, True)  # (only the loop just before holds it)
+        return built
 
     def visit_Lambda(self, node):
         return node  # not inside lambdas: their bodies run later

@@ -1,10 +1,11 @@
-"""Python containers: appending to a list, building a list of items.
+"""Python containers: appending to a list, building a list of items, copying a dict.
 
 The adjoint of a list is a `SeqAdjoint` (see `tangent_ad.containers`); its
 tangent is a list of the items' tangents.
 """
 
 from ..containers import list_append
+from ..runtime import copy as copy_value
 from ..tangent_helpers import append_tangent
 from .registry import adjoint, tangent
 
@@ -18,3 +19,14 @@ def list_append_(y, items, item):
 @tangent(list_append)
 def list_append_tangent(y, items, item):
     d[y] = append_tangent(d[items], d[item], items, item)
+
+
+@adjoint(dict)
+def dict_(y, mapping):
+    # dict(params): a new dict of the same items (a shallow copy)
+    d[mapping] = d[y]
+
+
+@tangent(dict)
+def dict_tangent(y, mapping):
+    d[y] = copy_value(d[mapping])

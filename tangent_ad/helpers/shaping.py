@@ -111,8 +111,10 @@ def unreshape(g, x, order="C"):
             "a reshape or ravel with order={!r}".format(order),
             hint="pass order='C' or order='F' explicitly",
         )
-    if order in ("C", None):
+    if order in ("C", None) and hasattr(g, "reshape"):
         return g.reshape(shape_of(x))  # (Dask's reshape takes no order)
+    if order is None:
+        order = "C"  # (a Python number: the adjoint of a 0-d result)
     return numpy.reshape(g, shape_of(x), order=order)
 
 

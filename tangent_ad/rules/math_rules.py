@@ -7,7 +7,7 @@ the tangent of `x` there, and ``d[y] = ...`` gives the result's.
 
 import math
 
-from ..helpers import unsum_sequence
+from ..helpers import positive_log, unsum_sequence
 from .registry import adjoint, linear, nondifferentiable, scalar_result, tangent
 
 # ----- Exponentials and logarithms -----
@@ -110,13 +110,15 @@ def sqrt_tangent(y, x):
 
 @adjoint(math.pow)
 def pow_(y, x, p):
-    d[x] = d[y] * p * math.pow(x, p - 1.0)
-    d[p] = d[y] * y * math.log(x)
+    # as for x ** p (rules/operators.py): the exponent is 0 where p == 0, so
+    # no 0 ** -1 at x == 0; the slope in p taken as 0 where x <= 0
+    d[x] = d[y] * p * x ** (p - 1.0 + 0.0 ** (p * p))
+    d[p] = d[y] * y * positive_log(x)
 
 
 @tangent(math.pow)
 def pow_tangent(y, x, p):
-    d[y] = d[x] * p * math.pow(x, p - 1.0) + d[p] * y * math.log(x)
+    d[y] = d[x] * p * x ** (p - 1.0 + 0.0 ** (p * p)) + d[p] * y * positive_log(x)
 
 
 # ----- Trigonometric and hyperbolic -----
@@ -313,12 +315,12 @@ def copysign_tangent(y, x1, x2):
 def fmod(y, x1, x2):
     # y = x1 - x2 * trunc(x1 / x2)
     d[x1] = d[y]
-    d[x2] = -d[y] * math.trunc(x1 / x2)
+    d[x2] = -d[y] * math.trunc(float(x1 / x2))  # (np.float32 has no __trunc__)
 
 
 @tangent(math.fmod)
 def fmod_tangent(y, x1, x2):
-    d[y] = d[x1] - d[x2] * math.trunc(x1 / x2)
+    d[y] = d[x1] - d[x2] * math.trunc(float(x1 / x2))
 
 
 @adjoint(math.erf)

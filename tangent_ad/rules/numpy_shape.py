@@ -144,7 +144,7 @@ def transpose_method_tangent(y, x, *axes):
 
 @adjoint(("attr", "T"))
 def T(y, x):
-    d[x] = d[y].T
+    d[x] = np.transpose(d[y])  # (d[y] may be a Python number: the seed of a 0-d result)
 
 
 @tangent(("attr", "T"))

@@ -100,3 +100,32 @@ def test_a_constant_that_makes_floats_of_a_mask_stays(body):
     result = namespace["d_f"](np.array([True, False, True]))
     np.testing.assert_array_equal(result, [2.0, 0.0, 2.0])
     assert result.dtype == np.float64
+
+
+def _written_after_its_product(x):
+    y = x * 1.0
+    z = np.sin(x)
+    w = z * y
+    y[1] = 5.0
+    return np.sum(w * y)
+
+
+def test_an_alias_made_by_the_fold_itself_counts_for_the_writes_after_it():
+    # `d_w = unreduce(1.0, ...) * y` folded to `d_w = y`, then the reverse
+    # sweep restores `y[1] = _stack.pop()`: the aliases read for the check
+    # were those before this fold, so d_w stayed an alias and changed
+    import tangent_ad as ta
+
+    x = np.array([0.3, -0.7, 1.2])
+    eps = 1e-6
+    expected = [
+        (_written_after_its_product(x + eps * e) - _written_after_its_product(x - eps * e)) / (2 * eps)
+        for e in np.eye(3)
+    ]
+    np.testing.assert_allclose(ta.grad(_written_after_its_product)(x.copy()), expected, rtol=1e-6)
+    second = ta.hvp(_written_after_its_product)(x.copy(), np.ones(3))
+    step = (
+        ta.grad(_written_after_its_product)(x + eps * np.ones(3))
+        - ta.grad(_written_after_its_product)(x - eps * np.ones(3))
+    ) / (2 * eps)
+    np.testing.assert_allclose(second, step, rtol=1e-5, atol=1e-6)

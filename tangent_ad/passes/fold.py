@@ -321,6 +321,8 @@ def fold_constants(func, facts, protected=frozenset(), inexact=frozenset(), scal
             # would write into w; if it is returned, the caller's gradient
             # would be its own array w (or a primal value). Keep a copy.
             # read afresh: this fold and the ones before it made new aliases
+            # (reported first, so the aliases read include this one's)
+            facts.changed(stmt)
             uses = _AliasUses(func, facts)
             if uses.unsafe(n.store_names(stmt.targets[0]), _base_name(stmt.value) in protected, stmt):
                 stmt.value = _copy_of(stmt.value)

@@ -131,7 +131,7 @@ class _Prepared:
             func, shapes.argument_shapes(kinds), self.scalars, shapes.container_items(kinds))
         self.scalars |= {name for name, shape in self.shapes.items() if shape == ()}
         if not trusted:  # generated code keeps its own discipline of in-place updates
-            analysis.check_index_assignments(src, func, self.scalars)
+            analysis.check_index_assignments(src, func, self.scalars, self.containers)
             analysis.check_sequence_arithmetic(src, func, self.containers, self.varied)
 
     def known_shapes(self):

@@ -10,6 +10,7 @@ point at with ``# <- refused``.
 
 import contextlib
 import inspect
+import re
 
 import numpy as np
 import pytest
@@ -562,3 +563,63 @@ def stored_in_a_loop_then_written(x):
 def test_a_store_in_an_earlier_iteration_still_refuses_the_write():
     with pytest.raises(ta.TangentADError, match="may view the same memory"):
         ta.grad(stored_in_a_loop_then_written)(np.array([0.3, -0.4]))
+
+
+# ----- augmented assignment to a container's item; writes into free names -----
+
+
+def item_of_a_list_updated(x):
+    y = x * 1.0
+    items = [y]
+    items[0] += 1.0  # Python: y += 1.0, the same array
+    return np.sum(y * x)
+
+
+def item_of_the_callers_array(x):
+    items = [x]
+    items[0] *= 2.0  # would double the caller's x
+    return np.sum(x ** 2)
+
+
+SHARED = np.array([1.0, 2.0, 3.0])
+SHARED_VIEW = SHARED[1:]
+
+
+def writes_into_a_global(x):
+    SHARED[1] = x[0] ** 2  # also changes SHARED_VIEW
+    return np.sum(SHARED_VIEW * x[1:])
+
+
+def _closure_writer():
+    buffer = np.zeros(3)
+
+    def writes_into_a_closure(x):
+        buffer[0] = x[0]
+        return np.sum(buffer * x)
+
+    return writes_into_a_closure
+
+
+@pytest.mark.parametrize("fn, words", [
+    (item_of_a_list_updated, "augmented assignment to an item of the list or dict `items`"),
+    (item_of_the_callers_array, "augmented assignment to an item of the list or dict `items`"),
+    (writes_into_a_global, "index assignment into `SHARED`, which the function does not bind"),
+    (_closure_writer(), "index assignment into `buffer`, which the function does not bind"),
+])
+def test_writes_that_python_makes_in_place_elsewhere_are_refused(fn, words):
+    x = np.array([0.3, -0.7, 1.2])
+    for make in (ta.grad, ta.jvp):
+        with pytest.raises(AliasingError, match=re.escape(words)) as err:
+            make(fn)(x, *([np.ones(3)] if make is ta.jvp else []))
+        assert "test_aliasing.py" in str(err.value)
+
+
+def test_a_number_item_written_out_is_differentiated():
+    # (``totals[1] += 2.0`` is refused too: the item is not known to be a number)
+    def written_out(x):
+        totals = [0.0, 1.0]
+        totals[1] = totals[1] + 2.0
+        return np.sum(x * totals[1])
+
+    x = np.array([0.3, -0.7, 1.2])
+    np.testing.assert_allclose(ta.grad(written_out)(x), np.full(3, 3.0))

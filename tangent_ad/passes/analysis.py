@@ -367,7 +367,7 @@ def _refuse_out_arguments(src, func):
                     )
 
 
-def check_index_assignments(src, func, scalars=frozenset()):
+def check_index_assignments(src, func, scalars=frozenset(), containers=frozenset()):
     """Refuse in-place writes through names that may share memory.
 
     Index assignment ``u[i] = v`` and augmented assignment ``u += v`` (which
@@ -379,6 +379,10 @@ def check_index_assignments(src, func, scalars=frozenset()):
     """
     _refuse_out_arguments(src, func)
     args = {a.id for a in func.args.args + func.args.kwonlyargs + func.args.posonlyargs}
+    from ..source import local_names
+
+    bound = local_names(func)
+    held = only_containers(func.body, containers)
     defs = {}
     for stmt in all_statements(func.body):
         if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
@@ -398,6 +402,23 @@ def check_index_assignments(src, func, scalars=frozenset()):
             continue
         location = src.location(stmt)
         user = src.user_name(base)  # as the user wrote it
+        if base not in bound:
+            _refuse(
+                f"{what} `{user}`, which the function does not bind (a global or a closure's variable)",
+                location,
+                f"other names may view its memory, and the caller's `{user}` would change: work on "
+                f"a copy bound in the function (`{user}_ = {user}.copy()`)",
+                False,
+            )
+        if anno.get(stmt, "augmented_item") and base in held and not (
+            isinstance(stmt.value, gast.Name) and stmt.value.id in scalars
+        ):
+            _refuse(
+                f"augmented assignment to an item of the list or dict `{user}`", location,
+                f"Python updates the array it holds in place, and every other name for that array "
+                f"with it; write `{user}[...] = {user}[...] + ...` for a new array",
+                False,
+            )
         if base in args and base not in assigned.fact_in.get(id(stmt), frozenset()):
             _refuse(
                 f"{what} the argument `{user}`", location,

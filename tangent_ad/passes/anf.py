@@ -56,7 +56,8 @@ class ANF:
             pre2, base = self.atom(target.value)
             pre3, index = self.index(target.slice)
             store = gast.Subscript(value=base, slice=index, ctx=gast.Store())
-            return pre + pre2 + pre3 + [n.assign(store, value)]
+            final = anno.copy_from(n.assign(store, value), stmt, keys=("augmented_item",))
+            return pre + pre2 + pre3 + [final]
         pre, simple = self.simple(stmt.value)
         if target.id in n.load_names(simple):
             tmp = self.temp()

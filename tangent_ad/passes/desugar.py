@@ -70,7 +70,10 @@ class Desugar:
             prelude, target = self._stable_subscript(target)
             load = n.set_ctx(target, gast.Load())
             value = gast.BinOp(left=load, op=stmt.op, right=stmt.value)
-            return prelude + self.visit_Assign(n.assign(target, value))
+            node = n.assign(target, value)
+            # on a list's or dict's item, Python updates the array held in place
+            anno.set(node, "augmented_item", True)
+            return prelude + self.visit_Assign(node)
         raise UnsupportedConstructError(
             "augmented assignment to an attribute", self.src.location(stmt), "assign to a local name"
         )

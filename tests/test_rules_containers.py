@@ -31,6 +31,14 @@ def append_in_a_loop(a, b):
     return np.sum(np.sin(sum(xs)))
 
 
+@case(args(U((3,)), U((3,))), args(U((2, 3)), U(())), wrt=BOTH)
+def dict_copy_then_store(a, b):
+    p = dict({"a": a, "b": b})
+    q = dict(p)
+    q["a"] = q["a"] * q["b"]
+    return np.sum(np.sin(q["a"]) * p["a"]) + np.sum(q["b"] ** 2)
+
+
 @pytest.mark.parametrize("case", CASES, ids=repr)
 @pytest.mark.parametrize("optimize", [True, False], ids=["opt", "noopt"])
 def test_rule(case, optimize, rng):

@@ -186,3 +186,18 @@ def test_a_parameter_rebound_to_a_number_gets_zeros_of_its_own_shape():
         np.testing.assert_array_equal(d_x, 2.0 * np.ones(3))
         assert np.shape(d_s) == (3,) and not np.any(d_s)
     assert ta.grad(rebinds_its_parameter, wrt=1)(x, 1.5) == 0.0
+
+
+def returns_a_view_of_a_restored_array(x):
+    y = x * 1.0
+    s = np.sum(np.sin(y))
+    y[0] = y[0] * 3.0 + s
+    return y[0, ...]  # a 0-d view of y, whose element the sweep restores
+
+
+def test_a_value_that_views_an_array_the_sweep_restores_is_kept_as_it_was():
+    x = np.array([0.3, -0.7, 1.2])
+    expected = returns_a_view_of_a_restored_array(x.copy())
+    value, _ = ta.value_and_grad(returns_a_view_of_a_restored_array)(x.copy())
+    _, kept = ta.grad(returns_a_view_of_a_restored_array, preserve_result=True)(x.copy())
+    assert value == pytest.approx(expected) and kept == pytest.approx(expected)

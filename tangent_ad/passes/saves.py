@@ -214,6 +214,12 @@ def assemble(rev, primal, adjoint, returns, mode, name):
         kept = rev.namer.unique(naming.RESULT)
         middle.append(n.assign(kept, n.name(out)))
         result = n.name(kept)
+    elif wants_value and elements:
+        # the sweep restores elements in place: a result that views one of
+        # those arrays (``return y[0, ...]``) would change with them
+        kept = rev.namer.unique(naming.RESULT)
+        middle.append(n.assign(kept, _helper_call(runtime.copy, n.name(out))))
+        result = n.name(kept)
     if mode != "vjp" and out in rev.scalars and not _may_be_complex(func):
         # a real scalar by construction (the arguments are real): no check needed
         seed = n.const(1.0)

@@ -194,3 +194,15 @@ def test_einsum_of_more_operands_than_its_rule_takes_is_refused_at_the_line(make
     with pytest.raises(UnsupportedConstructError, match="too many positional arguments") as info:
         make(einsum_of_seven)
     assert f"test_errors.py:{einsum_of_seven.__code__.co_firstlineno + 1}" in str(info.value)
+
+
+def unpacks_three_into_two(x):
+    a, b = x, x * 2.0, x * 3.0
+    return a * b
+
+
+def test_unpacking_a_display_of_the_wrong_length_is_refused():
+    # (Python raises ValueError there; the derivative took the first two)
+    with pytest.raises(ta.TangentADError, match="unpacking 3 values into 2 names") as err:
+        ta.grad(unpacks_three_into_two)(1.5)
+    assert "test_errors.py" in str(err.value)

@@ -111,6 +111,14 @@ class Desugar:
         return [stmt]
 
     def _unpack(self, target, value):
+        displayed = isinstance(value, (gast.Tuple, gast.List)) and not any(
+            isinstance(elt, gast.Starred) for elt in value.elts)
+        if displayed and len(value.elts) != len(target.elts):
+            raise UnsupportedConstructError(
+                f"unpacking {len(value.elts)} values into {len(target.elts)} names",
+                self.src.location(target),
+                "Python raises ValueError here; give as many names as values",
+            )
         if isinstance(value, (gast.Tuple, gast.List)) and len(value.elts) == len(target.elts):
             temps = [self.namer.fresh(naming.TEMP) for _ in value.elts]
             out = [n.assign(t, v) for t, v in zip(temps, value.elts)]

@@ -88,3 +88,18 @@ def test_math_fmod_of_float32_numbers(make):
     d1, d2 = ta.grad(remainder, wrt=(0, 1))(x1, x2)
     assert (float(d1), float(d2)) == pytest.approx((1.0, -3.0))
     assert float(ta.jvp(remainder)(x1, x2, make(1.0))[1]) == pytest.approx(1.0)
+
+
+def floor_times(x):
+    return math.floor(x) * x
+
+
+def round_times(x):
+    return round(x) * x + round(x, 1) * 0.0
+
+
+@pytest.mark.parametrize("fn", [floor_times, round_times])
+def test_a_float_argument_gets_a_float_through_rounding(fn):
+    # `1.0 * math.floor(x)` was folded to the int itself
+    got = ta.grad(fn)(2.3)
+    assert isinstance(got, float) and got == 2.0

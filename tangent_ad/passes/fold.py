@@ -232,10 +232,27 @@ def _surely_inexact(node, inexact):
     if isinstance(node, (gast.Subscript, gast.Attribute)):  # x[1], x.T of float arrays
         return _surely_inexact(node.value, inexact)
     if isinstance(node, gast.Call):
-        return _inexact_ufunc(static_value(node.func)) or any(
-            _surely_inexact(arg, inexact) for arg in node.args
-        )
+        fn = static_value(node.func)
+        if _inexact_ufunc(fn):
+            return True
+        if _gives_integers(fn, node):  # math.floor(x), round(x), int(x) of a float x
+            return False
+        return any(_surely_inexact(arg, inexact) for arg in node.args)
     return False
+
+
+def _gives_integers(fn, call):
+    import builtins
+    import math
+
+    integer = {math.floor, math.ceil, math.trunc, math.factorial, math.isqrt, math.gcd,
+               math.comb, math.perm, builtins.int, builtins.len, builtins.bool}
+    if fn is builtins.round:
+        return len(call.args) < 2 and not call.keywords  # round(x) is an int; round(x, 2) not
+    try:
+        return fn in integer
+    except TypeError:  # (an unhashable object)
+        return False
 
 
 def _inexact_ufunc(fn):

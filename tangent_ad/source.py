@@ -273,7 +273,12 @@ def resolve(src, enclosing=frozenset()):
             elif node.id in enclosing:
                 anno.set(node, "binding", ("enclosing", None))
             else:
-                anno.set(node, "binding", _lookup(src, node))
+                binding = _lookup(src, node)
+                anno.set(node, "binding", binding)
+                if binding[0] == "global":  # (where a function passed on was found)
+                    anno.set(node, "found_in", (src.globals, node.id))
+                elif binding[0] == "closure":
+                    anno.set(node, "found_in", (src.cells[node.id], node.id))
     for node in n.walk(src.tree):
         if isinstance(node, gast.Attribute):
             value = static_value(node)

@@ -255,7 +255,12 @@ class _Substitute:
         if isinstance(node.ctx, gast.Load):
             obj = self.globals[node.id] if node.id in self.globals else _builtin(node.id)
             anno.set(node, "inject", obj)
+            if node.id in self.globals:  # (a helper of the user's may be redefined)
+                anno.set(node, FOUND_IN, (self.globals, node.id))
         return node
+
+
+FOUND_IN = "rule_global"  # (module globals, name) a template's injected name was read from
 
 
 def _is_adjoint_ref(node):

@@ -8,6 +8,7 @@
 import contextlib
 import functools
 import gc
+import types
 
 import gast
 
@@ -169,9 +170,27 @@ class _Prepared:
         function = codegen.compile_function(derivative, source, self.src, defaults=defaults)
         # differentiated again (hvp), an adjoint's zero tangent is shaped like its value
         function.__tangent_adjoints__ = self.namer.adjoint_sources()
-        info.update(tree=derivative, dependencies=self.dependencies,
+        info.update(tree=derivative, dependencies=self.dependencies + _template_dependencies(derivative),
                     literals=shapes.shape_literals(self.func))
         return Generated(function, source, derivative.name, info)
+
+
+def _template_dependencies(derivative):
+    """A `Dependency` for each user function a rule's template called
+    (``bump_slope`` in docs/custom-rules.md): redefined, it is a new derivative."""
+    from .passes.inline import Dependency
+    from .source import is_library
+    from .template import FOUND_IN
+
+    found = {}
+    for node in n.walk(derivative):
+        where = anno.get(node, FOUND_IN, None) if isinstance(node, gast.Name) else None
+        if where is None:
+            continue
+        obj = where[0].get(where[1])
+        if isinstance(obj, types.FunctionType) and not is_library(obj.__module__ or ""):
+            found.setdefault((id(where[0]), where[1]), Dependency(where[0], where[1], obj))
+    return list(found.values())
 
 
 def _cycle_collector_paused(generate):

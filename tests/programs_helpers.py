@@ -61,6 +61,12 @@ def scaled_columns(x):
     return np.sin(x * SCALES)
 
 
+def apply(fn, x):
+    """Calls a function the caller passes in (test_cache: the caller's name for
+    it is what a rebinding changes)."""
+    return fn(x)
+
+
 def attention(q, k, v):
     scores = q @ k.T / np.sqrt(q.shape[-1])
     return softmax(scores) @ v

@@ -1,8 +1,11 @@
 """The second identical request is a dictionary look-up; changes regenerate."""
 
+import types
+
 import numpy as np
 import pytest
 
+import programs_helpers
 import tangent_ad as ta
 from tangent_ad import cache
 from tangent_ad.errors import StaleSourceError
@@ -151,3 +154,116 @@ def test_a_file_edited_since_import_is_refused_until_reloaded(tmp_path, monkeypa
             ta.grad(module.loss)(np.ones((2, 2)))
     finally:
         sys.modules.pop("edited_module", None)
+
+
+# ----- what a derivative depends on, beyond the functions it inlined -----
+
+
+def _square(x):
+    return x * x
+
+
+act = _square
+
+
+def passes_act_on(x):
+    return np.sum(programs_helpers.apply(act, x))
+
+
+def test_a_function_passed_to_another_modules_helper_is_followed(monkeypatch):
+    x = np.array([0.3, -0.7, 1.1])
+    df = ta.grad(passes_act_on)
+    np.testing.assert_allclose(df(x), 2 * x)
+    monkeypatch.setitem(globals(), "act", np.sin)
+    np.testing.assert_allclose(df(x), np.cos(x))
+
+
+def scaled(x, *, k=2.0):
+    return x * k
+
+
+def calls_scaled(x):
+    return np.sum(scaled(x))
+
+
+def test_keyword_defaults_changed_in_place_regenerate(monkeypatch):
+    x = np.array([0.3, -0.7, 1.1])
+    df = ta.grad(calls_scaled)
+    np.testing.assert_allclose(df(x), np.full(3, 2.0))
+    monkeypatch.setitem(scaled.__kwdefaults__, "k", 5.0)
+    np.testing.assert_allclose(df(x), np.full(3, 5.0))
+
+
+class _Base:
+    def g(self, z):
+        return z * z
+
+
+class _Sub(_Base):
+    pass
+
+
+class _Ops:
+    @staticmethod
+    def act(z):
+        return z * z
+
+
+def calls_a_method(model, x):
+    return np.sum(model.g(x))
+
+
+def through_a_class_attribute(x):
+    return np.sum(_Ops.act(x))
+
+
+def test_a_method_defined_later_on_the_objects_own_class_regenerates(monkeypatch):
+    x = np.array([0.3, -0.7, 1.1])
+    df = ta.grad(calls_a_method, wrt=1)
+    np.testing.assert_allclose(df(_Sub(), x), 2 * x)
+    monkeypatch.setattr(_Sub, "g", lambda self, z: np.sin(z), raising=False)
+    np.testing.assert_allclose(df(_Sub(), x), np.cos(x))
+
+
+def test_a_class_attribute_rebound_regenerates(monkeypatch):
+    x = np.array([0.3, -0.7, 1.1])
+    df = ta.grad(through_a_class_attribute)
+    np.testing.assert_allclose(df(x), 2 * x)
+    monkeypatch.setattr(_Ops, "act", staticmethod(np.sin))
+    np.testing.assert_allclose(df(x), np.cos(x))
+
+
+def test_a_derivative_follows_every_variant_and_its_own_code():
+    x = np.array([0.3, -0.7, 1.1])
+
+    def loss(x):
+        return np.sum(x * x)
+
+    def edited(x):
+        return np.sum(np.sin(x))
+
+    df = ta.grad(loss)
+    np.testing.assert_allclose(df(x), 2 * x)
+    loss.__code__ = edited.__code__  # what IPython's autoreload does
+    np.testing.assert_allclose(df(x), np.cos(x))
+    assert df(0.3) == pytest.approx(np.cos(0.3))
+
+
+def _lazy_attribute(name):
+    if name == "square":
+        return _square
+    raise AttributeError(name)
+
+
+lazy = types.ModuleType("lazy")  # a module whose functions come from __getattr__ (PEP 562)
+lazy.__getattr__ = _lazy_attribute
+
+
+def through_a_lazy_module(x):
+    return np.sum(lazy.square(x))
+
+
+def test_a_function_from_a_modules_getattr_is_inlined():
+    # (the dependency read vars(module)["square"]: KeyError)
+    x = np.array([0.3, -0.7, 1.1])
+    np.testing.assert_allclose(ta.grad(through_a_lazy_module)(x), 2 * x)

@@ -337,3 +337,32 @@ def test_export_imports_a_vectorized_kernel_from_the_users_module(tmp_path, rng)
     exported = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(exported)
     np.testing.assert_allclose(exported.d_smooth_loss(x), df(x))
+
+
+# ----- a helper the rule's template calls, redefined -----
+
+
+def _tripled(x):
+    return x ** 3
+
+
+def _tripled_slope(x):
+    return 3.0 * x * x
+
+
+@ta.adjoint(_tripled)
+def _tripled_adjoint(y, x):
+    d[x] = d[y] * _tripled_slope(x)  # noqa: F821
+
+
+def uses_tripled(x):
+    return np.sum(_tripled(x))
+
+
+def test_a_helper_of_a_rule_redefined_regenerates(monkeypatch):
+    x = np.array([0.3, -0.7, 1.1])
+    df = ta.grad(uses_tripled)
+    np.testing.assert_allclose(df(x), 3 * x ** 2)
+    monkeypatch.setitem(globals(), "_tripled_slope", lambda x: 2.0 * x * x)  # (a made-up fix)
+    np.testing.assert_allclose(df(x), 2 * x ** 2)
+    np.testing.assert_allclose(ta.grad(uses_tripled)(x), 2 * x ** 2)

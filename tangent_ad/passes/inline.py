@@ -47,35 +47,47 @@ class Dependency:
     derivative -- and, for a function that was inlined, while its code and
     defaults are the same."""
 
-    __slots__ = ("mapping", "key", "fn", "code", "defaults", "found")
+    __slots__ = ("mapping", "key", "fn", "code", "defaults", "kwdefaults", "found")
 
     def __init__(self, mapping, key, fn=None):
         self.mapping = mapping
         self.key = key
         self.fn = fn
         self.code = getattr(fn, "__code__", None)
-        self.defaults = (getattr(fn, "__defaults__", None), getattr(fn, "__kwdefaults__", None))
+        self.defaults = getattr(fn, "__defaults__", None)
+        # (a dict, changed in place too: ``f.__kwdefaults__["k"] = 5.0``)
+        self.kwdefaults = dict(getattr(fn, "__kwdefaults__", None) or {})
         self.found = fn if mapping is None else self._current()
 
     def _current(self):
+        """What the name holds now; `ABSENT` where it holds nothing (a name
+        looked up further along, ``Sub.g`` found on ``Base``; a module's lazy
+        ``__getattr__`` attribute)."""
         if isinstance(self.mapping, types.CellType):
             return self.mapping.cell_contents
-        return self.mapping[self.key]
+        return self.mapping.get(self.key, ABSENT)
 
     def valid(self):
         fn = self.fn
         if fn is not None and (
             fn.__code__ is not self.code
-            or fn.__defaults__ is not self.defaults[0]
-            or fn.__kwdefaults__ is not self.defaults[1]
+            or fn.__defaults__ is not self.defaults
+            or not _same_items(fn.__kwdefaults__ or {}, self.kwdefaults)
         ):
             return False
         if self.mapping is None:
             return True
         try:
             return self._current() is self.found
-        except (KeyError, ValueError):
+        except ValueError:  # an emptied cell
             return False
+
+
+ABSENT = object()  # what a Dependency finds where a name holds nothing
+
+
+def _same_items(current, kept):
+    return current.keys() == kept.keys() and all(current[k] is kept[k] for k in kept)
 
 
 class Inlined:
@@ -96,6 +108,8 @@ class Callee:
         self.prefix = list(prefix)  # nodes bound to the first parameters
         self.keywords = keywords or {}
         self.dependency = dependency  # (mapping, key) where the callee was found
+        self.absent_from = []  # mappings looked in first, which did not hold it
+        self.links = []  # (mapping, key) of the links of an attribute chain before the last
 
 
 def _function_callee(fn, prefix=(), keywords=None, dependency=None):
@@ -142,7 +156,9 @@ def find_callee(src, call):
     value = unwrap(value)
     if not _inlinable(value):
         return None
-    return _function_callee(value, prefix, keywords, _where_found(src, func))
+    callee = _function_callee(value, prefix, keywords, _where_found(src, func))
+    callee.links = _chain_links(src, func)
+    return callee
 
 
 def _has_rule(fn):
@@ -187,6 +203,8 @@ def _method_callee(cls, func):
         return None
     raw = vars(owner)[func.attr]
     dependency = (vars(owner), func.attr)
+    # (the classes before it may define it later: ``Sub.g = ...``)
+    before = [vars(c) for c in cls.__mro__[: cls.__mro__.index(owner)]]
     if isinstance(raw, types.FunctionType):
         prefix = [n.copy_node(func.value)]
     elif isinstance(raw, staticmethod):
@@ -197,7 +215,9 @@ def _method_callee(cls, func):
         return None
     if not _inlinable(raw):
         return None
-    return _function_callee(raw, prefix=prefix, dependency=dependency)
+    callee = _function_callee(raw, prefix=prefix, dependency=dependency)
+    callee.absent_from = before
+    return callee
 
 
 def _local_callee(src, name):
@@ -233,14 +253,43 @@ def _where_found(src, func):
         if kind == "global":
             if src.globals.get(func.id) is value:
                 return src.globals, func.id
-            return None  # passed in from another module: its code is still checked
+            # passed in from another function: where that one found it
+            return anno.get(func, "found_in", None)
         if kind == "closure":
-            return src.cells.get(func.id), func.id
+            return anno.get(func, "found_in", None) or (src.cells.get(func.id), func.id)
     elif isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name):
         module = static_value(func.value)
         if isinstance(module, types.ModuleType):
             return vars(module), func.attr
+        if isinstance(module, type):  # ``Ops.act``
+            return vars(module), func.attr
     return None
+
+
+def _chain_links(src, func):
+    """(mapping, key) for the links of ``impl.act`` / ``pkg.sub.fn`` before
+    the last one, where they lie in the user's code: the name at its root
+    (``impl = other_module`` rebinds it) and each module or class attribute
+    along the way (``pkg.sub = ...``). A library's chain (``np.linalg.norm``)
+    is not followed."""
+    links = []
+    node = func
+    while isinstance(node, gast.Attribute):
+        node = node.value
+        owner = static_value(node.value) if isinstance(node, gast.Attribute) else None
+        if isinstance(owner, (types.ModuleType, type)):
+            links.append((vars(owner), node.attr))
+    if not isinstance(node, gast.Name) or node is func:
+        return []
+    root = static_value(node)
+    if isinstance(root, types.ModuleType) and is_library(root.__name__):
+        return []
+    where = anno.get(node, "found_in", None)
+    if where is None:
+        kind = anno.get(node, "binding", ("", None))[0]
+        if kind == "global":
+            where = (src.globals, node.id)
+    return links + ([where] if where is not None else [])
 
 
 class Inliner:
@@ -277,12 +326,13 @@ class Inliner:
             return
         if isinstance(func, gast.Attribute):
             module = static_value(func.value)
-            if is_library(module.__name__):
+            if isinstance(module, types.ModuleType) and is_library(module.__name__):
                 return  # np.tanh, math.exp: not names a program rebinds
-        try:
-            self.inlined.dependencies.append(Dependency(*where))
-        except (KeyError, ValueError):
-            pass  # an empty cell: nothing to follow
+        for mapping, key in [where] + _chain_links(self.src, func):
+            try:
+                self.inlined.dependencies.append(Dependency(mapping, key))
+            except ValueError:
+                pass  # an empty cell: nothing to follow
 
     def _call_rule_directly(self, stmt, call):
         """``model.apply(x)`` with a rule registered for ``Model.apply``, or
@@ -327,6 +377,8 @@ class Inliner:
         if found.fn is not None:
             mapping, key = found.dependency or (None, None)
             self.inlined.dependencies.append(Dependency(mapping, key, found.fn))
+            self.inlined.dependencies += [Dependency(m, key) for m in found.absent_from]
+            self.inlined.dependencies += [Dependency(m, k) for m, k in found.links if m is not None]
         line = anno.get(stmt, "lineno")
         bindings, prelude, renamed = self.bind(callee, call, found)
         callee.object_kinds = {

@@ -267,3 +267,22 @@ def test_a_function_from_a_modules_getattr_is_inlined():
     # (the dependency read vars(module)["square"]: KeyError)
     x = np.array([0.3, -0.7, 1.1])
     np.testing.assert_allclose(ta.grad(through_a_lazy_module)(x), 2 * x)
+
+
+def test_the_cache_keeps_the_entries_used_last(monkeypatch):
+    # a closure made per step (a per-batch loss) must not keep every one alive
+    monkeypatch.setattr(cache, "LIMIT", 6)
+    x = np.array([0.3, -0.7, 1.1])
+
+    def make(batch):
+        def loss(w):
+            return np.sum(np.sin(w * batch))
+
+        return loss
+
+    kept = ta.grad(make(np.full(3, 2.0)))
+    for step in range(20):
+        batch = np.full(3, float(step))
+        np.testing.assert_allclose(ta.grad(make(batch))(x), np.cos(x * batch) * batch)
+        assert len(cache._ENTRIES) <= 6
+    np.testing.assert_allclose(kept(x), np.cos(2 * x) * 2)  # (held by the caller: still works)

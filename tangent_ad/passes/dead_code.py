@@ -24,7 +24,7 @@ from .. import anno
 from .. import naming, runtime
 from .. import nodes as n
 from .aliases import surely_new
-from .dataflow import all_statements
+from .dataflow import all_statements, liveness
 from .facts import is_pure
 
 
@@ -43,6 +43,13 @@ def eliminate_dead_code(func, facts, protected):
     parameters = set(n.store_names(func.args)) if getattr(func, "args", None) else set()
     unread = _write_only_arrays(func.body, facts, set(protected) | parameters)
     removed = 0
+    liveness_ = {}
+
+    def live_after(stmt):
+        """Names live after `stmt` (computed for the function once, when first asked)."""
+        if not liveness_:
+            liveness_.update(liveness(func.body))
+        return liveness_.get(id(stmt), frozenset())
 
     def dead(stmt):
         if unread and _written_name(stmt) in unread:
@@ -77,7 +84,7 @@ def eliminate_dead_code(func, facts, protected):
             if isinstance(stmt, gast.If) and _only_pass(stmt.body) and not stmt.orelse:
                 removed += 1
                 continue
-            if isinstance(stmt, gast.For) and _only_pass(stmt.body) and _empty_loop_goes(stmt, counts):
+            if isinstance(stmt, gast.For) and _only_pass(stmt.body) and _empty_loop_goes(stmt, counts, live_after):
                 removed += 1
                 continue
             out.append(stmt)
@@ -287,16 +294,16 @@ def _holds_statements(stmt):
     return isinstance(getattr(stmt, "body", None), list)
 
 
-def _empty_loop_goes(loop, reads):
+def _empty_loop_goes(loop, reads, live_after):
     """A loop with nothing in it goes when it is the primal's, or when
-    iterating has no effect and nothing reads its target afterwards."""
+    iterating has no effect and nothing reads its target afterwards (before
+    binding it again: the reversed loop binds its own ``i``)."""
     if anno.has(loop, "primal"):
         return True
-    return (
-        not loop.orelse
-        and is_pure(loop.iter)
-        and not any(reads.get(name) for name in n.store_names(loop.target))
-    )
+    if loop.orelse or not is_pure(loop.iter):
+        return False
+    targets = n.store_names(loop.target)
+    return not any(reads.get(name) for name in targets) or not live_after(loop) & set(targets)
 
 
 def _only_pass(stmts):

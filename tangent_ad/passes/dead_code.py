@@ -33,11 +33,13 @@ def eliminate_dead_code(func, facts, protected):
     end (no statement that stays changes)."""
     if _drop_unread_saves(func, facts) or _drop_unchanged_saves(func):
         facts.removed()
-    shared_updates = _shared_updates(func, facts)
-    updated = {
-        stmt.target.id for stmt in n.walk(func)
+    # (statements hold statements only in their blocks: no walk of expressions)
+    updates = [
+        stmt for stmt in n.statements(func.body)
         if isinstance(stmt, gast.AugAssign) and isinstance(stmt.target, gast.Name)
-    }
+    ]
+    shared_updates = _shared_updates(updates, facts)
+    updated = {stmt.target.id for stmt in updates}
     live_targets = _live_targets(func.body, facts, protected, shared_updates)
     counts = facts.counts().reads
     parameters = set(n.store_names(func.args)) if getattr(func, "args", None) else set()
@@ -328,14 +330,11 @@ def _uses_defs(stmt, facts):
     return known.names, set()
 
 
-def _shared_updates(func, facts):
-    """{id(stmt)} of the ``x += v`` whose `x` may share its array with another
-    name (``d_b = d_a; d_b += g``, ``d_v = d_a[1:]; d_v += g``): an update
-    of that array, live where any of its names is, so never removed here."""
-    updates = [
-        stmt for stmt in n.walk(func)
-        if isinstance(stmt, gast.AugAssign) and isinstance(stmt.target, gast.Name)
-    ]
+def _shared_updates(updates, facts):
+    """{id(stmt)} of the ``x += v`` (of `updates`, those of the function)
+    whose `x` may share its array with another name (``d_b = d_a; d_b += g``,
+    ``d_v = d_a[1:]; d_v += g``): an update of that array, live where any of
+    its names is, so never removed here."""
     if not updates:
         return set()
     aliases = facts.aliases()

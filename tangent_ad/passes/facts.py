@@ -93,7 +93,16 @@ class Facts:
     def _entry(self, stmt):
         entry = self._statements.get(id(stmt))
         if entry is None:
-            entry = self._statements[id(stmt)] = [stmt, StatementFacts(stmt), None]
+            if type(stmt) in _HEADERS:
+                # a loop's or branch's facts: its header's, and those of the
+                # statements in its blocks (kept: a change inside forgets
+                # only the compounds, which are made again from them)
+                facts = StatementFacts(stmt, [
+                    self._entry(child)[1] for field in ("body", "orelse") for child in getattr(stmt, field)
+                ])
+            else:
+                facts = StatementFacts(stmt)
+            entry = self._statements[id(stmt)] = [stmt, facts, None]
             if _holds_statements(stmt):
                 self._compounds.add(id(stmt))
         return entry
@@ -152,12 +161,18 @@ class StatementFacts:
     and may change (those, and the arguments of a call whose result is
     discarded), and its `Counts`, from one walk."""
 
-    __slots__ = ("names", "loads", "bound", "in_place", "writes", "counts")
+    __slots__ = ("names", "loads", "bound", "in_place", "writes", "counts", "raw_writes")
 
-    def __init__(self, stmt):
+    def __init__(self, stmt, children=None):
         names, loads, bound, in_place, writes = set(), set(), set(), set(), set()
         counts = Counts()
-        for node in n.walk(stmt):
+        if children is None:
+            nodes = n.walk(stmt)
+        else:  # a compound: its own node and its header, then its blocks' facts
+            nodes = [stmt]
+            for field in _HEADERS[type(stmt)]:
+                nodes.extend(n.walk(getattr(stmt, field)))
+        for node in nodes:
             counts.add(node)
             if isinstance(node, gast.Name):
                 names.add(node.id)
@@ -185,10 +200,23 @@ class StatementFacts:
             elif isinstance(node, gast.Call) and node.args and _base_of(node.args[0]) is not None:
                 if getattr(anno.get(node.func, "inject"), "__name__", "") == "add_at":
                     in_place.add(_base_of(node.args[0]))  # also through a view: add_at(d_a[::-1], ...)
+        for child in children or ():
+            names |= child.names
+            loads |= child.loads
+            bound |= child.bound
+            in_place |= child.in_place
+            writes |= child.raw_writes
+            counts.add_counts(child.counts)
+        self.raw_writes = writes
         if isinstance(stmt, gast.Expr) and not is_push(stmt):
-            writes |= names
+            writes = writes | names
         self.names, self.loads, self.bound, self.in_place, self.writes = names, loads, bound, in_place, writes
         self.counts = counts
+
+
+# The header fields of the compound statements whose facts are made from
+# their blocks' (the fields `n.walk` follows, but for the blocks).
+_HEADERS = {gast.For: ("target", "iter"), gast.While: ("test",), gast.If: ("test",)}
 
 
 def _base_of(target):

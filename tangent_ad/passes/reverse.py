@@ -939,10 +939,11 @@ class Reverse:
         """
         entry = dict(state)
         head = dict(state)
+        last = None
         for _ in range(20):
             end = dict(head)
             self.loop_depth += 1
-            self.block(stmt.body, end)
+            code = self.block(stmt.body, end)
             self.loop_depth -= 1
             new = {}
             for name in set(head) | set(end):
@@ -951,18 +952,24 @@ class Reverse:
                 else:
                     new[name] = OWNED
             if new == head:
+                # the body's code for the fixed point's state: what `_loop`
+                # would generate again from the same state
+                last = (code, end)
                 break
             head = new
         else:
             head = {name: LIVE for name in head}
-        return entry, head
+        return entry, head, last
 
     def _loop(self, stmt, state, header):
-        entry, head = self._loop_states(stmt, state)
-        body_state = dict(head)
-        self.loop_depth += 1
-        body_code = self.block(stmt.body, body_state)
-        self.loop_depth -= 1
+        entry, head, last = self._loop_states(stmt, state)
+        if last is not None:
+            body_code, body_state = last
+        else:
+            body_state = dict(head)
+            self.loop_depth += 1
+            body_code = self.block(stmt.body, body_state)
+            self.loop_depth -= 1
         if not body_code:
             state.clear()
             state.update(head)

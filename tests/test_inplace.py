@@ -230,3 +230,21 @@ def test_a_reduction_with_a_dtype_by_position_is_not_float64(rng):
     source = ta.source(ta.grad(sum_in_float32, wrt=(1,)), x, z)
     assert "y += z" not in source and "y = s * 2.0 + z" in source, source
     _same_bits(sum_in_float32, (x, z), (1,))
+
+
+def test_a_long_chain_of_assignments_does_not_recurse_once_per_link(tmp_path, monkeypatch):
+    # the kinds of names assigned once were worked out recursively, one level
+    # per link: the 400-line synthetic function raised RecursionError
+    lines = ["import numpy as np", "", "", "def chain(x):", "    a0 = x * 1.0"]
+    lines += [f"    a{k} = a{k - 1} * 1.001" for k in range(1, 600)]
+    lines += ["    y = a599 * 1.0", "    y = y + 1.0", "    return np.sum(y)", ""]
+    (tmp_path / "long_chain.py").write_text("\n".join(lines))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import importlib
+
+    chain = importlib.import_module("long_chain").chain
+    try:
+        x = np.array([0.5, -1.0, 2.0])
+        np.testing.assert_allclose(ta.grad(chain)(x), np.full(3, 1.001 ** 599), rtol=1e-12)
+    finally:
+        sys.modules.pop("long_chain", None)

@@ -184,8 +184,13 @@ class _Kinds:
         self.shapes = shapes
         self.single = single  # name -> the value of its one assignment
         self.memo = {}
-        self._depends_memo = {}
+        self._depends_memo = None
         self._dependents = None  # name -> names assigned once that read it
+        # the names assigned once, in statement order: worked out in that
+        # order, each reads only names already worked out (no recursion one
+        # level deep per link of a long chain of assignments)
+        self._order = list(single)
+        self._filled = 0  # the names before this position are in `memo`
 
     def forget(self, dropped):
         """Drop the kinds worked out for names assigned once that read
@@ -197,6 +202,7 @@ class _Kinds:
                     self._dependents.setdefault(read, []).append(name)
         for name in self._dependents.get(dropped, ()):
             self.memo.pop(name, None)
+            self._filled = 0
 
     def name(self, name):
         if name in self.arrays:
@@ -205,9 +211,20 @@ class _Kinds:
         if value is None:
             return None
         if name not in self.memo:
-            self.memo[name] = None  # (a value that reads its own name: unknown)
-            self.memo[name] = self.of(value)
+            while self._filled < len(self._order):  # (those before it first)
+                earlier = self._order[self._filled]
+                self._filled += 1
+                if earlier == name:
+                    break
+                if earlier not in self.memo:
+                    self._work_out(earlier)
+            if name not in self.memo:
+                self._work_out(name)
         return self.memo[name]
+
+    def _work_out(self, name):
+        self.memo[name] = None  # (a value that reads its own name: unknown)
+        self.memo[name] = self.of(self.single[name])
 
     def depends_on(self, value):
         """The names assigned more than once (or parameters) that `value`
@@ -222,6 +239,10 @@ class _Kinds:
 
     def _single_depends_on(self, name):
         memo = self._depends_memo
+        if memo is None:  # all of them, in statement order (see `_order`)
+            memo = self._depends_memo = {}
+            for earlier in self._order:
+                self._single_depends_on(earlier)
         if name not in memo:
             memo[name] = frozenset()  # (a value that reads its own name)
             memo[name] = frozenset(self.depends_on(self.single[name]))

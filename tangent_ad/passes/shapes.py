@@ -285,6 +285,15 @@ class ShapeInference:
             return broadcast(*shapes) if shapes else UNKNOWN
         if key in _REDUCTIONS or (isinstance(key, tuple) and key[1] in _METHOD_REDUCTIONS):
             return _reduce(shapes[0], args[1:], keywords)
+        if key in _SPREADS or (isinstance(key, tuple) and key[1] in ("std", "var")):
+            # (their keepdims comes after ddof: by keyword only)
+            return _reduce(shapes[0], args[1:2], keywords)
+        if key in (numpy.where, numpy.clip) and len(args) == 3 and not keywords:
+            # element-wise in all three (a bound of None clips nothing)
+            bounds = [() if _is_none(a) else s for a, s in zip(args, shapes)]
+            return broadcast(*bounds)
+        if key is numpy.linalg.norm and len(args) == 1 and not keywords:
+            return () if shapes[0] is not UNKNOWN else UNKNOWN
         if key in (numpy.transpose, ("method", "transpose")) and len(args) == 1 and not keywords:
             return None if shapes[0] is UNKNOWN else tuple(reversed(shapes[0]))
         if key in (numpy.copy, ("method", "copy"), numpy.zeros_like, numpy.ones_like) and len(args) == 1:
@@ -326,7 +335,13 @@ _REDUCTIONS = {numpy.sum, numpy.mean, numpy.max, numpy.min, numpy.amax, numpy.am
 _METHOD_REDUCTIONS = {"sum", "mean", "max", "min", "prod"}
 
 
+_SPREADS = {numpy.std, numpy.var}
+
 _CREATION = {numpy.zeros, numpy.ones, numpy.empty, numpy.full}
+
+
+def _is_none(node):
+    return isinstance(node, gast.Constant) and node.value is None
 
 
 def _literal_shape(node):

@@ -66,3 +66,27 @@ def test_clip_where_std_var_and_norm_have_shapes(rng):
     for position, got in enumerate(ta.grad(clipped_cross_entropy, wrt=(0, 1))(w, X, y)):
         expected = numerical_gradient(clipped_cross_entropy, (w, X, y), {}, position)
         np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-9)
+
+
+def filled_by_index(x, xs):
+    n = x.shape[0]
+    y = np.zeros(n)
+    z = np.zeros(x.shape)
+    out = np.zeros((len(xs), n))
+    for i in range(n):
+        y[i] = np.sin(x[i]) * x[i]
+        z[i] = y[i] * 2.0
+    for k in range(len(xs)):
+        out[k] = xs[k] * x
+    tail = np.ones(x.shape[0] - 1) * x[1:]
+    return np.sum(y * z) + np.sum(out ** 2) + np.sum(tail)
+
+
+def test_arrays_made_from_extents_have_shapes(rng):
+    # np.zeros(n) with n = x.shape[0], np.zeros(x.shape), len(xs): before,
+    # only literal ints gave a shape, and everything after was generic
+    x, xs = rng.normal(size=4), [rng.normal(size=4), rng.normal(size=4)]
+    df = ta.grad(filled_by_index)
+    text = ta.source(df, x, xs)
+    assert "unbroadcast(d_y" not in text and "unbroadcast(d_z" not in text and "like(_t" not in text.split("for k")[0]
+    np.testing.assert_allclose(df(x, xs), numerical_gradient(filled_by_index, (x, xs), {}, 0), rtol=1e-6, atol=1e-9)

@@ -167,6 +167,12 @@ class ShapeInference:
             for name, values in bindings.items()
             if len(values) == 1 and isinstance(values[0], gast.Attribute) and values[0].attr == "shape"
         }
+        # names bound once (and never a loop's target): ``n = x.shape[0]``
+        targets = {stmt.target.id for stmt in all_statements(func.body) if isinstance(stmt, gast.For)}
+        self.bound_once = {
+            name: values[0] for name, values in bindings.items()
+            if len(values) == 1 and name not in targets
+        }
 
     def run(self):
         """Optimistic fixed point: a name's shape is the one all its
@@ -242,6 +248,55 @@ class ShapeInference:
             return self.call(value, shape, known, bottom)
         return UNKNOWN
 
+    def made_shape(self, node, shape, depth=0):
+        """The shape ``np.zeros(node)`` makes: `node` an extent or a tuple of
+        extents (ints, ``x.shape[0]``, ``len(x)``, names bound once to them)
+        or an array's shape (``x.shape``); UNKNOWN otherwise."""
+        if isinstance(node, gast.Name) and node.id in self.shape_tuples:
+            node = self.shape_tuples[node.id]
+        elif isinstance(node, gast.Name) and isinstance(self.bound_once.get(node.id), gast.Tuple):
+            node = self.bound_once[node.id]  # (``_t2 = m, n`` in normal form)
+        if isinstance(node, gast.Attribute) and node.attr == "shape":
+            base = shape(node.value)
+            return base if isinstance(base, tuple) and base else UNKNOWN
+        parts = node.elts if isinstance(node, gast.Tuple) else [node]
+        extents = tuple(self.extent(part, shape, depth) for part in parts)
+        # (a 0-d array made to be written into is not a number: left unknown)
+        return UNKNOWN if not extents or any(e is UNKNOWN for e in extents) else extents
+
+    def extent(self, node, shape, depth=0):
+        """The value of an extent expression (an int or a `Dim`), or UNKNOWN."""
+        if isinstance(node, gast.Constant):
+            ok = isinstance(node.value, int) and not isinstance(node.value, bool)
+            return node.value if ok else UNKNOWN
+        if isinstance(node, gast.Name) and node.id in self.bound_once and depth < 8:
+            return self.extent(self.bound_once[node.id], shape, depth + 1)
+        if isinstance(node, gast.BinOp) and isinstance(node.op, (gast.Add, gast.Sub)):
+            # ``x.shape[0] - 1``: an extent and a literal int
+            left, right = (self.extent(side, shape, depth + 1) for side in (node.left, node.right))
+            if isinstance(right, int) and left is not UNKNOWN:
+                return left + right if isinstance(node.op, gast.Add) else left + (-right)
+            if isinstance(left, int) and isinstance(node.op, gast.Add) and right is not UNKNOWN:
+                return right + left
+            return UNKNOWN
+        if isinstance(node, gast.Call) and static_value(node.func) is len and len(node.args) == 1:
+            of = node.args[0]
+            items = self.items.get(of.id) if isinstance(of, gast.Name) else None
+            if items is not None and all(isinstance(k, int) for k in items):
+                return len(items)  # a list or tuple argument of known length
+            base = shape(of)
+            return base[0] if isinstance(base, tuple) and base else UNKNOWN
+        if isinstance(node, gast.Subscript) and isinstance(node.slice, gast.Constant):
+            of = node.value
+            if isinstance(of, gast.Name):
+                of = self.shape_tuples.get(of.id)
+            if isinstance(of, gast.Attribute) and of.attr == "shape":
+                base = shape(of.value)
+                axis = node.slice.value
+                if isinstance(base, tuple) and isinstance(axis, int) and -len(base) <= axis < len(base):
+                    return base[axis]
+        return UNKNOWN
+
     def subscript(self, value, shape, known, bottom):
         container = value.value.id if isinstance(value.value, gast.Name) else None
         if container in self.items and container not in self.assigned:
@@ -299,7 +354,7 @@ class ShapeInference:
         if key in (numpy.copy, ("method", "copy"), numpy.zeros_like, numpy.ones_like) and len(args) == 1:
             return UNKNOWN if "shape" in keywords else shapes[0]
         if key in _CREATION and args:
-            return _literal_shape(args[0])
+            return self.made_shape(args[0], shape)
         return UNKNOWN
 
 

@@ -103,3 +103,19 @@ def test_a_float_argument_gets_a_float_through_rounding(fn):
     # `1.0 * math.floor(x)` was folded to the int itself
     got = ta.grad(fn)(2.3)
     assert isinstance(got, float) and got == 2.0
+
+
+def distance_loop(x):
+    s = 0.0
+    for _ in range(20):
+        s = s + abs(x - 0.7) * 0.1
+        x = x * 0.99
+    return s
+
+
+def test_abs_of_a_python_float_keeps_the_sweep_in_python_floats():
+    # numpy.sign made the slope, and all that followed, NumPy scalars
+    got = ta.grad(distance_loop)(0.65)
+    assert type(got) is float
+    assert got == pytest.approx(central(distance_loop, [0.65], 0), rel=1e-6)
+    assert ta.grad(distance_loop)(0.75) == pytest.approx(central(distance_loop, [0.75], 0), rel=1e-6)

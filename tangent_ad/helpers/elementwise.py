@@ -71,7 +71,11 @@ def positive_log(x):
 
 
 def sign_of_real(x, function="abs"):
-    """sign(x), the slope of |x|; complex `x` is refused (|z| is not holomorphic)."""
+    """sign(x), the slope of |x|; complex `x` is refused (|z| is not holomorphic).
+    A Python number gets a Python float (numpy.sign would make the rest of a
+    scalar sweep NumPy-scalar arithmetic, several times slower)."""
+    if type(x) is float or type(x) is int:
+        return 1.0 if x > 0 else -1.0 if x < 0 else 0.0 if x == 0 else x  # (NaN stays NaN)
     _refuse_complex(x, function)
     return numpy.sign(x)
 

@@ -427,9 +427,11 @@ def check_index_assignments(src, func, scalars=frozenset(), containers=frozenset
             )
         if order is None:
             order = _Order(func.body)
+            graph = _alias_graph(func.body)
+            flow = _BindingsInEffect(func.body, graph)
         for definition in defs.get(base, []):
-            if definition is stmt or not order.may_precede(definition, stmt):
-                continue  # (a binding that cannot run before this write)
+            if definition is stmt or not flow.may_reach(definition, stmt, order):
+                continue  # (a binding that cannot run before this write, or rebound since)
             if not _creates_new_object(_through_split(definition.value, defs)):
                 _refuse(
                     f"{what} `{user}`, which may share memory with another array", location,
@@ -441,7 +443,7 @@ def check_index_assignments(src, func, scalars=frozenset(), containers=frozenset
             value = stmt.value.id
             if graph is None:
                 graph = _alias_graph(func.body)
-            views = {alias for alias, _ in _alias_closure_lines(base, func.body, graph, (order, stmt))}
+            views = {alias for alias, _ in flow.aliases(base, stmt, graph, order)}
             if (value == base or value in views) and not _copies_as_if_buffered(
                 target.slice, value, base, defs, scalars
             ):
@@ -456,7 +458,7 @@ def check_index_assignments(src, func, scalars=frozenset(), containers=frozenset
         live = live_after.get(id(stmt), frozenset())
         if graph is None:
             graph = _alias_graph(func.body)
-        for alias, where in _alias_closure_lines(base, func.body, graph, (order, stmt)):
+        for alias, where in flow.aliases(base, stmt, graph, order):
             if alias in live:
                 alias = src.user_name(alias)
                 shown = f"`{alias}`" if not alias.startswith("_") else f"a value taken from `{user}`"
@@ -617,6 +619,82 @@ def _alias_closure_lines(base, body, graph=None, before=None):
                 frontier.append(alias)
                 out.append((alias, line))
     return out
+
+
+class _BindingsInEffect(Forward):
+    """Which bindings, and which views of one name by another, are still in
+    effect at each statement. A binding of `x` ends at the next one. A view
+    ``v = u[1:]`` (or ``d['k'] = u``) ends when one of its names is bound
+    again, where nothing is lost by it: ``u_prev = u; u = u_next`` at the end
+    of a loop body lends nothing to the fresh ``u_next = np.zeros_like(u)``
+    of the next iteration. When the name rebound both views another and is
+    viewed (``w = v[1:]`` of ``v = u[1:]``, then ``v = ...``), its views stay
+    (w still views u's memory through the old v). An update in place (``x +=
+    v``) ends nothing. Where a loop jumps (break, continue), which the solver
+    does not follow, every statement that may run before counts (`_Order`)."""
+
+    def __init__(self, body, graph):
+        self.fact_in = {}
+        self.jumps = any(isinstance(stmt, (gast.Break, gast.Continue)) for stmt in all_statements(body))
+        self.binders = {}  # id(stmt) -> the name it binds
+        for stmt in all_statements(body):
+            if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
+                if not anno.get(stmt, "augmented"):
+                    self.binders[id(stmt)] = stmt.targets[0].id
+            elif isinstance(stmt, gast.For):
+                self.binders[id(stmt)] = stmt.target.id
+        self.views = {}  # id(stmt) -> {(alias, source)}: the views it makes
+        for source, edges in graph.items():
+            for alias, _, maker in edges:
+                self.views.setdefault(id(maker), set()).add((alias, source))
+        if not self.jumps:
+            self.run(body)
+
+    def _bind(self, fact, name, stmt):
+        views = [item for item in fact if item[0] == "view"]
+        viewed = any(source == name for _, _, _, source in views)
+        viewing = any(alias == name for _, _, alias, _ in views)
+        ends = not (viewed and viewing)
+        kept = frozenset(
+            item for item in fact
+            if not (item[0] == "def" and self.binders.get(item[1]) == name)
+            and not (item[0] == "view" and ends and name in item[2:])
+        )
+        return kept | {("def", id(stmt))}
+
+    def step(self, stmt, fact):
+        if id(stmt) in self.binders:
+            fact = self._bind(fact, self.binders[id(stmt)], stmt)
+        made = self.views.get(id(stmt), ())
+        return fact | {("view", id(stmt), alias, source) for alias, source in made}
+
+    def loop_header(self, loop, fact):
+        return self._bind(fact, loop.target.id, loop) if isinstance(loop, gast.For) else fact
+
+    def on_stmt(self, stmt, fact):
+        self.fact_in[id(stmt)] = fact
+
+    def may_reach(self, definition, stmt, order):
+        """Whether `definition` may be the binding its name holds at `stmt`."""
+        if self.jumps:
+            return order.may_precede(definition, stmt)
+        return ("def", id(definition)) in self.fact_in.get(id(stmt), frozenset())
+
+    def aliases(self, base, stmt, graph, order):
+        """(name, line) for every name that may view `base` at `stmt`,
+        directly or not, through the views in effect there."""
+        if self.jumps:
+            return _alias_closure_lines(base, None, graph, (order, stmt))
+        in_effect = self.fact_in.get(id(stmt), frozenset())
+        found, frontier, out = set(), [base], []
+        while frontier:
+            current = frontier.pop()
+            for alias, line, maker in graph.get(current, ()):
+                if ("view", id(maker), alias, current) in in_effect and alias not in found and alias != base:
+                    found.add(alias)
+                    frontier.append(alias)
+                    out.append((alias, line))
+        return out
 
 
 class _Order:

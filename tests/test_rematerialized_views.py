@@ -151,3 +151,19 @@ def test_rows_a_loop_binds_are_read_again(rng):
     assert source.count("_stack.push(") == 1, source  # the sum, read by the adjoint of ** 2
     assert "d_q = d_t0 * X[_i0]" in source, source
     check_gradient(zipped_rows, args, (0, 1), rtol=1e-10, atol=1e-12)
+
+
+def squares_by_element(x):
+    s = 0.0
+    for i in range(x.shape[0]):
+        s = s + x[i] * x[i]
+    return s
+
+
+def test_an_element_read_twice_is_read_again_not_pushed(rng):
+    # the second read, `_t2 = x[i]`, a name sharing x's memory, counted as a
+    # write into x: the first was pushed every iteration
+    x = rng.normal(size=5)
+    df = ta.grad(squares_by_element)
+    assert "_stack" not in ta.source(df, x)
+    np.testing.assert_allclose(df(x), 2 * x)

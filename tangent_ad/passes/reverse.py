@@ -380,10 +380,19 @@ class Reverse:
                     value = found[2]
                     reads = set(n.load_names(value))
                     written = set(n.store_names(stmt.targets[0])) if isinstance(stmt, gast.Assign) else set()
+                    shared = set()
                     if isinstance(value, gast.Subscript):
-                        reads |= self._sharing_of(value.value.id)
+                        # names sharing the array's memory matter only where
+                        # they are written into (``_t2 = x[i]`` beside ``_t0 =
+                        # x[i]`` rebinds a name, it changes no element)
+                        shared = self._sharing_of(value.value.id) - reads
                         written |= _subscript_bases(stmt)
-                    if not (reads & written) and self._writes(block).next(reads, found[1], index) == index:
+                    into = _written_into(stmt)
+                    if (
+                        not (reads & written) and not (shared & into)
+                        and self._writes(block).next(reads, found[1], index) == index
+                        and self._writes_into(block).next(shared, found[1], index) == index
+                    ):
                         return n.copy_node(value)
             return sub
 
@@ -406,6 +415,14 @@ class Reverse:
                 set(n.store_names(stmt)) | _subscript_bases(stmt) for stmt in block
             )
         return self._block_writes[id(block)]
+
+    def _writes_into(self, block):
+        """`Positions` of the names whose memory each statement of primal
+        `block` writes into (`_written_into`)."""
+        table = self.__dict__.setdefault("_block_writes_into", {})
+        if id(block) not in table:
+            table[id(block)] = Positions(_written_into(stmt) for stmt in block)
+        return table[id(block)]
 
     def _remat_candidates(self):
         """{name: (block, index, value)} for names defined once: scalar
@@ -1248,6 +1265,19 @@ def _is_fresh(value):
 def _is_temporary(name):
     prefix = naming.TEMP.split("{")[0]
     return name.startswith(prefix) and name[len(prefix):].isdigit()
+
+
+def _written_into(stmt):
+    """Names whose memory `stmt` may write into, recursively: index
+    assignments, updates in place (``v += g``) and the operands of calls
+    whose result is discarded (``v.sort()``)."""
+    found = _subscript_bases(stmt)
+    for node in n.walk(stmt):
+        if isinstance(node, gast.Assign) and anno.get(node, "augmented"):
+            found |= set(n.store_names(node.targets[0]))
+        elif isinstance(node, gast.Expr):
+            found |= set(analysis.call_operands(node.value))
+    return found
 
 
 def _subscript_bases(stmt):

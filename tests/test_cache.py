@@ -286,3 +286,18 @@ def test_the_cache_keeps_the_entries_used_last(monkeypatch):
         np.testing.assert_allclose(ta.grad(make(batch))(x), np.cos(x * batch) * batch)
         assert len(cache._ENTRIES) <= 6
     np.testing.assert_allclose(kept(x), np.cos(2 * x) * 2)  # (held by the caller: still works)
+
+
+def test_a_file_indented_with_tabs_is_not_taken_for_an_edited_one(tmp_path, monkeypatch):
+    import importlib
+    import sys
+
+    text = "import numpy as np\n\n\nclass M:\n\tdef loss(self, x):\n\t\treturn np.sum(x * x)\n"
+    (tmp_path / "tabbed_module.py").write_text(text)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    try:
+        module = importlib.import_module("tabbed_module")
+        x = np.array([0.1, 0.2])
+        np.testing.assert_allclose(ta.grad(module.M.loss, wrt=1)(module.M(), x), 2 * x)
+    finally:
+        sys.modules.pop("tabbed_module", None)

@@ -96,13 +96,17 @@ _OPERATIONS = {
 }
 
 
+_OPCODES = {dis.opmap[name] for name in _OPERATIONS if name in dis.opmap}
 _JUMPS = set(dis.hasjrel) | set(dis.hasjabs)  # (their targets move with the rest)
 
 
 def _operations(code):
+    """(opcode, argument) of the operations, read off the bytecode's
+    two-byte units (`dis.get_instructions` takes ten times as long)."""
+    raw = code.co_code
     return [
-        (ins.opname, "" if ins.opcode in _JUMPS else ins.argrepr)
-        for ins in dis.get_instructions(code) if ins.opname in _OPERATIONS
+        (raw[i], 0 if raw[i] in _JUMPS else raw[i + 1])
+        for i in range(0, len(raw), 2) if raw[i] in _OPCODES
     ]
 
 

@@ -602,17 +602,20 @@ def only_containers(body, arguments=frozenset()):
     return names
 
 
-def _alias_closure_lines(base, body, graph=None, before=None):
+def _alias_closure_lines(base, body, graph=None, before=None, holds=None):
     """(name, line) for every name that may view `base`, directly or not;
     `graph` is `_alias_graph(body)`, when already made. With `before` (a
     `_Order` and a statement), only what statements that may run before that
-    one make (``d['b'] = out`` after ``out[0] = v`` lends nothing to it)."""
+    one make (``d['b'] = out`` after ``out[0] = v`` lends nothing to it);
+    with `holds(maker, alias, source)`, only the views it says hold."""
     graph = _alias_graph(body) if graph is None else graph
     found, frontier, out = set(), [base], []
     while frontier:
         current = frontier.pop()
         for alias, line, maker in graph.get(current, ()):
             if before is not None and not before[0].may_precede(maker, before[1]):
+                continue
+            if holds is not None and not holds(maker, alias, current):
                 continue
             if alias not in found and alias != base:
                 found.add(alias)
@@ -686,15 +689,10 @@ class _BindingsInEffect(Forward):
         if self.jumps:
             return _alias_closure_lines(base, None, graph, (order, stmt))
         in_effect = self.fact_in.get(id(stmt), frozenset())
-        found, frontier, out = set(), [base], []
-        while frontier:
-            current = frontier.pop()
-            for alias, line, maker in graph.get(current, ()):
-                if ("view", id(maker), alias, current) in in_effect and alias not in found and alias != base:
-                    found.add(alias)
-                    frontier.append(alias)
-                    out.append((alias, line))
-        return out
+        return _alias_closure_lines(
+            base, None, graph,
+            holds=lambda maker, alias, source: ("view", id(maker), alias, source) in in_effect,
+        )
 
 
 class _Order:

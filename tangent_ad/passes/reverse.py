@@ -25,7 +25,7 @@ from .. import naming
 from .. import containers, helpers, runtime
 from ..errors import MissingRuleError, UnsupportedConstructError
 from ..rules import registry
-from ..source import describe, is_resolved, library_number, static_value
+from ..source import describe, library_number, static_value
 from ..template import Accumulate
 from . import analysis
 from . import shapes as shapes_module

@@ -633,12 +633,16 @@ class _BindingsInEffect(Forward):
     of the next iteration. When the name rebound both views another and is
     viewed (``w = v[1:]`` of ``v = u[1:]``, then ``v = ...``), its views stay
     (w still views u's memory through the old v). An update in place (``x +=
-    v``) ends nothing. Where a loop jumps (break, continue), which the solver
-    does not follow, every statement that may run before counts (`_Order`)."""
+    v``) ends nothing. Where the function jumps (break, continue, a return
+    before its end), which the solver does not follow, every statement that
+    may run before counts (`_Order`)."""
 
     def __init__(self, body, graph):
         self.fact_in = {}
-        self.jumps = any(isinstance(stmt, (gast.Break, gast.Continue)) for stmt in all_statements(body))
+        self.jumps = any(  # (a return before the end jumps too)
+            isinstance(stmt, (gast.Break, gast.Continue)) or (isinstance(stmt, gast.Return) and stmt is not body[-1])
+            for stmt in all_statements(body)
+        )
         self.binders = {}  # id(stmt) -> the name it binds
         for stmt in all_statements(body):
             if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):

@@ -243,7 +243,10 @@ def _is_zero_d(value):
 
 def _as_argument(gradient, argument):
     """The gradient of a 0-d array argument as a 0-d array, of a NumPy float
-    scalar as that scalar type, in the argument's floating dtype."""
+    scalar as that scalar type, in the argument's floating dtype; of an
+    integer as a float (float64 for a NumPy integer)."""
+    if type(argument) is int:
+        return float(gradient)
     dtype = _real_dtype(argument)
     if isinstance(argument, np.ndarray):
         return np.asarray(gradient, dtype=dtype)
@@ -251,9 +254,10 @@ def _as_argument(gradient, argument):
 
 
 def _keeps_type(value):
-    """Whether the gradient of `value` must be made its type: a 0-d array, or
-    a NumPy float scalar other than float64 (a float64 gradient is one)."""
-    return _is_zero_d(value) or (
+    """Whether the gradient of `value` must be made its type: a 0-d array, a
+    NumPy float scalar other than float64 (a float64 gradient is one), or an
+    integer (whose gradient the code may compute as an integer: ``2 * x``)."""
+    return _is_zero_d(value) or type(value) is int or isinstance(value, np.integer) or (
         isinstance(value, np.floating) and type(value) is not np.float64
     )
 

@@ -201,3 +201,15 @@ def test_a_value_that_views_an_array_the_sweep_restores_is_kept_as_it_was():
     value, _ = ta.value_and_grad(returns_a_view_of_a_restored_array)(x.copy())
     _, kept = ta.grad(returns_a_view_of_a_restored_array, preserve_result=True)(x.copy())
     assert value == pytest.approx(expected) and kept == pytest.approx(expected)
+
+
+def squared(x):
+    return x * x
+
+
+@pytest.mark.parametrize("x", [2, np.int64(2), np.array(2)])
+def test_an_integer_argument_gets_a_float_gradient(x):
+    # (`d_x = x * 2` is an integer computation: 4 came back)
+    got = ta.grad(squared)(x)
+    assert got == 4.0
+    assert isinstance(got, float) or got.dtype == np.float64

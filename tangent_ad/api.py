@@ -241,6 +241,9 @@ def _is_zero_d(value):
     return type(value) is np.ndarray and value.ndim == 0
 
 
+_GRADIENT_MODES = ("grad", "grad_and_value", "value_and_grad", "vjp", "hvp")  # (they return gradients)
+
+
 def _as_argument(gradient, argument):
     """The gradient of a 0-d array argument as a 0-d array, of a NumPy float
     scalar as that scalar type, in the argument's floating dtype; of an
@@ -530,17 +533,31 @@ class Derivative:
             result = result[0]
         return (result,) if len(self.wrt) == 1 else result
 
+    def _with_gradients(self, result, gradients):
+        """`result` with its gradients (in `wrt` order) replaced."""
+        grads = gradients[0] if len(self.wrt) == 1 else tuple(gradients)
+        if self.mode == "value_and_grad":
+            return result[0], grads
+        if self.mode == "grad_and_value":
+            return grads, result[1]
+        return grads
+
+    def _wrt_arguments(self, args):
+        """(position in `wrt`, name, value) of each `wrt` argument in `args`."""
+        for i, name in enumerate(self.wrt):
+            position = self.params.index(name)
+            if position < len(args):
+                yield i, name, args[position]
+
     def _shapes_checked_once(self, function, args, passed):
         """`function`, checking on its first call that the gradient of each
         array argument has that argument's shape (a user's rule may give an
         adjoint of another shape); `passed()` then installs `function` itself."""
-        expected = []
-        for i, name in enumerate(self.wrt):
-            position = self.params.index(name)
-            shape = getattr(args[position], "shape", None) if position < len(args) else None
-            if isinstance(shape, tuple) and type(args[position]) not in _HOLDERS:
-                expected.append((i, name, shape))
-        if not expected or self.mode not in ("grad", "grad_and_value", "value_and_grad", "vjp", "hvp"):
+        expected = [
+            (i, name, value.shape) for i, name, value in self._wrt_arguments(args)
+            if isinstance(getattr(value, "shape", None), tuple) and type(value) not in _HOLDERS
+        ]
+        if not expected or self.mode not in _GRADIENT_MODES:
             passed()
             return function
 
@@ -569,28 +586,18 @@ class Derivative:
         as a 0-d array (arithmetic on it gives a NumPy number, so a gradient
         is one or the other depending on the code), and of a float32 scalar
         as a float32 scalar (a seed or a folded constant is a Python float)."""
-        positions = {
-            i: args[self.params.index(name)] for i, name in enumerate(self.wrt)
-            if self.params.index(name) < len(args) and _keeps_type(args[self.params.index(name)])
-        }
-        if not positions or self.mode not in ("grad", "grad_and_value", "value_and_grad", "vjp", "hvp"):
+        positions = {i: value for i, _, value in self._wrt_arguments(args) if _keeps_type(value)}
+        if not positions or self.mode not in _GRADIENT_MODES:
             return function
-        single = len(self.wrt) == 1
-
-        def as_arrays(grads):
-            if single:
-                return _as_argument(grads, positions[0])
-            return tuple(
-                _as_argument(g, positions[i]) if i in positions else g for i, g in enumerate(grads))
 
         @functools.wraps(function)
         def kept(*call_args, **call_kwargs):
             result = function(*call_args, **call_kwargs)
-            if self.mode == "value_and_grad":
-                return result[0], as_arrays(result[1])
-            if self.mode == "grad_and_value":
-                return as_arrays(result[0]), result[1]
-            return as_arrays(result)
+            gradients = [
+                _as_argument(g, positions[i]) if i in positions else g
+                for i, g in enumerate(self._gradients(result))
+            ]
+            return self._with_gradients(result, gradients)
 
         return kept
 

@@ -34,8 +34,6 @@ from ..rules import registry
 from ..source import is_library, is_resolved, static_value, unwrap
 
 MAX_DEPTH = 40
-# libraries whose functions are differentiated by their rules, never inlined
-# (with Python's standard library)
 
 
 class Dependency:
@@ -125,7 +123,7 @@ def _function_callee(fn, prefix=(), keywords=None, dependency=None):
 
 
 def _inlinable(fn):
-    if not isinstance(fn, types.FunctionType) or fn in registry.ADJOINTS or fn in registry.TANGENTS:
+    if not isinstance(fn, types.FunctionType) or _has_rule(fn):
         return False
     return not is_library(fn.__module__ or "")
 
@@ -173,18 +171,11 @@ def _direct_call(src, call):
     func = call.func
     if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name):
         cls = getattr(src, "object_kinds", {}).get(func.value.id)
-        owner = cls and next((c for c in cls.__mro__ if func.attr in vars(c)), None)
-        if owner is None:
+        found = _method_of(cls, func) if cls is not None else None
+        if found is None or not _has_rule(found[0]):
             return None
-        raw = vars(owner)[func.attr]
-        dependency = (vars(owner), func.attr)
-        if isinstance(raw, types.FunctionType) and _has_rule(raw):
-            return raw, [n.copy_node(func.value)], {}, dependency
-        if isinstance(raw, staticmethod) and _has_rule(raw.__func__):
-            return raw.__func__, [], {}, dependency
-        if isinstance(raw, classmethod) and _has_rule(raw.__func__):
-            return raw.__func__, [_object_node(cls)], {}, dependency
-        return None
+        raw, prefix, dependency, _ = found
+        return raw, prefix, {}, dependency
     value = static_value(func)
     if isinstance(value, functools.partial) and _has_rule(value.func):
         prefix = [_object_node(v) for v in value.args]
@@ -193,17 +184,17 @@ def _direct_call(src, call):
     return None
 
 
-def _method_callee(cls, func):
-    """The callee of ``obj.attr(...)`` for an object of class `cls`: the
-    function found on the class or the first base that defines it (a plain
-    function gets `obj` as `self`; a staticmethod nothing; a classmethod the
-    class), or None (no such method, or not user code)."""
+def _method_of(cls, func):
+    """The function ``obj.attr(...)`` calls for an object of class `cls`,
+    found on the class or the first base that defines it, with the nodes
+    bound to its first parameters (a plain function gets `obj` as `self`; a
+    staticmethod nothing; a classmethod the class), where it was found and
+    the classes looked in before (they may define it later: ``Sub.g = ...``);
+    or None."""
     owner = next((c for c in cls.__mro__ if func.attr in vars(c)), None)
     if owner is None:
         return None
     raw = vars(owner)[func.attr]
-    dependency = (vars(owner), func.attr)
-    # (the classes before it may define it later: ``Sub.g = ...``)
     before = [vars(c) for c in cls.__mro__[: cls.__mro__.index(owner)]]
     if isinstance(raw, types.FunctionType):
         prefix = [n.copy_node(func.value)]
@@ -213,8 +204,16 @@ def _method_callee(cls, func):
         raw, prefix = raw.__func__, [_object_node(cls)]
     else:
         return None
-    if not _inlinable(raw):
+    return raw, prefix, (vars(owner), func.attr), before
+
+
+def _method_callee(cls, func):
+    """The callee of ``obj.attr(...)`` for an object of class `cls`
+    (`_method_of`), or None (no such method, or not user code)."""
+    found = _method_of(cls, func)
+    if found is None or not _inlinable(found[0]):
         return None
+    raw, prefix, dependency, before = found
     callee = _function_callee(raw, prefix=prefix, dependency=dependency)
     callee.absent_from = before
     return callee
@@ -259,9 +258,7 @@ def _where_found(src, func):
             return anno.get(func, "found_in", None) or (src.cells.get(func.id), func.id)
     elif isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name):
         module = static_value(func.value)
-        if isinstance(module, types.ModuleType):
-            return vars(module), func.attr
-        if isinstance(module, type):  # ``Ops.act``
+        if isinstance(module, (types.ModuleType, type)):  # ``layers.act``, ``Ops.act``
             return vars(module), func.attr
     return None
 

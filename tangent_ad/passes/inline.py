@@ -155,7 +155,7 @@ def find_callee(src, call):
     if not _inlinable(value):
         return None
     callee = _function_callee(value, prefix, keywords, _where_found(src, func))
-    callee.links = _chain_links(src, func)
+    callee.links = _chain_links(func)
     return callee
 
 
@@ -263,7 +263,7 @@ def _where_found(src, func):
     return None
 
 
-def _chain_links(src, func):
+def _chain_links(func):
     """(mapping, key) for the links of ``impl.act`` / ``pkg.sub.fn`` before
     the last one, where they lie in the user's code: the name at its root
     (``impl = other_module`` rebinds it) and each module or class attribute
@@ -281,11 +281,7 @@ def _chain_links(src, func):
     root = static_value(node)
     if isinstance(root, types.ModuleType) and is_library(root.__name__):
         return []
-    where = anno.get(node, "found_in", None)
-    if where is None:
-        kind = anno.get(node, "binding", ("", None))[0]
-        if kind == "global":
-            where = (src.globals, node.id)
+    where = anno.get(node, "found_in", None)  # (set where the name was resolved)
     return links + ([where] if where is not None else [])
 
 
@@ -325,7 +321,7 @@ class Inliner:
             module = static_value(func.value)
             if isinstance(module, types.ModuleType) and is_library(module.__name__):
                 return  # np.tanh, math.exp: not names a program rebinds
-        for mapping, key in [where] + _chain_links(self.src, func):
+        for mapping, key in [where] + _chain_links(func):
             try:
                 self.inlined.dependencies.append(Dependency(mapping, key))
             except ValueError:

@@ -241,16 +241,18 @@ def _surely_inexact(node, inexact):
     return False
 
 
-def _gives_integers(fn, call):
-    import builtins
-    import math
+_INTEGER_RESULTS = {
+    math.floor, math.ceil, math.trunc, math.factorial, math.isqrt, math.gcd, math.comb, math.perm,
+    int, len, bool,
+}
 
-    integer = {math.floor, math.ceil, math.trunc, math.factorial, math.isqrt, math.gcd,
-               math.comb, math.perm, builtins.int, builtins.len, builtins.bool}
-    if fn is builtins.round:
+
+def _gives_integers(fn, call):
+    """Whether calling `fn` gives an integer whatever its arguments."""
+    if fn is round:
         return len(call.args) < 2 and not call.keywords  # round(x) is an int; round(x, 2) not
     try:
-        return fn in integer
+        return fn in _INTEGER_RESULTS
     except TypeError:  # (an unhashable object)
         return False
 

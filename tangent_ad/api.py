@@ -15,8 +15,9 @@ import weakref
 
 import numpy as np
 
-from . import cache, fence, transform
+from . import cache, codegen, fence, transform
 from .errors import Location, NonScalarOutputError, TangentADError, UnsupportedConstructError
+from .passes.shapes import NUMBERS
 from .rules import registry
 from .source import require_function, unwrap
 
@@ -138,8 +139,10 @@ def _element_type(value):
     return dtype if type(value) is np.ndarray else f"{type(value).__module__}.{type(value).__name__}:{dtype}"
 
 
-# at most this many items of a list/tuple/dict argument enter the key
+# at most this many items of a list/tuple/dict argument enter the key; a
+# longer list or tuple of numbers is specialised as such (NUMBERS)
 _MAX_ITEMS = 64
+_NUMBER_TYPES = frozenset({float, int, np.float64})
 _HOLDERS = frozenset({list, tuple, dict})
 
 
@@ -147,9 +150,11 @@ def _container_kind(kind, value, classes, literals):
     """("container", leaf kinds) or ("dict", ((key, leaf kind), ...)) when every
     item is an array or a number (so `params[0]` has a known shape when
     generating); else just `kind`."""
-    pairs = list(value.items()) if kind == "dict" else list(enumerate(value))
-    if len(pairs) > _MAX_ITEMS:
+    if len(value) > _MAX_ITEMS:
+        if kind != "dict" and _numbers_only(value):
+            return (kind, NUMBERS)  # every item a number, of any length
         return kind
+    pairs = list(value.items()) if kind == "dict" else list(enumerate(value))
     leaves = []
     for key, item in pairs:
         leaf = _kind(item)
@@ -161,15 +166,22 @@ def _container_kind(kind, value, classes, literals):
     return (kind, tuple(leaves))
 
 
+def _numbers_only(value):
+    """Whether every item of the list or tuple `value` is a float or an int
+    (one pass of C over the items: the key of a long list)."""
+    return set(map(type, value)) <= _NUMBER_TYPES
+
+
 def _items_key(value):
     """The fast-path key of a list, tuple or dict argument: its items' types,
-    shapes and dtypes (or types)."""
+    shapes and dtypes (or types); for a long list or tuple, whether its
+    items are all numbers."""
     if type(value) is dict:
         if len(value) > _MAX_ITEMS:
             return dict
         return (dict,) + tuple([(k, _leaf_key(v)) for k, v in value.items()])
     if len(value) > _MAX_ITEMS:
-        return type(value)
+        return (type(value), _numbers_only(value))
     return (type(value),) + tuple([_leaf_key(v) for v in value])
 
 
@@ -484,10 +496,17 @@ class Derivative:
             if function is None:
                 function = self._function(args, kwargs)
             return function(*args, **kwargs)
-        except NonScalarOutputError as err:
-            if err.location is None:
-                err = _located(err, self.fn)
-            raise err from None
+        except TangentADError as err:
+            if err.location is not None:
+                raise
+            if isinstance(err, NonScalarOutputError):  # (the seed: at the definition)
+                raise _located(err, self.fn) from None
+            # refused while running (a complex intermediate): at the user's
+            # line the generated code was running
+            where = codegen.user_location(err.__traceback__)
+            if where is not None:
+                raise type(err)(err.construct, where, err.hint, err.detail) from None
+            raise
 
     def _call_with_trailing(self, args, kwargs):
         """vjp (a seed) and jvp/hvp (tangents) take arguments after f's own."""
@@ -681,6 +700,8 @@ class Derivative:
 def _is_complex(value):
     """Whether `value` is a complex number or array, or a container holding one."""
     if isinstance(value, (list, tuple)):
+        if set(map(type, value)) <= _NUMBER_TYPES:
+            return False  # (a long list of floats, checked at C speed)
         return any(_is_complex(item) for item in value)
     if isinstance(value, dict):
         return any(_is_complex(item) for item in value.values())

@@ -22,6 +22,7 @@ import gast
 
 from . import anno
 from . import nodes as n
+from .errors import Location
 
 _MARK = "__tangent_comment_{}__"
 _MARK_LINE = re.compile(r"^(\s*)(?:'''|\"\"\"|'|\")__tangent_comment_(\d+)__(?:'''|\"\"\"|'|\")\s*$")
@@ -251,5 +252,24 @@ def compile_function(func, source, src, defaults=True):
     result.__tangent_filename__ = filename
     # factory line = source line + 1: where each generated line came from
     result.__tangent_origins__ = {line + 1: origin for line, origin in getattr(source, "origins", {}).items()}
+    ORIGINS[filename] = result.__tangent_origins__
     return result
+
+
+ORIGINS = {}  # generated file name -> {its line: (user file, user line)}
+
+
+def user_location(tb):
+    """The user's line (a `Location`) behind the innermost line of generated
+    code in the traceback `tb`, or None."""
+    found = None
+    while tb is not None:
+        origins = ORIGINS.get(tb.tb_frame.f_code.co_filename)
+        if origins is not None and tb.tb_lineno in origins:
+            found = tb.tb_lineno, origins
+        tb = tb.tb_next
+    if found is None:
+        return None
+    filename, lineno = found[1][found[0]]
+    return Location(filename, lineno)
 

@@ -7,7 +7,7 @@ turns them back into the type of the argument they belong to, so the
 gradient with respect to a dict of parameters is a dict of gradients.
 """
 
-__all__ = ["SeqAdjoint", "DictAdjoint", "structure_like", "list_append", "add"]
+__all__ = ["SeqAdjoint", "DictAdjoint", "structure_like", "list_append", "owned_list", "drop_last", "add"]
 
 
 def add(a, b):
@@ -72,11 +72,16 @@ class DictAdjoint(dict):
         return DictAdjoint(self)
 
 
+_HOLDERS = (list, tuple, dict)
+
+
 def structure_like(g, x):
     """The adjoint `g` in the container types of `x` (tuple, list, dict)."""
     if isinstance(x, tuple) and isinstance(g, list):
         return tuple(structure_like(a, b) for a, b in zip(g, x))
     if isinstance(x, list) and isinstance(g, list):
+        if not any(isinstance(a, _HOLDERS) for a in g):
+            return list(g)  # (items that are numbers or arrays: as they are)
         return [structure_like(a, b) for a, b in zip(g, x)]
     if isinstance(x, dict) and isinstance(g, dict):
         return {key: structure_like(g[key], x[key]) for key in x}
@@ -84,6 +89,22 @@ def structure_like(g, x):
         # an object's attributes: a plain dict by attribute name
         return {key: structure_like(value, getattr(x, key, None)) for key, value in g.items()}
     return g
+
+
+def owned_list(g):
+    """A copy of the adjoint `g` of a list (its items copied too), which the
+    reverse sweep may shorten and update in place."""
+    return SeqAdjoint(copy(item) for item in g)
+
+
+def drop_last(g):
+    """The adjoint `g` of a list without its last item: the same list, its
+    last item removed in place, or a view of an array adjoint (``np.sum(hs)``
+    gives one)."""
+    if isinstance(g, list):
+        g.pop()
+        return g
+    return g[:-1]
 
 
 def list_append(items, item):

@@ -199,6 +199,9 @@ def _attributes(x):
     return [(name, getattr(x, name)) for name in names if hasattr(x, name)]
 
 
+_PLAIN_NUMBERS = frozenset({float, int, bool})
+
+
 def zeros_like(x):
     """A zero adjoint for `x`: 0.0 for scalars, zeros in `x`'s array module."""
     if isinstance(x, (float, int, bool)):
@@ -206,6 +209,8 @@ def zeros_like(x):
     if isinstance(x, complex):
         return 0j
     if isinstance(x, (list, tuple)):
+        if set(map(type, x)) <= _PLAIN_NUMBERS:
+            return SeqAdjoint([0.0] * len(x))  # (a long list of floats, at C speed)
         return SeqAdjoint(zeros_like(item) for item in x)
     if isinstance(x, dict):
         return DictAdjoint((key, zeros_like(value)) for key, value in x.items())

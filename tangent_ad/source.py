@@ -51,6 +51,15 @@ class FunctionSource:
         return self.user_names.get(name, name)
 
 
+def python_call(obj):
+    """The Python function ``obj(...)`` runs when `obj`'s class defines
+    ``__call__`` in Python (not a function, a method or a C type); else None."""
+    if isinstance(obj, (types.FunctionType, types.MethodType, type)):
+        return None
+    call = getattr(type(obj), "__call__", None)
+    return call if isinstance(call, types.FunctionType) else None
+
+
 def unwrap(fn):
     """The plain Python function behind tangent_ad wrappers and wrappers
     that are not Python code (``functools.lru_cache``, ``staticmethod``).
@@ -58,14 +67,15 @@ def unwrap(fn):
     A Python function made by a decorator (``functools.wraps``) is its own
     code: its `__wrapped__` is not followed, since the wrapper may change
     values (``return 2.0 * fn(x)``); it is differentiated as written, and the
-    wrapped function inlined where it calls it.
+    wrapped function inlined where it calls it. So is an object whose class
+    defines ``__call__`` in Python (a class-based decorator).
     """
     seen = set()
     while id(fn) not in seen and not getattr(fn, "__tangent_derivative__", False):
         # (a derivative is not the function it is the derivative of)
         seen.add(id(fn))
         inner = getattr(fn, "__tangent_function__", None)
-        if inner is None and not isinstance(fn, types.FunctionType):
+        if inner is None and not isinstance(fn, types.FunctionType) and not python_call(fn):
             inner = getattr(fn, "__wrapped__", None)
         if inner is None:
             break
@@ -107,7 +117,7 @@ def parse_function(fn):
     except (SyntaxError, tokenize.TokenError) as err:  # (a file saved in the middle of an edit)
         raise StaleSourceError(
             "source file that no longer parses",
-            Location(fn.__code__.co_filename, fn.__code__.co_firstlineno, fn.__qualname__),
+            _defined_at(fn),
             "the file was edited after its module was imported: fix it, then reload the module "
             "(importlib.reload) or restart",
             detail=str(err),
@@ -183,6 +193,11 @@ def _shift_lines(tree, offset):
             node.end_lineno = (getattr(node, "end_lineno", 0) or 0) + offset
 
 
+def _defined_at(fn):
+    """Where `fn` is defined (a `Location`)."""
+    return Location(fn.__code__.co_filename, fn.__code__.co_firstlineno, fn.__qualname__)
+
+
 def _parse_block(text, fn):
     try:
         return gast.parse(text)
@@ -193,6 +208,7 @@ def _parse_block(text, fn):
         except SyntaxError as err:
             raise NoSourceError(
                 "function whose source cannot be isolated",
+                _defined_at(fn),
                 detail=fn.__qualname__,
                 hint="define it with `def` on its own lines",
             ) from err
@@ -204,13 +220,14 @@ def _find_function(tree, fn):
         for node in n.walk(tree):
             if isinstance(node, gast.FunctionDef) and node.name == code.co_name:
                 return node
-        raise NoSourceError("function source not found", detail=fn.__qualname__)
+        raise NoSourceError("function source not found", _defined_at(fn), detail=fn.__qualname__)
     lambdas = [node for node in n.walk(tree) if isinstance(node, gast.Lambda)]
     argnames = list(code.co_varnames[: code.co_argcount])
     matches = [lam for lam in lambdas if [a.id for a in lam.args.args] == argnames]
     if len(matches) != 1:
         raise NoSourceError(
             "lambda whose source cannot be isolated",
+            _defined_at(fn),
             detail=f"{len(matches)} lambdas with arguments {argnames} on its line",
             hint="give the function a name with `def`",
         )

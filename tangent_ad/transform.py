@@ -25,6 +25,7 @@ from .passes.forward import Forward
 from .passes.reverse import LIVE, ZERO, Reverse
 from .passes.saves import assemble, own_returns
 from .passes import optimize as optimizer
+from .passes.list_appends import append_in_place
 from .passes.loop_stacks import give_loops_stacks
 from .passes.loop_sums import sum_after_loops
 from .source import local_names, parse_function, resolve
@@ -162,6 +163,7 @@ class _Prepared:
             )
             derivative = sum_after_loops(derivative, known, set(local_names(self.func)))
             if loop_stacks:  # (not for a gradient that is differentiated again)
+                derivative = append_in_place(derivative)
                 derivative = give_loops_stacks(derivative)
                 derivative = compute_in_place(derivative, known, float64_arguments(self.kinds))
         derivative = own_returns(derivative, self.scalars)
@@ -220,8 +222,10 @@ def reverse(fn, wrt, mode, kinds=frozenset(), optimize=True, loop_stacks=True):
     "grad_and_value" or "vjp"; `kinds`: (parameter, kind) pairs this
     specialization may assume (see `api._kind`); `loop_stacks`: give loops
     that save one value per step a list of their own (see
-    `passes/loop_stacks.py`; off for a gradient that forward mode
-    differentiates again, which knows only the shared stack).
+    `passes/loop_stacks.py`), append to lists in place and pop their
+    adjoints (`passes/list_appends.py`, `Reverse.list_append`); off for a
+    gradient that forward mode differentiates again, which knows only the
+    shared stack and values.
     """
     prep = _Prepared(fn, wrt, kinds)
     src, func = prep.src, prep.func
@@ -231,6 +235,7 @@ def reverse(fn, wrt, mode, kinds=frozenset(), optimize=True, loop_stacks=True):
     rev.containers = prep.containers | set(src.object_kinds)
     rev.objects = set(src.object_kinds)
     rev.scalar_params = {name for name, kind in kinds if kind == "scalar"}
+    rev.pops_lists = loop_stacks
     primal, adjoint, returns = rev.run()
     prefix = "vjp_" if mode == "vjp" else "d_"
     name = prep.namer.unique(prefix + src.name.strip("_"))

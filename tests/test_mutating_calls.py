@@ -128,3 +128,35 @@ def test_checks_and_messages_change_nothing(capsys):
     got = ta.grad(checked_and_logged)(x)
     c = np.arange(3.0)
     np.testing.assert_allclose(got, np.cos(x * c) * c + 2.0 * x * c * c, rtol=1e-12)
+
+
+def sorted_result_kept(x):
+    y = x * 1.0
+    _ = y.sort()
+    return np.sum(y * np.arange(3.0))
+
+
+def copied_into_and_printed(x):
+    y = x * 1.0
+    print(np.copyto(y, x[::-1]))
+    return np.sum(y * np.arange(3.0))
+
+
+def index_sorted_result_kept(x):
+    idx = np.array([2, 0, 1])
+    y = x[idx]
+    done = idx.sort()
+    return np.sum(y * np.arange(3.0)) + np.sum(x[idx] ** 2) + (done is None)
+
+
+@pytest.mark.parametrize("fn, refusal", [
+    (sorted_result_kept, "y.sort(), a change in place, on differentiated values"),
+    (copied_into_and_printed, "np.copyto(), a change in place, on differentiated values"),
+    (index_sorted_result_kept, "may change `idx` in place"),
+])
+def test_a_change_in_place_whose_none_is_kept_is_seen_as_one(fn, refusal, capsys):
+    """``_ = y.sort()``, ``print(np.copyto(y, v))``: the call still changes
+    `y` (these gave silently wrong gradients when the result was kept)."""
+    with pytest.raises(ta.TangentADError, match=refusal.replace("(", r"\(").replace(")", r"\)")) as info:
+        ta.grad(fn)(np.array([0.5, 0.2, 0.3]))
+    assert f"{fn.__code__.co_filename}:" in str(info.value)

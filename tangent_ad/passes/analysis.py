@@ -16,9 +16,11 @@
   (in reverse order). Loop targets are restored by the reversed loop header.
 """
 
+import random
 import types
 
 import gast
+import numpy
 
 from .. import anno, containers
 from .. import nodes as n
@@ -66,8 +68,8 @@ def differentiable_inputs(value):
 
 def _call_inputs(call):
     key = registry.call_key(call)
-    if key is None:
-        return _names(*call.args, *[k.value for k in call.keywords])
+    if key is None:  # a function known only at run time: it may hold a differentiated value
+        return _names(call.func, *call.args, *[k.value for k in call.keywords])
     if key in registry.NONDIFFERENTIABLE:
         return []
     template = registry.ADJOINTS.get(key)
@@ -936,6 +938,48 @@ def check_data_attribute(src, stmt, obj, attr):
             src.location(stmt),
             "read the attributes it is computed from (or pass them as arguments)",
         )
+
+
+# Methods and functions that change their object (or first argument) in
+# place and return None.
+_IN_PLACE_METHODS = frozenset({
+    "sort", "fill", "put", "partition", "resize", "itemset", "setfield", "setflags",
+    "append", "extend", "insert", "remove", "reverse", "clear", "update", "shuffle",
+})
+_IN_PLACE_FUNCTIONS = frozenset({
+    numpy.copyto, numpy.put, numpy.place, numpy.putmask, numpy.put_along_axis,
+    numpy.fill_diagonal, numpy.random.shuffle, random.shuffle,
+})
+
+
+def changes_in_place(call):
+    """Whether `call` changes its object or an argument in place, returning
+    None (``y.sort()``, ``np.copyto(y, v)``): its result, if kept, is None."""
+    if not isinstance(call, gast.Call):
+        return False
+    func = call.func
+    if isinstance(func, gast.Attribute) and func.attr in _IN_PLACE_METHODS:
+        return not isinstance(static_value(func.value), types.ModuleType) or func.attr == "shuffle"
+    return static_value(func) in _IN_PLACE_FUNCTIONS
+
+
+def describe_call(call):
+    """A short name for the callee of `call` (``np.copyto``, ``y.sort``)."""
+    func = call.func
+    parts = []
+    while isinstance(func, gast.Attribute):
+        parts.append(func.attr)
+        func = func.value
+    if isinstance(func, gast.Name):
+        parts.append(func.id)
+    return ".".join(reversed(parts)) or "call"
+
+
+def discarded_call_construct(call):
+    """How a refusal names a call whose result is not used, on differentiated values."""
+    if changes_in_place(call):
+        return f"{describe_call(call)}(), a change in place, on differentiated values"
+    return "a call whose result is discarded, on differentiated values"
 
 
 def check_sequence_arithmetic(src, func, containers, varied):

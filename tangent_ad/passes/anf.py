@@ -25,6 +25,7 @@ from .. import nodes as n
 from .. import naming
 from ..errors import UnsupportedConstructError
 from ..source import static_value, is_resolved
+from .analysis import changes_in_place
 
 
 class ANF:
@@ -33,7 +34,7 @@ class ANF:
         self.namer = namer
 
     def run(self):
-        self.src.tree.body = self.block(self.src.tree.body)
+        self.src.tree.body = _in_place_calls_apart(self.block(self.src.tree.body))
         return self.src
 
     def block(self, stmts):
@@ -335,6 +336,24 @@ def _assigned(stmts):
                 for target in targets:
                     names.update(n.store_names(target))
     return names
+
+
+def _in_place_calls_apart(stmts):
+    """``_t = y.sort()`` (the None of a call that changes `y` in place, kept:
+    ``print(y.sort())``, ``_ = np.copyto(y, v)``) becomes ``y.sort(); _t =
+    None``: every later pass sees the change where it sees a call whose
+    result is discarded."""
+    out = []
+    for stmt in stmts:
+        for field in ("body", "orelse"):
+            if getattr(stmt, field, None):
+                setattr(stmt, field, _in_place_calls_apart(getattr(stmt, field)))
+        if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name) and changes_in_place(stmt.value):
+            none = n.assign(stmt.targets[0].id, n.const(None))
+            out.extend(n.with_origin([n.expr_stmt(stmt.value), none], stmt))
+        else:
+            out.append(stmt)
+    return out
 
 
 def anf(src, namer):

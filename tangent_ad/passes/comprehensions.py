@@ -53,6 +53,7 @@ class LowerComprehensions:
         self.src = src
         self.namer = namer
         self.lists = _names_bound_to_lists(src.tree)
+        self.shared = _names_held_twice(src.tree, self.lists)
 
     def run(self):
         self.src.tree.body = self.block(self.src.tree.body)
@@ -84,6 +85,7 @@ class LowerComprehensions:
             and not value.keywords
         ):
             items = value.func.value.id
+            self.check_unshared(items, stmt)
             node = n.assign(items, _list_append_call(items, value.args[0]))
             anno.copy_from(node, stmt)
             return node
@@ -91,6 +93,8 @@ class LowerComprehensions:
         if extended is not None:
             # ``hs = hs + [h]`` (or ``hs += [h]``): one list_append per item
             items, added = extended
+            if isinstance(stmt, gast.AugAssign):  # (``hs = hs + [h]`` makes a new list)
+                self.check_unshared(items, stmt)
             value = n.name(items)
             for item in added:
                 value = _list_append_call(value, item)
@@ -98,6 +102,16 @@ class LowerComprehensions:
             anno.copy_from(node, stmt)
             return node
         return stmt
+
+    def check_unshared(self, items, stmt):
+        """Appending changes the list in place, under every name that holds it;
+        the lowering makes a new list, so only for a list no other name holds."""
+        if items in self.shared:
+            raise UnsupportedConstructError(
+                f"appending to the list `{items}` that another name or container also holds",
+                self.src.location(stmt),
+                f"append under one name only (`{items} = {items} + [item]` builds a new list)",
+            )
 
     def lower(self, comp, prelude):
         """Statements building the list `comp` describes; returns its name."""
@@ -132,7 +146,10 @@ class _Hoist(gast.NodeTransformer):
         self.prelude = prelude
 
     def visit_ListComp(self, node):
-        node = self.generic_visit(node)
+        # only the first iterable is evaluated before the loop: a
+        # comprehension in the element is lowered inside the loop's body
+        # (where the loop's variables are bound), by `lower`'s `block`
+        node.generators[0].iter = self.visit(node.generators[0].iter)
         built = n.name(self.lowering.lower(node, self.prelude))
         anno.set(built, NEW_LIST, True)  # (only the loop just before holds it)
         return built
@@ -177,6 +194,34 @@ def _names_bound_to_lists(func):
         }
         grown = len(lists) > before
     return lists
+
+
+def _names_held_twice(func, lists):
+    """The names in `lists` whose list another name or a container may also
+    hold: bound to another name (``a = hs``, ``a = hs if c else b``), put
+    in a display (``pair = (hs, x)``) or appended to a list."""
+    held = set()
+
+    def bare_names(value):
+        if isinstance(value, gast.IfExp):
+            return bare_names(value.body) | bare_names(value.orelse)
+        if isinstance(value, gast.Starred):
+            return bare_names(value.value)
+        return {value.id} if isinstance(value, gast.Name) and isinstance(value.ctx, gast.Load) else set()
+
+    for node in n.walk(func):
+        if isinstance(node, (gast.Assign, gast.AnnAssign)) and node.value is not None:
+            held |= bare_names(node.value)
+        elif isinstance(node, (gast.List, gast.Tuple, gast.Set)):
+            for elt in node.elts:
+                held |= bare_names(elt)
+        elif isinstance(node, gast.Dict):
+            for value in node.values:
+                held |= bare_names(value)
+        elif isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) and node.func.attr == "append":
+            for arg in node.args:
+                held |= bare_names(arg)  # ``snaps.append(hs)``
+    return held & lists
 
 
 def _creates_list(value, lists=frozenset()):

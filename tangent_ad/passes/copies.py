@@ -181,11 +181,21 @@ def coalesce_copies(func, facts, protected):
                 counts = dict(facts.counts().bindings), facts.counts().reads
             defs, uses = counts
             source, target = stmt.value.id, stmt.targets[0].id
-            if not (defs.get(source) == 1 and uses.get(source) == 1 and defs.get(target) == 1):
+            if not (defs.get(source) == 1 and uses.get(source) == 1):
                 continue
             if first is None:
                 first = _first_assignments(stmts)
             j = first.get(source)
+            if (
+                j is not None and j < i and n.is_name(stmts[j].value, target)
+                and not any(n.mentions(between, target) for between in stmts[j + 1:i])
+            ):
+                # ``s = t; ...; t = s``, `t` untouched between: `t` holds it all along
+                removed |= {j, i}
+                del first[source]
+                continue
+            if defs.get(target) != 1:
+                continue
             # `t` read between the two (a value from before, or from the
             # previous iteration) must still be the old `t` there
             if j is not None and j < i and not any(n.mentions(between, target) for between in stmts[j + 1:i]):

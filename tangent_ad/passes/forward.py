@@ -281,8 +281,10 @@ class Forward:
                 self.src.location(stmt),
                 "register one with @ta.tangent(fn) (see docs/custom-rules.md)",
             )
-            # `model.loss(x)`, `model.W`: resolved once a call shows the object's class
+            # `model.loss(x)`, `model.W`, `model(x)`: resolved once a call shows the object's class
             receiver = args[0] if isinstance(key, tuple) and args else None
+            if key is None and call is not None:
+                receiver = call.func
             err.deferrable = isinstance(receiver, gast.Name) and receiver.id in self.params
             raise err
         bindings = template.bind(args, keywords, self.src.location(stmt))
@@ -469,7 +471,7 @@ class Forward:
             return [stmt]
         if any(name in self.dependent for name in n.load_names(call)):
             raise UnsupportedConstructError(
-                "a call whose result is discarded, on differentiated values",
+                analysis.discarded_call_construct(call),
                 self.src.location(stmt),
                 "assign the result to a name",
             )

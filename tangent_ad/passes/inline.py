@@ -31,7 +31,7 @@ from .. import naming
 from .. import nodes as n
 from ..errors import UnsupportedConstructError
 from ..rules import registry
-from ..source import is_library, is_resolved, static_value, unwrap
+from ..source import is_library, is_resolved, python_call, static_value, unwrap
 
 MAX_DEPTH = 40
 
@@ -139,6 +139,16 @@ def find_callee(src, call):
         cls = getattr(src, "object_kinds", {}).get(func.value.id)
         if cls is not None:
             return _method_callee(cls, func)
+        bound = _super_bindings(src).get(func.value.id)
+        cls = getattr(src, "object_kinds", {}).get(bound[1]) if bound else None
+        if cls is not None and bound[0] in cls.__mro__:
+            # ``super(C, obj).attr(...)``: found after C in the MRO of obj's class
+            called = gast.Attribute(value=n.name(bound[1]), attr=func.attr, ctx=gast.Load())
+            return _method_callee(cls, called, after=bound[0])
+    if isinstance(func, gast.Name) and func.id in getattr(src, "object_kinds", {}):
+        # ``model(x)``: the object's class's __call__, with `model` as self
+        called = gast.Attribute(value=n.copy_node(func), attr="__call__", ctx=gast.Load())
+        return _method_callee(src.object_kinds[func.id], called)
     value = static_value(func)
     if not is_resolved(value):
         return None
@@ -152,11 +162,33 @@ def find_callee(src, call):
         value = value.func
     # a @ta.differentiate function, an lru_cache: the Python function inside
     value = unwrap(value)
+    call_method = python_call(value)
+    if call_method is not None and _inlinable(call_method) and not prefix:
+        # an object of a class with a Python __call__ (a class-based decorator)
+        owner = next(c for c in type(value).__mro__ if "__call__" in vars(c))
+        callee = _function_callee(call_method, [_object_node(value)], keywords, _where_found(src, func))
+        callee.links = _chain_links(func) + [(vars(owner), "__call__")]  # (``Cls.__call__ = ...``)
+        return callee
     if not _inlinable(value):
         return None
     callee = _function_callee(value, prefix, keywords, _where_found(src, func))
     callee.links = _chain_links(func)
     return callee
+
+
+def _super_bindings(src):
+    """{name: (class, obj)} for ``name = super(class, obj)`` in `src` (the
+    normal form of ``super().attr(...)`` in a method, `source._explicit_super`)."""
+    found = {}
+    for node in n.walk(src.tree):
+        if (
+            isinstance(node, gast.Assign) and isinstance(node.targets[0], gast.Name)
+            and isinstance(node.value, gast.Call) and static_value(node.value.func) is super
+            and len(node.value.args) == 2 and isinstance(node.value.args[1], gast.Name)
+            and isinstance(anno.get(node.value.args[0], "inject", None), type)
+        ):
+            found[node.targets[0].id] = (anno.get(node.value.args[0], "inject"), node.value.args[1].id)
+    return found
 
 
 def _has_rule(fn):
@@ -184,18 +216,20 @@ def _direct_call(src, call):
     return None
 
 
-def _method_of(cls, func):
+def _method_of(cls, func, after=None):
     """The function ``obj.attr(...)`` calls for an object of class `cls`,
     found on the class or the first base that defines it, with the nodes
     bound to its first parameters (a plain function gets `obj` as `self`; a
     staticmethod nothing; a classmethod the class), where it was found and
     the classes looked in before (they may define it later: ``Sub.g = ...``);
-    or None."""
-    owner = next((c for c in cls.__mro__ if func.attr in vars(c)), None)
+    or None. With `after` (``super(after, obj).attr``), only the classes
+    after `after` in the MRO of `cls` are looked in."""
+    mro = cls.__mro__[cls.__mro__.index(after) + 1:] if after is not None else cls.__mro__
+    owner = next((c for c in mro if func.attr in vars(c)), None)
     if owner is None:
         return None
     raw = vars(owner)[func.attr]
-    before = [vars(c) for c in cls.__mro__[: cls.__mro__.index(owner)]]
+    before = [vars(c) for c in mro[: mro.index(owner)]]
     if isinstance(raw, types.FunctionType):
         prefix = [n.copy_node(func.value)]
     elif isinstance(raw, staticmethod):
@@ -207,10 +241,10 @@ def _method_of(cls, func):
     return raw, prefix, (vars(owner), func.attr), before
 
 
-def _method_callee(cls, func):
+def _method_callee(cls, func, after=None):
     """The callee of ``obj.attr(...)`` for an object of class `cls`
     (`_method_of`), or None (no such method, or not user code)."""
-    found = _method_of(cls, func)
+    found = _method_of(cls, func, after)
     if found is None or not _inlinable(found[0]):
         return None
     raw, prefix, dependency, before = found

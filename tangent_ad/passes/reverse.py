@@ -224,12 +224,37 @@ class Reverse:
             raise UnsupportedConstructError(
                 "out= argument", self.src.location(stmt), "assign the result instead"
             )
+        if getattr(self, "pops_lists", False) and static_value(call.func) is containers.list_append:
+            return self.list_append(target, call.args, state)
         key = registry.call_key(call)
         args = list(call.args)
         if isinstance(key, tuple) and key[0] == "method":
             args = [call.func.value] + args
         keywords = {kw.arg: kw.value for kw in call.keywords}
         return self.apply_rule(stmt, key, target, args, keywords, state, call=call)
+
+    def list_append(self, target, args, state):
+        """``hs = list_append(items, item)``: the last item of the list's
+        adjoint goes to `item` and the rest, the same list shortened in place,
+        to `items` (``d_h = d_hs[-1]; d_hs = drop_last(d_hs)``, a pop): O(1)
+        a step, where the rule's ``d[y][:-1]`` copies the list. A list adjoint that may be shared is
+        copied once first (`owned_list`), so the sweep owns what it pops."""
+        items, item = args
+        adj = self.namer.adjoint(target)
+        code = []
+        if state.pop(target, None) != OWNED:
+            code.append(n.assign(adj, _helper_call(containers.owned_list, n.name(adj))))
+        takes_over = isinstance(items, gast.Name) and items.id in self.active and state.get(items.id, ZERO) == ZERO
+        if takes_over:  # the list's adjoint becomes the shorter list's: pop it there
+            code += self.accumulate(items, n.name(adj), state, fresh=True)
+            adj = self.namer.adjoint(items.id)
+        if isinstance(item, gast.Name) and item.id in self.active:
+            last = gast.Subscript(value=n.name(adj), slice=n.const(-1), ctx=gast.Load())
+            code += self.accumulate(item, last, state, fresh=False)
+        code.append(n.assign(adj, _helper_call(containers.drop_last, n.name(adj))))
+        if not takes_over and isinstance(items, gast.Name) and items.id in self.active:
+            code += self.accumulate(items, n.name(adj), state, fresh=False)
+        return code
 
     def apply_rule(self, stmt, key, target, args, keywords, state, call=None):
         if key in registry.NONDIFFERENTIABLE:
@@ -242,8 +267,9 @@ class Reverse:
                 "register one with @ta.adjoint(fn) (see docs/custom-rules.md), or keep "
                 "the call out of the differentiated path",
             )
-            method_of = call.func.value if call is not None and isinstance(call.func, gast.Attribute) else None
-            err.deferrable = self._is_parameter(method_of)
+            # `model.loss(x)`, `model(x)`: resolved once a call shows the object's class
+            receiver = call.func.value if call is not None and isinstance(call.func, gast.Attribute) else None
+            err.deferrable = self._is_parameter(receiver if call is None or receiver is not None else call.func)
             raise err
         bindings = template.bind(args, keywords, self.src.location(stmt))
         cast = registry.cast_of(bindings)
@@ -467,7 +493,7 @@ class Reverse:
 
     def _is_basic_view(self, value):
         """``x[i, 1:j]`` that may be read again at the adjoint instead of
-        saved: a Name of known array shape, bound once for good (so reading
+        saved (or ``xs[i]``, an item of a container argument): a Name of known array shape, bound once for good (so reading
         it never needs a push), indexed by integers (constants or scalar
         names) and slices. With a slice or fewer indices than dimensions the
         subscript is a view, which reads the same memory at either place;
@@ -476,6 +502,13 @@ class Reverse:
             return False
         base = value.value.id
         shape = getattr(self, "shapes", {}).get(base)
+        if base in getattr(self, "containers", ()) and base not in getattr(self, "objects", ()):
+            # an item of a list, tuple or dict argument: the same object each read
+            index = value.slice
+            return (
+                (isinstance(index, gast.Constant) and isinstance(index.value, (int, str)))
+                or (isinstance(index, gast.Name) and index.id in self.scalars)
+            ) and self._bound_for_good(base) and not self._written_into(base)
         if base in self.scalars or not shape:
             return False
         parts = value.slice.elts if isinstance(value.slice, gast.Tuple) else [value.slice]
@@ -772,9 +805,7 @@ class Reverse:
             if isinstance(value, gast.Name) and value.id in self.active:
                 slot = self._written_slot(adj, index)
                 known = getattr(self, "shapes", {})
-                slot_shape = shapes_module.subscript_shape(
-                    known.get(base), index, lambda part: part.id in self.scalars
-                )
+                slot_shape = self._slot_shape(base, index)
                 if slot_shape is not None and slot_shape == known.get(value.id):
                     taken = slot  # same shape: nothing broadcast into the slot
                 else:
@@ -793,7 +824,7 @@ class Reverse:
                 # (a 0-d array's adjoint may be a NumPy scalar: zero_at, not a write)
                 store = gast.Subscript(value=n.name(adj), slice=n.copy_node(index), ctx=gast.Store())
                 zero = n.const(0.0)
-                if isinstance(value, gast.Name) and base in self._containers_held():
+                if isinstance(value, gast.Name) and base in self._containers_held() and value.id not in self.scalars:
                     # a list's or dict's item: zeros shaped like the item, not 0.0
                     zero = _helper_call(runtime.zeros_like, n.name(value.id))
                 code.append(n.assign(store, zero))
@@ -816,6 +847,18 @@ class Reverse:
             return gast.Subscript(value=n.name(adj), slice=n.copy_node(index), ctx=gast.Load())
         return _helper_call(runtime.assigned, n.name(adj), _index_expr(index))
 
+    def _slot_shape(self, base, index):
+        """The shape of ``base[index]``, or None: indexing an array of known
+        shape, or taking an item of a list whose items have one known shape."""
+        known = getattr(self, "shapes", {})
+        items = known.get(base + shapes_module.ITEMS)
+        if items is not None:
+            position = (isinstance(index, gast.Constant) and type(index.value) is int) or (
+                isinstance(index, gast.Name) and index.id in self.scalars
+            )
+            return items if position else None
+        return shapes_module.subscript_shape(known.get(base), index, lambda part: part.id in self.scalars)
+
     def _containers_held(self):
         """Lists and dicts: container arguments and names bound to displays."""
         if not hasattr(self, "_held"):
@@ -825,9 +868,7 @@ class Reverse:
     def _slot_to(self, slot, base, index, value):
         """The adjoint in a slot, summed to `value`'s shape unless equal."""
         known = getattr(self, "shapes", {})
-        slot_shape = shapes_module.subscript_shape(
-            known.get(base), index, lambda part: part.id in self.scalars
-        )
+        slot_shape = self._slot_shape(base, index)
         if slot_shape is not None and slot_shape == known.get(value.id):
             return slot
         return _helper_call(runtime.unbroadcast, slot, n.name(value.id))
@@ -902,7 +943,7 @@ class Reverse:
         names = [name for name in n.load_names(call) if name in self.varied]
         if names:
             raise UnsupportedConstructError(
-                "a call whose result is discarded, on differentiated values",
+                analysis.discarded_call_construct(call),
                 self.src.location(stmt),
                 "in-place mutation (e.g. list.append) of differentiated values is not "
                 "supported; assign the result to a name",
@@ -1105,10 +1146,13 @@ def is_pop_slot(node):
 
 
 def _updates_in_place(code, adj):
-    """Whether `code` writes into the value held by `adj` (+=, [i] =, add_at)."""
+    """Whether `code` writes into the value held by `adj` (+=, [i] =, add_at,
+    `drop_last`)."""
     for node in (sub for stmt in code for sub in n.walk(stmt)):
         target = None
-        if isinstance(node, gast.AugAssign):
+        if _is_helper_call(node, containers.drop_last):
+            target = node.args[0]
+        elif isinstance(node, gast.AugAssign):
             target = node.target
         elif isinstance(node, gast.Assign):
             target = node.targets[0]

@@ -20,6 +20,7 @@ import operator
 import gast
 import numpy
 
+from .. import containers
 from .. import nodes as n
 from ..rules import registry
 from ..source import static_value
@@ -64,16 +65,28 @@ def argument_shapes(pattern):
     return shapes
 
 
+NUMBERS = "numbers"  # the kind of a long list or tuple of numbers: ("container", NUMBERS)
+
+
 def container_items(pattern):
     """{parameter: {index or key: shape}} for list, tuple and dict arguments
     whose items' kinds are in the specialisation, ("container", leaves) or
     ("dict", ((key, leaf), ...))."""
     items = {}
     for name, kind in pattern:
-        if isinstance(kind, tuple) and len(kind) == 2 and kind[0] in ("container", "dict"):
+        if isinstance(kind, tuple) and len(kind) == 2 and kind[1] == NUMBERS:
+            items[name] = EveryItem(())  # a long list or tuple of numbers
+        elif isinstance(kind, tuple) and len(kind) == 2 and kind[0] in ("container", "dict"):
             pairs = kind[1] if kind[0] == "dict" else enumerate(kind[1])
             items[name] = {key: _leaf_shape(leaf) for key, leaf in pairs}
     return items
+
+
+class EveryItem:
+    """The items of a list or tuple argument of unknown length, all of one shape."""
+
+    def __init__(self, shape):
+        self.shape = shape
 
 
 def argument_dtypes(pattern):
@@ -174,15 +187,26 @@ class ShapeInference:
             if len(values) == 1 and name not in targets
         }
 
+        self.item_lists = _item_lists(func)
+        self.assigned |= {name + ITEMS for name in self.item_lists}
+
     def run(self):
         """Optimistic fixed point: a name's shape is the one all its
-        definitions agree on, else UNKNOWN."""
+        definitions agree on, else UNKNOWN. The items of a list the function
+        builds (`_item_lists`) have one shape, under the key ``name[]``."""
         defs = []
         for stmt in all_statements(self.func.body):
             if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
-                defs.append((stmt.targets[0].id, stmt.value))
+                name, value = stmt.targets[0].id, stmt.value
+                defs.append((name, value))
+            elif isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Subscript):
+                base = stmt.targets[0].value
+                if isinstance(base, gast.Name) and base.id in self.item_lists:
+                    defs.append((base.id + ITEMS, stmt.value))  # ``out[k] = v``
             elif isinstance(stmt, gast.For):
                 defs.append((stmt.target.id, n.const(0)))
+        for name, items in self.item_lists.items():
+            defs.extend((name + ITEMS, item) for item in items)
         bottom = object()
         current = dict(self.shapes)
         for _ in range(50):
@@ -282,7 +306,7 @@ class ShapeInference:
         if isinstance(node, gast.Call) and static_value(node.func) is len and len(node.args) == 1:
             of = node.args[0]
             items = self.items.get(of.id) if isinstance(of, gast.Name) else None
-            if items is not None and all(isinstance(k, int) for k in items):
+            if isinstance(items, dict) and all(isinstance(k, int) for k in items):
                 return len(items)  # a list or tuple argument of known length
             base = shape(of)
             return base[0] if isinstance(base, tuple) and base else UNKNOWN
@@ -299,21 +323,40 @@ class ShapeInference:
 
     def subscript(self, value, shape, known, bottom):
         container = value.value.id if isinstance(value.value, gast.Name) else None
+        index = value.slice
         if container in self.items and container not in self.assigned:
             # an item of a list/dict argument whose items' shapes are known
-            index = value.slice
+            if isinstance(self.items[container], EveryItem):
+                return self.items[container].shape if self._is_position(index, shape) else UNKNOWN
             if isinstance(index, gast.Constant) and not isinstance(index.value, bool):
                 try:
                     return self.items[container].get(index.value, UNKNOWN)
                 except TypeError:
                     return UNKNOWN
+            found = set(self.items[container].values())
+            if len(found) == 1 and all(isinstance(key, int) for key in self.items[container]) and (
+                self._is_position(index, shape)
+            ):
+                return found.pop()  # ``xs[i]``, every item of one shape
             return UNKNOWN
+        if container in self.item_lists:
+            if not self._is_position(index, shape):
+                return UNKNOWN
+            items = shape(n.name(container + ITEMS))
+            return items if known(items) else bottom
         base = shape(value.value)
         if not known(base):
             return bottom
         # a number indexes an axis; a boolean (``x[s > 0.5]``) adds one
         return subscript_shape(base, value.slice, lambda part: shape(part) == () and part.id not in self.booleans)
 
+
+    def _is_position(self, index, shape):
+        """Whether `index` surely picks one item of a list: an int literal or
+        a name holding a number (not a slice, not a boolean)."""
+        if isinstance(index, gast.Constant):
+            return isinstance(index.value, int) and not isinstance(index.value, bool)
+        return isinstance(index, gast.Name) and index.id not in self.booleans and shape(index) == ()
 
     def call(self, value, shape, known, bottom):
         key = registry.call_key(value)
@@ -494,6 +537,54 @@ def _is_count(node, shape, shape_tuples):
     elif not (isinstance(node, gast.Attribute) and node.attr in ("size", "ndim")):
         return False
     return isinstance(shape(node.value), tuple)
+
+
+ITEMS = "[]"  # ``name[]``: the shape of every item of the list `name`
+
+
+def _item_lists(func):
+    """{name: the values its items come from} for names bound only to list or
+    tuple displays (or their repetitions, ``[0.0] * n``), to lists with items appended (``list_append(hs, h)``)
+    and to other such names, never changed by a method (``hs.insert``): a
+    value is an item's node, or ``name[]`` (the items of that list)."""
+    bindings, changed = {}, set()
+    for node in n.walk(func):
+        if isinstance(node, gast.Assign) and isinstance(node.targets[0], gast.Name):
+            bindings.setdefault(node.targets[0].id, []).append(node.value)
+        elif isinstance(node, (gast.For, gast.AugAssign, gast.AnnAssign)):
+            changed |= set(n.store_names(node.target))
+        elif isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute):
+            changed |= {node.func.value.id} if isinstance(node.func.value, gast.Name) else set()
+    changed |= {arg.id for arg in func.args.args + func.args.posonlyargs + func.args.kwonlyargs}
+
+    def sources(value):
+        if isinstance(value, gast.BinOp) and isinstance(value.op, gast.Mult):  # ``[0.0] * n``
+            display = [side for side in (value.left, value.right) if isinstance(side, (gast.List, gast.Tuple))]
+            return sources(display[0]) if len(display) == 1 else None
+        if isinstance(value, (gast.List, gast.Tuple)):
+            return None if any(isinstance(elt, gast.Starred) for elt in value.elts) else list(value.elts)
+        if isinstance(value, gast.Name):
+            return [n.name(value.id + ITEMS)]
+        if (
+            isinstance(value, gast.Call) and static_value(value.func) is containers.list_append
+            and len(value.args) == 2 and isinstance(value.args[0], gast.Name)
+        ):
+            return [n.name(value.args[0].id + ITEMS), value.args[1]]
+        return None
+
+    lists = {}
+    for name, values in bindings.items():
+        found = [sources(value) for value in values]
+        if name not in changed and all(part is not None for part in found):
+            lists[name] = [item for part in found for item in part]
+    shrinking = True
+    while shrinking:  # items of a name that is no such list are unknown
+        shrinking = False
+        for name, items in list(lists.items()):
+            if any(isinstance(i, gast.Name) and i.id.endswith(ITEMS) and i.id[:-len(ITEMS)] not in lists for i in items):
+                del lists[name]
+                shrinking = True
+    return lists
 
 
 def infer(func, arguments, scalars, items=None):

@@ -188,3 +188,21 @@ def test_negation_used_outside_a_sum_stays(rng):
 
     args = (rng.uniform(-1, 1, 4), rng.uniform(-1, 1, 4))
     ta.check_grad(f, *args, wrt=(0, 1), rtol=1e-6, atol=1e-9)
+
+
+def while_on_a_value(x):
+    y = x
+    k = 0
+    while y < 10.0:
+        y = y * 1.5 + np.sin(y)
+        k = k + 1
+    return y * k
+
+
+def test_a_while_loop_reversed_over_its_list_counts_no_trips():
+    """Its reversed loop iterates over the list: the trip counter, which only
+    served the reversed range, is gone."""
+    _check(while_on_a_value, (0.8,), (0,))
+    source = _source(while_on_a_value, (0.8,), (0,))
+    assert "in reversed(_stack1)" in source
+    assert "_trips" not in source

@@ -54,7 +54,42 @@ def give_loops_stacks(func):
         _rewrite(body, primal, push, stmt, pop, name)
     if not any(naming.is_stack_call(node, "push") for node in n.walk(func)):
         func.body = [stmt for stmt in func.body if not _creates_shared_stack(stmt)]
+    if count:
+        _drop_unread_counters(func)
     return func
+
+
+def _is_counter(name):
+    prefix = naming.TRIPS.format("")
+    return name.startswith(prefix) and name[len(prefix):].isdigit()
+
+
+def _drop_unread_counters(func):
+    """A while loop's trip counter that only counted for its reversed loop,
+    which now iterates over its stack: its statements go."""
+    reads, own = {}, {}
+    for node in n.walk(func):
+        if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load) and _is_counter(node.id):
+            reads[node.id] = reads.get(node.id, 0) + 1
+        if isinstance(node, gast.Assign) and isinstance(node.targets[0], gast.Name) and _is_counter(node.targets[0].id):
+            name = node.targets[0].id  # ``_trips0 = _trips0 + 1`` reads it for itself
+            own[name] = own.get(name, 0) + sum(n.is_name(sub, name) for sub in n.walk(node.value))
+    unread = {name for name in own if reads.get(name, 0) == own[name]}
+    if not unread:
+        return
+
+    def block(stmts):
+        for stmt in stmts:
+            for field in ("body", "orelse"):
+                if getattr(stmt, field, None):
+                    setattr(stmt, field, block(getattr(stmt, field)) or [gast.Pass()])
+        return [
+            stmt for stmt in stmts
+            if not (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)
+                    and stmt.targets[0].id in unread)
+        ]
+
+    func.body = block(func.body)
 
 
 def _rewrite(body, primal, push, loop, pop, name):

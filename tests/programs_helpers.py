@@ -98,7 +98,7 @@ def bump_counter(x):
 
 
 class Scaler:
-    """A callable object: no function source to inline, no rule."""
+    """A callable object: called through its class's __call__."""
 
     def __init__(self, factor):
         self.factor = factor

@@ -1,5 +1,7 @@
 """Clean the generated derivative with small passes run to a fixed point.
 
+* first, once: a pure call the primal sweep computed already is read from
+  the name holding it (`reuse.py`: ``np.cos(th)`` -> ``_t4``);
 * scalar spreads (`broadcasts.py`, specialised derivatives only):
   ``unreduce(s, x) * e`` with `e` shaped like `x` reads ``s * e``;
 * constant folding and helpers' default arguments (`fold.py`): arithmetic on
@@ -41,6 +43,7 @@ from .copies import coalesce_copies, elide_array_copies, propagate_copies, propa
 from .dead_code import eliminate_dead_code
 from .facts import Facts
 from .fold import fold_constants, trim_default_arguments
+from .reuse import reuse_primal_values
 from .substitution import merge_split_temporaries, substitute_single_uses
 
 ROUNDS = 10
@@ -68,6 +71,7 @@ def optimize(func, protected=frozenset(), keep=frozenset(), shapes=None, inexact
         lambda: substitute_single_uses(func, facts, protected),
         lambda: merge_split_temporaries(func, facts),
     )
+    reuse_primal_values(func, facts)
     _rounds(passes, facts)
     return func
 

@@ -1,0 +1,68 @@
+"""The primal sweep's values, used again rather than computed again.
+
+* `passes/reuse.py`: a pure call the primal sweep has computed (the user's
+  ``np.cos(th)``) is read from its name where an adjoint needs the same value;
+* `passes/displays.py`: a helper's returned tuple is unpacked by name, so
+  each adjoint goes on by name (no container of adjoints built and read back)
+  and each item keeps its shape.
+Each only where the value is surely the same: these tests also change the
+names involved in between, by rebinding and by writes in place.
+"""
+
+import numpy as np
+import pytest
+
+import tangent_ad as ta
+from tangent_ad.checking import numerical_gradient
+
+
+def polar(r, th):
+    return r * np.cos(th), r * np.sin(th)
+
+
+def through_a_tuple(r, th):
+    x, y = polar(r, th)
+    return np.sum(x * y + x)
+
+
+def written_in_place(x):
+    a = x * 1.0
+    c = np.sin(a)
+    a[0] = 3.0
+    return np.sum(c * np.sin(a)) + np.sum(np.cos(a))
+
+
+def item_stored_before_read(x):
+    items = [x, x * 2.0]
+    items[0] = x * 3.0
+    y = items[0]
+    return np.sum(y * y)
+
+
+def item_name_rebound_before_read(x):
+    a = x * 2.0
+    pair = (a, 1.0)
+    a = x * 5.0
+    y = pair[0]
+    return np.sum(y * a)
+
+
+def _check(fn, args, wrt):
+    got = ta.grad(fn, wrt=wrt)(*args)
+    got = got if len(wrt) > 1 else (got,)
+    for value, position in zip(got, wrt):
+        np.testing.assert_allclose(value, numerical_gradient(fn, args, {}, position), rtol=1e-6, atol=1e-9)
+
+
+def test_a_returned_tuple_is_unpacked_by_name_and_cosines_are_read_again():
+    r, th = np.array([1.0, 2.0]), np.array([0.3, 0.4])
+    _check(through_a_tuple, (r, th), (0, 1))
+    source = ta.source(ta.grad(through_a_tuple, wrt=(0, 1)), r, th)
+    assert "unindex(" not in source and "unbroadcast(" not in source
+    code = "\n".join(line for line in source.splitlines() if not line.strip().startswith("#"))
+    assert code.count("np.cos(") == 1 and code.count("np.sin(") == 1
+
+
+@pytest.mark.parametrize("fn", [written_in_place, item_stored_before_read, item_name_rebound_before_read])
+def test_a_value_changed_in_between_is_not_taken_for_the_same(fn):
+    _check(fn, (np.array([0.3, -0.7, 1.1]),), (0,))

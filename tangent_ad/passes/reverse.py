@@ -825,8 +825,10 @@ class Reverse:
                 store = gast.Subscript(value=n.name(adj), slice=n.copy_node(index), ctx=gast.Store())
                 zero = n.const(0.0)
                 if isinstance(value, gast.Name) and base in self._containers_held() and value.id not in self.scalars:
-                    # a list's or dict's item: zeros shaped like the item, not 0.0
-                    zero = _helper_call(runtime.zeros_like, n.name(value.id))
+                    # a list's or dict's item: zeros shaped like the item it
+                    # held before, where that is known, else like this one
+                    held = self._item_before(stmt, base, index) or value.id
+                    zero = _helper_call(runtime.zeros_like, n.name(held))
                 code.append(n.assign(store, zero))
             else:
                 call = _helper_call(runtime.zero_at, n.name(adj), _index_expr(index))
@@ -838,6 +840,50 @@ class Reverse:
         # Restoring the overwritten elements writes into `base` itself.
         self._record(self.reads_after, stmt, {base})
         return code
+
+    def _item_before(self, stmt, base, index):
+        """The name of the item ``base[index] = v`` (a constant index)
+        replaces, when an earlier statement of the same block stored it
+        (``base[index] = w``, or the display ``base = {...}`` / ``[...]``)
+        and nothing between them may change `base` or rebind the name."""
+        if not isinstance(index, gast.Constant):
+            return None
+        self._remat_candidates()  # (builds `_positions`)
+        where = self._positions.get(id(stmt))
+        if where is None:
+            return None
+        block, position = where
+        for earlier in reversed(block[:position]):
+            if not isinstance(earlier, gast.Assign):
+                if n.mentions(earlier, base):
+                    return None
+                continue
+            target, value = earlier.targets[0], earlier.value
+            if isinstance(target, gast.Subscript) and n.is_name(target.value, base):
+                if isinstance(target.slice, gast.Constant) and target.slice.value == index.value:
+                    return self._bound_once_name(value)
+                continue  # another key
+            if n.is_name(target, base):
+                return self._display_item(value, index.value)
+            if n.mentions(earlier, base) and not isinstance(value, gast.Subscript):
+                return None  # (a read of an item is fine; anything else may change it)
+        return None
+
+    def _display_item(self, value, key):
+        """The name a dict or list display holds at the constant `key`."""
+        if isinstance(value, gast.Dict):
+            for k, item in zip(value.keys, value.values):
+                if isinstance(k, gast.Constant) and k.value == key:
+                    return self._bound_once_name(item)
+        if isinstance(value, (gast.List, gast.Tuple)) and type(key) is int and -len(value.elts) <= key < len(value.elts):
+            return self._bound_once_name(value.elts[key])
+        return None
+
+    def _bound_once_name(self, node):
+        if not isinstance(node, gast.Name):
+            return None
+        self._bound_for_good(node.id)  # (builds `_store_counts`)
+        return node.id if self._store_counts[0][node.id] <= 1 else None
 
     def _written_slot(self, adj, index):
         """The adjoint of the value written by ``u[index] = ...``: ``d_u[index]``,

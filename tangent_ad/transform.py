@@ -19,6 +19,7 @@ from . import naming
 from .naming import Namer
 from .passes import NORMALIZE
 from .passes import analysis, shapes
+from .passes.cse import common_reads
 from .passes.displays import read_through_displays
 from .passes.inline import inline
 from .passes.inplace import compute_in_place, float64_arguments
@@ -120,6 +121,7 @@ class _Prepared:
         inlined = inline(src, namer)
         src.cells.update(inlined.cells)
         read_through_displays(src.tree)
+        common_reads(src.tree)
         if not trusted:
             _refuse_reserved_names(src)
         func = src.tree

@@ -373,3 +373,40 @@ def propagate_copies(func, facts, protected, scalars=frozenset()):
                     break
 
     block(func.body)
+
+
+# -- zeroed, then added to ---------------------------------------------------
+
+
+def assign_over_zeros(func, facts, protected):
+    """``d_u[i] = 0.0`` right before ``d_u[i] += e`` is ``d_u[i] = e`` (when
+    `e` does not read `d_u`): a write into the array, never a new name for
+    `e`'s array (only subscripted targets)."""
+
+    def block(stmts):
+        removed = set()
+        for i, stmt in enumerate(stmts):
+            for field in ("body", "orelse"):
+                if getattr(stmt, field, None):
+                    block(getattr(stmt, field))
+            if i + 1 >= len(stmts) or i in removed:
+                continue
+            after = stmts[i + 1]
+            if not (
+                isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Subscript)
+                and n.is_number(stmt.value) and stmt.value.value == 0
+                and isinstance(after, gast.AugAssign) and isinstance(after.op, gast.Add)
+                and gast.dump(after.target) == gast.dump(stmt.targets[0])
+            ):
+                continue
+            base = stmt.targets[0].value
+            if not isinstance(base, gast.Name) or base.id in protected or n.mentions(after.value, base.id):
+                continue
+            stmt.value = after.value
+            removed.add(i + 1)
+            facts.changed(stmt)
+        if removed:
+            stmts[:] = [stmt for i, stmt in enumerate(stmts) if i not in removed]
+            facts.removed()
+
+    block(func.body)

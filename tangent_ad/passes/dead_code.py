@@ -15,7 +15,8 @@ the writes into other such arrays (a cluster that feeds itself) -- the
 gradient inside a Hessian-vector product that returns only its tangent.
 
 A saved value whose last reader another pass removed goes with all its
-pushes and pops (`_drop_unread_saves`).
+pushes and pops (`_drop_unread_saves`), and so do the saved elements of an
+array nothing reads once they are written back (`_drop_unread_restores`).
 """
 
 import gast
@@ -28,10 +29,11 @@ from .dataflow import all_statements, liveness
 from .facts import is_pure
 
 
-def eliminate_dead_code(func, facts, protected):
+def eliminate_dead_code(func, facts, protected, scalars=frozenset()):
     """Remove assignments whose value is never used. `facts` is told at the
-    end (no statement that stays changes)."""
-    if _drop_unread_saves(func, facts) or _drop_unchanged_saves(func):
+    end (no statement that stays changes). `scalars`: names that hold
+    numbers (never a view of an array)."""
+    if _drop_unread_saves(func, facts) or _drop_unchanged_saves(func) or _drop_unread_restores(func, facts, scalars):
         facts.removed()
     # (statements hold statements only in their blocks: no walk of expressions)
     updates = [
@@ -153,6 +155,81 @@ def _drop_unread_saves(func, facts):
 
     func.body = block(func.body)
     return len(gone)
+
+
+def _drop_unread_restores(func, facts, scalars):
+    """Remove the saves and restores of an array's elements nothing reads.
+
+    Before ``u[i] = v`` whose old element an adjoint may read through `u`,
+    the save plan pushes ``copy(u[i])`` and the reverse sweep writes it back
+    (``u[i] = _stack.pop()``). When nothing reads `u`, nor any name that may
+    share its memory (a number does not), from the first restore on (the
+    adjoints read the element from a temporary saved on its own,
+    ``_t3 = u[i]``), every
+    restore of `u` is dead; all of them go with all its element pushes.
+    Returns how many statements went."""
+    if not facts.counts().reads.get(naming.STACK):
+        return 0
+    pops, pushes, first_pop = {}, {}, {}
+    for index, top in enumerate(func.body):
+        for stmt in all_statements([top]):
+            base = _restored_base(stmt)
+            if base is not None:
+                pops.setdefault(base, []).append(stmt)
+                first_pop.setdefault(base, index)
+            elif isinstance(stmt, gast.Expr) and naming.is_stack_call(stmt.value, "push") and len(stmt.value.args) == 1:
+                base = _element_of(stmt.value.args[0])
+                if base is not None:
+                    pushes.setdefault(base, []).append(stmt)
+    candidates = {base for base, popped in pops.items() if len(pushes.get(base, ())) == len(popped)}
+    if not candidates:
+        return 0
+    restores = {id(stmt.targets[0].value) for base in candidates for stmt in pops[base]}
+    start = min(first_pop[base] for base in candidates)
+    read = set()
+    for top in func.body[start:]:
+        read |= {
+            node.id for node in n.walk(top)
+            if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load) and id(node) not in restores
+        }
+    aliases = facts.aliases()
+    unread = {base for base in candidates if not ({base} | (aliases.views({base}) - scalars)) & read}
+    if not unread:
+        return 0
+    gone = {id(stmt) for base in unread for stmt in pops[base] + pushes[base]}
+
+    def block(stmts):
+        out = []
+        for stmt in stmts:
+            if id(stmt) in gone:
+                continue
+            for field in ("body", "orelse"):
+                if isinstance(getattr(stmt, field, None), list):
+                    setattr(stmt, field, block(getattr(stmt, field)) or ([gast.Pass()] if field == "body" else []))
+            out.append(stmt)
+        return out
+
+    func.body = block(func.body)
+    return len(gone)
+
+
+def _restored_base(stmt):
+    """`u` of a restore ``u[i] = _stack.pop()``, else None."""
+    if (
+        isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Subscript)
+        and isinstance(stmt.targets[0].value, gast.Name) and naming.is_stack_call(stmt.value, "pop")
+    ):
+        return stmt.targets[0].value.id
+    return None
+
+
+def _element_of(value):
+    """`u` of a pushed ``copy(u[i])`` or ``u[i]``, else None."""
+    if isinstance(value, gast.Call) and anno.get(value.func, "inject", None) is runtime.copy and len(value.args) == 1:
+        value = value.args[0]
+    if isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name):
+        return value.value.id
+    return None
 
 
 def _drop_unchanged_saves(func):

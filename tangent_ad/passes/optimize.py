@@ -10,6 +10,7 @@
   floats: ``1.0 * (x > 0)`` is not the mask); ``unreduce(g, x, None, False)`` ->
   ``unreduce(g, x)``;
 * copies (`copies.py`): negations read where they are added or subtracted;
+  ``d_u[i] = 0.0; d_u[i] += e`` is ``d_u[i] = e``;
   ``d_a = d_b`` where ``d_b`` dies there becomes one name; ``copy(x)``
   dropped when nothing writes in place after it; after ``d_a = d_b`` later
   reads of ``d_a`` read ``d_b`` (while neither is reassigned, and never into
@@ -39,7 +40,7 @@ square.
 """
 
 from .broadcasts import leave_spreads_implicit
-from .copies import coalesce_copies, elide_array_copies, propagate_copies, propagate_negations
+from .copies import assign_over_zeros, coalesce_copies, elide_array_copies, propagate_copies, propagate_negations
 from .dead_code import eliminate_dead_code
 from .facts import Facts
 from .fold import fold_constants, trim_default_arguments
@@ -65,9 +66,10 @@ def optimize(func, protected=frozenset(), keep=frozenset(), shapes=None, inexact
         lambda: propagate_negations(func, facts, protected),
         lambda: trim_default_arguments(func, facts),
         lambda: coalesce_copies(func, facts, protected),
+        lambda: assign_over_zeros(func, facts, protected),
         lambda: elide_array_copies(func, facts, protected),
         lambda: propagate_copies(func, facts, protected, scalars),
-        lambda: eliminate_dead_code(func, facts, keep),
+        lambda: eliminate_dead_code(func, facts, keep, scalars),
         lambda: substitute_single_uses(func, facts, protected),
         lambda: merge_split_temporaries(func, facts),
     )

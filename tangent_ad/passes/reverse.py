@@ -168,7 +168,8 @@ class Reverse:
             owned = state.get(target) == OWNED
             return self.accumulate(value, n.name(self.namer.adjoint(target)), state, fresh=owned)
         if isinstance(value, gast.Subscript):
-            return self.getitem(stmt, target, value, state)
+            # (an index temporary, ``_t0 = i - 1``, is computed again, not saved)
+            return [self._rematerialize(code, stmt) for code in self.getitem(stmt, target, value, state)]
         if isinstance(value, gast.BinOp):
             key = registry.binop_key(value.op)
             return self.apply_rule(stmt, key, target, [value.left, value.right], {}, state)

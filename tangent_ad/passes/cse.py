@@ -1,0 +1,98 @@
+"""A value read twice in a row is read once.
+
+The normal form names every operation, so ``u[i] * u[i]`` reads the element
+into two temporaries, and the reverse sweep saves both::
+
+    _t3 = u[i]                  _t3 = u[i]
+    _t4 = u[i]         ->       _t5 = _t3 * _t3
+    _t5 = _t3 * _t4
+
+A temporary bound (once) to the same element read, or the same NumPy ufunc
+or `math` call of the same names, as an earlier temporary of the same block
+is that temporary: its statement goes and its reads read the earlier one.
+Only while nothing between the two may change what they read: any statement
+other than the binding of a temporary to such a read or call ends what is
+known (so a write into the array, under any name, does).
+"""
+
+import math
+
+import gast
+import numpy
+
+from .. import naming
+from .. import nodes as n
+from ..source import static_value
+
+
+def common_reads(func):
+    """Rewrite `func` (in normal form) in place; return it."""
+    bound = {}
+    for node in n.walk(func):
+        if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
+            bound[node.id] = bound.get(node.id, 0) + 1
+    renames = {}
+    _block(func.body, bound, renames)
+    if renames:
+        for node in n.walk(func):
+            if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load) and node.id in renames:
+                node.id = renames[node.id]
+    return func
+
+
+def _block(stmts, bound, renames):
+    known = {}  # dump of a read -> the temporary holding it
+    kept = []
+    for stmt in stmts:
+        for field in ("body", "orelse"):
+            if getattr(stmt, field, None):
+                _block(getattr(stmt, field), bound, renames)
+        if _is_temporary_read(stmt, bound):
+            for node in n.walk(stmt.value):  # (reads of temporaries already merged)
+                if isinstance(node, gast.Name) and node.id in renames:
+                    node.id = renames[node.id]
+            key = gast.dump(stmt.value)
+            earlier = known.get(key)
+            if earlier is not None:
+                renames[stmt.targets[0].id] = earlier
+                continue
+            known[key] = stmt.targets[0].id
+        else:
+            known = {}
+        kept.append(stmt)
+    stmts[:] = kept
+
+
+def _is_temporary_read(stmt, bound):
+    """``_tN = a[i]`` or ``_tN = np.sin(a)``: a temporary bound once to an
+    element (or slice) read or a pure call, of names and constants."""
+    if not (
+        isinstance(stmt, gast.Assign) and len(stmt.targets) == 1
+        and isinstance(stmt.targets[0], gast.Name)
+        and naming.is_temporary(stmt.targets[0].id) and bound.get(stmt.targets[0].id) == 1
+    ):
+        return False
+    value = stmt.value
+    if isinstance(value, gast.Subscript):
+        return isinstance(value.value, gast.Name) and all(
+            isinstance(part, (gast.Name, gast.Constant)) for part in _index_parts(value.slice)
+        )
+    if isinstance(value, gast.Call) and not value.keywords and value.args:
+        if not all(isinstance(arg, gast.Name) or n.is_number(arg) for arg in value.args):
+            return False
+        func = static_value(value.func)
+        return isinstance(func, numpy.ufunc) or (
+            callable(func) and getattr(math, getattr(func, "__name__", ""), None) is func
+        )
+    return False
+
+
+def _index_parts(index):
+    parts = index.elts if isinstance(index, gast.Tuple) else [index]
+    out = []
+    for part in parts:
+        if isinstance(part, gast.Slice):
+            out += [bound for bound in (part.lower, part.upper, part.step) if bound is not None]
+        else:
+            out.append(part)
+    return out

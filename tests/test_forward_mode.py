@@ -448,3 +448,17 @@ def test_a_tangent_reset_on_the_iteration_that_breaks(fn, optimize):
     assert tangent == pytest.approx(1.0 + x)
     h_x, h_s = ta.hvp(fn, wrt=(0, 1), optimize=optimize)(x, s, 1.0, 0.0)
     assert (h_x, h_s) == (pytest.approx(1.0), pytest.approx(0.0))
+
+
+def squared_then_scaled(x):
+    y = np.sin(x)
+    z = y * y
+    return np.sum(z * x)
+
+
+def test_the_tangent_of_a_square_is_one_product():
+    """``t_y * y + y * t_y`` is ``2 * t_y * y`` (exactly: the products commute)."""
+    x, v = np.array([0.3, 0.5]), np.array([1.0, -2.0])
+    _, tangent = ta.jvp(squared_then_scaled)(x, v)
+    np.testing.assert_allclose(tangent, ta.grad(squared_then_scaled)(x) @ v, rtol=1e-12)
+    assert "t_z = 2 * t_y * y" in ta.source(ta.jvp(squared_then_scaled), x, v)

@@ -4,7 +4,8 @@ Forward mode substitutes a *zero marker* for the tangent of a value that has
 none (it does not depend on the inputs, or forward mode has not given it
 one). `simplify` folds the markers out of a rule's tangent expression --
 ``0 * e -> 0``, ``e + 0 -> e``, ``f(0) -> 0`` for a function declared
-`linear` at that position, ``t * 1 -> t`` and constant arithmetic -- and
+`linear` at that position, ``t * 1 -> t``, ``t * y + y * t -> 2 * t * y``
+and constant arithmetic -- and
 writes ``0.0`` for any marker left where a value is needed. So a rule
 written for all its arguments at once (``d[y] = d[x1] * x2 + x1 * d[x2]``)
 emits only the terms of the arguments that have tangents, and no zeros
@@ -57,6 +58,10 @@ def simplify(node):
                 return right
             if rz:
                 return left
+            if _same_product(left, right):
+                # ``t_y * y + y * t_y`` (the product rule of ``y * y``) -> ``2 * t_y * y``
+                doubled = gast.BinOp(left=n.const(2), op=gast.Mult(), right=left.left)
+                return gast.BinOp(left=doubled, op=gast.Mult(), right=left.right)
         elif op is gast.Sub:
             if rz:
                 return left
@@ -117,6 +122,14 @@ _ARITHMETIC = {
     gast.Div: lambda a, b: a / b,
     gast.Pow: lambda a, b: a ** b,
 }
+
+
+def _same_product(left, right):
+    """Whether `left` and `right` are products of the same two factors (in
+    either order: elementwise products commute, exactly)."""
+    if not all(isinstance(side, gast.BinOp) and isinstance(side.op, gast.Mult) for side in (left, right)):
+        return False
+    return sorted([gast.dump(left.left), gast.dump(left.right)]) == sorted([gast.dump(right.left), gast.dump(right.right)])
 
 
 def _number(node):

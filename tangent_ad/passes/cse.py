@@ -7,7 +7,8 @@ into two temporaries, and the reverse sweep saves both::
     _t4 = u[i]         ->       _t5 = _t3 * _t3
     _t5 = _t3 * _t4
 
-A temporary bound (once) to the same element read, or the same NumPy ufunc
+A temporary bound (once) to the same element read (by names and constants,
+not slices), or the same NumPy ufunc
 or `math` call of the same names, as an earlier temporary of the same block
 is that temporary: its statement goes and its reads read the earlier one.
 Only while nothing between the two may change what they read: any statement
@@ -74,8 +75,11 @@ def _is_temporary_read(stmt, bound):
         return False
     value = stmt.value
     if isinstance(value, gast.Subscript):
+        # (not a slice: ``u[1:-1] = u[1:-1] + c * (... u[1:-1] ...)`` stays an
+        # update in place, `Reverse._increment_of`, with views read again)
+        parts = value.slice.elts if isinstance(value.slice, gast.Tuple) else [value.slice]
         return isinstance(value.value, gast.Name) and all(
-            isinstance(part, (gast.Name, gast.Constant)) for part in _index_parts(value.slice)
+            isinstance(part, (gast.Name, gast.Constant)) for part in parts
         )
     if isinstance(value, gast.Call) and not value.keywords and value.args:
         if not all(isinstance(arg, gast.Name) or n.is_number(arg) for arg in value.args):
@@ -85,14 +89,3 @@ def _is_temporary_read(stmt, bound):
             callable(func) and getattr(math, getattr(func, "__name__", ""), None) is func
         )
     return False
-
-
-def _index_parts(index):
-    parts = index.elts if isinstance(index, gast.Tuple) else [index]
-    out = []
-    for part in parts:
-        if isinstance(part, gast.Slice):
-            out += [bound for bound in (part.lower, part.upper, part.step) if bound is not None]
-        else:
-            out.append(part)
-    return out

@@ -25,6 +25,7 @@ __all__ = [
     "zero_at",
     "copy",
     "grad_seed",
+    "check_unpack",
 ]
 
 
@@ -405,3 +406,13 @@ def grad_seed(y, function):
             hint="return a scalar loss",
         )
     return 1.0
+
+
+def check_unpack(values, count):
+    """Raise as Python does when unpacking `values` into `count` names fails
+    (``a, b = t`` becomes ``a = t[0]; b = t[1]``, which would not)."""
+    found = len(values)
+    if found > count:
+        raise ValueError(f"too many values to unpack (expected {count})")
+    if found < count:
+        raise ValueError(f"not enough values to unpack (expected {count}, got {found})")

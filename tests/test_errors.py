@@ -245,3 +245,56 @@ def test_a_call_of_an_argument_is_refused_at_the_first_call():
         df(np.ones(2), np.sin)
     assert "a function only known at run time" in str(info.value)
     assert info.value.location.lineno == 59 and "hint:" in str(info.value)
+
+
+def three_values(x):
+    return x, x * 2.0, x * 3.0
+
+
+def unpacks_a_helpers_three_values(x):
+    a, b = three_values(x)
+    return np.sum(a * b)
+
+
+def unpacks_an_argument(x, pair):
+    a, b = pair
+    return np.sum(a * b * x)
+
+
+def unpacks_rows(x):
+    W, b = x
+    return np.sum(W * b)
+
+
+@pytest.mark.parametrize("fn, args", [
+    (unpacks_a_helpers_three_values, (np.ones(2),)),
+    (unpacks_an_argument, (np.ones(2), (1.0, 2.0, 3.0))),
+    (unpacks_an_argument, (np.ones(2), (1.0,))),
+    (unpacks_rows, (np.ones((3, 2)),)),
+])
+def test_unpacking_another_number_of_values_raises_as_python_does(fn, args):
+    """``a, b = t`` with `t` of another length: Python raises ValueError,
+    and so does the derivative (it took the first two)."""
+    with pytest.raises(ValueError) as python:
+        fn(*args)
+    with pytest.raises(ValueError) as derivative:
+        ta.grad(fn)(*args)
+    assert str(derivative.value) == str(python.value)
+
+
+def test_unpacking_the_right_number_of_values_is_checked_once_or_not_at_all():
+    x = np.ones((2, 3))
+    np.testing.assert_allclose(ta.grad(unpacks_rows)(x), x[::-1])
+    assert ta.source(ta.grad(unpacks_rows), x).count("check_unpack(x, 2)") == 1
+    # a helper's returned display of two: counted when the code is generated
+    source = ta.source(ta.grad(unpacks_a_helpers_two_values), np.ones(2))
+    assert "check_unpack" not in source
+
+
+def two_values(x):
+    return x, x * 2.0
+
+
+def unpacks_a_helpers_two_values(x):
+    a, b = two_values(x)
+    return np.sum(a * b)

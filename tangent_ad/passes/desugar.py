@@ -15,6 +15,7 @@ import gast
 import numpy
 
 from .. import anno
+from .. import runtime
 from .. import nodes as n
 from .. import naming
 from ..source import static_value
@@ -131,6 +132,11 @@ class Desugar:
         else:
             source = self.namer.fresh(naming.TEMP)
             out = [n.assign(source, value)]
+        # Python raises for another number of values; so does the generated code
+        check = n.name("check_unpack")
+        anno.set(check, "inject", runtime.check_unpack)
+        anno.set(check, "binding", ("global", runtime.check_unpack))
+        out.append(n.expr_stmt(n.call(check, n.name(source), n.const(len(target.elts)))))
         for i, elt in enumerate(target.elts):
             if isinstance(elt, gast.Starred):
                 raise UnsupportedConstructError("starred unpacking", self.src.location(elt))

@@ -16,6 +16,7 @@ two binds the item's name again or uses the display otherwise.
 
 import gast
 
+from .. import anno, runtime
 from .. import nodes as n
 
 
@@ -34,11 +35,15 @@ def read_through_displays(func):
 
 
 def _block(stmts, bound, changed):
-    displays = {}  # name -> (its items, position)
+    displays = {}  # name -> its items
+    checked = set()
     for index, stmt in enumerate(stmts):
         for field in ("body", "orelse"):
             if getattr(stmt, field, None):
                 _block(getattr(stmt, field), bound, changed)
+        if _checks_length_of(stmt, displays):
+            checked.add(id(stmt))  # ``check_unpack(T, 2)`` of a display of 2 items: checked here
+            continue
         item = _item_read(stmt, displays)
         if item is not None:
             changed.add(stmt.value.value.id)
@@ -59,6 +64,20 @@ def _block(stmts, bound, changed):
             and all(isinstance(elt, (gast.Name, gast.Constant)) for elt in stmt.value.elts)
         ):
             displays[stmt.targets[0].id] = stmt.value.elts
+    if checked:
+        stmts[:] = [stmt for stmt in stmts if id(stmt) not in checked]
+
+
+def _checks_length_of(stmt, displays):
+    """Whether `stmt` is ``check_unpack(T, k)`` of a display `T` of `k` items."""
+    call = stmt.value if isinstance(stmt, gast.Expr) else None
+    if not (
+        isinstance(call, gast.Call) and anno.get(call.func, "inject", None) is runtime.check_unpack
+        and len(call.args) == 2 and isinstance(call.args[0], gast.Name) and n.is_number(call.args[1])
+    ):
+        return False
+    items = displays.get(call.args[0].id)
+    return items is not None and len(items) == call.args[1].value
 
 
 def _item_read(stmt, displays):

@@ -11,11 +11,12 @@ import warnings
 
 import numpy as np
 
+from ..runtime import check_unpack
 from .registry import observer_methods, observers
 
 _LOG_LEVELS = ("debug", "info", "warning", "warn", "error", "exception", "critical", "fatal", "log")
 
-observers(builtins.print, warnings.warn, warnings.warn_explicit)
+observers(builtins.print, warnings.warn, warnings.warn_explicit, check_unpack)
 observers(*(getattr(logging, name) for name in _LOG_LEVELS if hasattr(logging, name)))
 observers(
     np.testing.assert_, np.testing.assert_allclose, np.testing.assert_almost_equal,

@@ -329,7 +329,10 @@ def pad_tangent(t_array, t_fill, array, pad_width, mode="constant", options=None
     if _is_zero(t_array):
         t_array = zeros_like(array)
     if mode == "constant":
-        options["constant_values"] = 0.0 if _is_zero(t_fill) else t_fill
+        dtype = getattr(array, "dtype", None)
+        kind = dtype.kind if dtype is not None else numpy.asarray(array).dtype.kind
+        integers = kind not in "fc"  # (the fill is cast to integers: no tangent)
+        options["constant_values"] = 0.0 if _is_zero(t_fill) or integers else t_fill
         return numpy.pad(t_array, pad_width, mode, **options)
     if mode == "empty" or (mode in _GATHER_PADS and options.get("reflect_type", "even") == "even"):
         return numpy.pad(t_array, pad_width, mode, **options)

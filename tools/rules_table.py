@@ -56,10 +56,11 @@ Conventions:
 
 * Broadcasting: adjoints are summed back to each operand's shape.
 * `dtype=`: an integer or boolean dtype (`np.sum(x, dtype=int)`, `x.astype(bool)`)
-  makes the result piecewise constant, its derivative zero; a float or
-  complex one leaves the rule as it is; one known only at run time
-  (`dtype=k.dtype`) sends the rule's result through `cast_adjoint`, zero for
-  an integer dtype. A value written into an integer array (`y[0] = x[0]` with
+  makes the result piecewise constant, its derivative zero; any other one
+  (`np.float32`, or `dtype=k.dtype`, known at run time) sends an adjoint
+  through `cast_adjoint`, zero for an integer dtype and otherwise in its
+  operand's dtype (a float64 argument cast down to float32 gets a float64
+  gradient), and a tangent through `cast_tangent`, in the result's dtype. A value written into an integer array (`y[0] = x[0]` with
   `y = np.zeros(2, dtype=int)`, `np.arange(3)`, an integer argument's copy)
   is truncated: no derivative flows through the write.
 * Precision: a rule's masks, counts and constants keep the operands'

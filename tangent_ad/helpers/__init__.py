@@ -17,9 +17,13 @@ so generated code and rules name them as `helpers.<name>`.
 from ._util import either
 from .elementwise import (
     cast_adjoint,
+    cast_tangent,
     clip_inside,
     clip_to_high,
     clip_to_low,
+    fill_adjoint,
+    fmax_slope,
+    fmin_slope,
     logistic,
     max_slope,
     min_slope,
@@ -114,6 +118,7 @@ SHAPE_ONLY = {
     untile: (1,),
     unrepeat: (1,),
     unpad: (1,),
+    undiff: (1,),
     pad_fill_adjoint: (1,),
     untake: (1,),
     untake_along_axis: (1,),

@@ -61,6 +61,17 @@ def min_slope(a, b):
     return _weight(a < b, a, b) + _weight(a == b, a, b) * 0.5
 
 
+def fmax_slope(a, b):
+    """The slope of ``fmax(a, b)`` in `a`: that of ``maximum``, and 1.0 where
+    `b` is NaN (fmax then takes `a`); in the operands' float type."""
+    return max_slope(a, b) + _weight(numpy.isnan(b), a, b)
+
+
+def fmin_slope(a, b):
+    """The slope of ``fmin(a, b)`` in `a` (see `fmax_slope`)."""
+    return min_slope(a, b) + _weight(numpy.isnan(b), a, b)
+
+
 def positive_log(x):
     """log(x) where x > 0, else 0: the slope of ``x ** y`` in `y`, divided by
     the power (which is 0 or NaN where x <= 0). Python floats stay Python
@@ -87,9 +98,38 @@ def real_identity(g, x, function="the real part"):
     return g
 
 
-def cast_adjoint(g, dtype):
-    """The adjoint of ``x.astype(dtype)``: `g`, or zero for a cast to integers."""
+def cast_adjoint(g, dtype, x=None):
+    """The adjoint of ``x.astype(dtype)`` (and of a call's ``dtype=``): zero
+    for a cast to integers; else `g`, in `x`'s floating dtype when `x` is
+    given (a float64 argument cast down to float32 gets a float64 gradient)."""
     kind = numpy.dtype(dtype).kind if dtype is not None else "f"
+    if kind not in "fc":
+        return g * 0.0
+    own = getattr(x, "dtype", None) if x is not None else None
+    if own is None and isinstance(x, float):
+        own = numpy.dtype(numpy.float64)
+    if own is not None and own.kind in "fc" and getattr(g, "dtype", own) != own:
+        return g.astype(own)
+    return g
+
+
+def cast_tangent(t, dtype):
+    """The tangent of ``x.astype(dtype)`` (and of a call's ``dtype=``): zero
+    for a cast to integers, else `t` in that dtype."""
+    kind = numpy.dtype(dtype).kind if dtype is not None else "f"
+    if kind not in "fc":
+        return t * 0.0
+    if dtype is not None and getattr(t, "dtype", None) is not None and t.dtype != numpy.dtype(dtype):
+        return t.astype(dtype)
+    return t
+
+
+def fill_adjoint(g, a, dtype=None):
+    """The adjoint of ``full_like(a, v, dtype)`` before it is summed to `v`'s
+    shape: `g`, or zero when the result holds integers (`a`'s dtype, or
+    `dtype`): a fill value cast to integers is piecewise constant."""
+    found = dtype if dtype is not None else getattr(a, "dtype", None)
+    kind = numpy.dtype(found).kind if found is not None else numpy.asarray(a).dtype.kind
     return g if kind in "fc" else g * 0.0
 
 

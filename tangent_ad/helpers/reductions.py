@@ -23,6 +23,8 @@ def reduced_size(x, axis=None):
 
 def max_mask(x, y, axis=None, keepdims=False):
     """Where `x` attains the reduction result `y` (ties share equally)."""
+    if axis is not None and not shape_of(x):
+        axis = None  # (a 0-d x reduced along "its" axis 0 or -1: itself)
     if axis is not None and not keepdims:
         axes = _normalize_axes(axis, len(shape_of(x)))
         if axes:  # (axis=() reduces nothing)
@@ -71,8 +73,9 @@ def var_adjoint(g, a, axis=None, ddof=0, keepdims=False):
 
 
 def std_adjoint(g, a, y, axis=None, ddof=0, keepdims=False):
-    """std = sqrt(var);  d std / d a = (a - mean) / ((N - ddof) std)."""
-    return var_adjoint(g / (2.0 * y), a, axis, ddof, keepdims)
+    """std = sqrt(var);  d std / d a = (a - mean) / ((N - ddof) std), and 0
+    where std is 0 (every element equal to the mean: a - mean is 0 there)."""
+    return var_adjoint(g / (2.0 * _safe(y)), a, axis, ddof, keepdims)
 
 
 def nan_mask(a):
@@ -90,7 +93,7 @@ def nanmean_adjoint(g, a, axis=None, keepdims=False):
 def uncumsum(g, a, axis=None):
     """The adjoint of ``cumsum(a, axis)``: the reversed cumulative sum of `g`
     (only the shape of `a` is read)."""
-    if axis is None:
+    if axis is None or not shape_of(a):  # (a 0-d `a` is summed as one element)
         flipped = numpy.flip(numpy.reshape(g, (-1,)))
         return numpy.reshape(numpy.flip(numpy.cumsum(flipped)), shape_of(a))
     return numpy.flip(numpy.cumsum(numpy.flip(g, axis), axis=axis), axis)
@@ -204,7 +207,8 @@ def _matrix_slope(x, y, ord, axes):
         summed, across = (axes[0], axes[1]) if ord in (1, -1) else (axes[1], axes[0])
         sums = abs(x).sum(axis=summed, keepdims=True)
         hit = sums == y
-        return numpy.sign(x) * hit / hit.sum(axis=across, keepdims=True)
+        share = (hit / hit.sum(axis=across, keepdims=True)).astype(_dtype(x))  # (x's precision)
+        return numpy.sign(x) * share
     raise TangentADError("numpy.linalg.norm with ord={!r} on matrices".format(ord))
 
 

@@ -158,9 +158,14 @@ def negated(shift):
     return tuple(-s for s in shift)
 
 
-def undiff(g, n=1, axis=-1):
+def undiff(g, a, n=1, axis=-1):
     """The adjoint of ``diff(a, n, axis)``: y_i = a_(i+1) - a_i, so
-    d a_j = g_(j-1) - g_j (with g zero beyond its ends), applied n times."""
+    d a_j = g_(j-1) - g_j (with g zero beyond its ends), applied n times.
+    A diff of no elements (`n` at least `a`'s extent) reads nothing of `a`
+    (only `a`'s shape is read)."""
+    shape = tuple(shape_of(a))
+    if shape and shape[axis % len(shape)] <= n:
+        return namespace(g).zeros(shape, dtype=_dtype(g))
     for _ in range(n):
         ndim = len(shape_of(g))
         ax = axis % ndim
@@ -211,4 +216,12 @@ def pad_fill_adjoint(g, array, pad_width, constant_values=0):
             "numpy.pad with differentiated per-axis constant_values",
             hint="pass one scalar constant_values, or pad with zeros and add",
         )
+    if _holds_integers(array):
+        return 0.0  # padded with the value cast to integers: piecewise constant
     return g.sum() - unpad(g, array, pad_width).sum()
+
+
+def _holds_integers(array):
+    dtype = getattr(array, "dtype", None)
+    kind = dtype.kind if dtype is not None else numpy.asarray(array).dtype.kind
+    return kind not in "fc"

@@ -310,7 +310,7 @@ class Forward:
                 pre.append(item)
         result = drop_default_keywords(simplify(self._substitute(results[0].value, state)))
         if cast is not None and not is_zero(result):
-            result = _helper_call(helpers.cast_adjoint, result, n.copy_node(cast))
+            result = _helper_call(helpers.cast_tangent, result, n.copy_node(cast))
         if registry.is_elementwise(key) and not is_zero(result):
             result = self._broadcast(result, target, inputs)
         if pre and not is_zero(result):

@@ -1299,11 +1299,13 @@ def _helper_call(helper, *args):
 
 
 def _cast(item, dtype):
-    """An `Accumulate` of a rule called with a run-time ``dtype=``, its value
-    put through `cast_adjoint` (zero for an integer dtype)."""
+    """An `Accumulate` of a rule called with a ``dtype=``, its value put
+    through `cast_adjoint` (zero for an integer dtype, else in the dtype of
+    the operand it is the adjoint of)."""
     if not isinstance(item, Accumulate):
         return item
-    item.value = _helper_call(helpers.cast_adjoint, item.value, n.copy_node(dtype))
+    operand = [n.copy_node(item.target)] if isinstance(item.target, gast.Name) else []
+    item.value = _helper_call(helpers.cast_adjoint, item.value, n.copy_node(dtype), *operand)
     return item
 
 

@@ -9,7 +9,7 @@ their adjoints.
 
 import numpy as np
 
-from ..helpers import linspace_adjoint, linspace_tangent
+from ..helpers import fill_adjoint, linspace_adjoint, linspace_tangent
 from ..runtime import unbroadcast
 from ..tangent_helpers import fill_tangent
 from .registry import adjoint, fresh, linear, nondifferentiable, tangent
@@ -30,7 +30,8 @@ def full_tangent(y, shape, fill_value, dtype=None, order="C"):
 
 @adjoint(np.full_like)
 def full_like(y, a, fill_value, dtype=None, order="K", subok=True, shape=None):
-    d[fill_value] = unbroadcast(d[y], fill_value)
+    # an integer prototype (or dtype) makes an integer array: no derivative
+    d[fill_value] = unbroadcast(fill_adjoint(d[y], a, dtype), fill_value)
 
 
 @tangent(np.full_like)
@@ -52,6 +53,12 @@ def linspace_tangent_(y, start, stop, num=50, endpoint=True, retstep=False, dtyp
 
 
 linear(fill_tangent)
+
+
+@tangent(fill_adjoint)
+def fill_adjoint_tangent(y, g, a, dtype=None):
+    # `a` is read for its dtype only
+    d[y] = fill_adjoint(d[g], a, dtype)
 # linear in the adjoint; start and stop are read for their shape only
 linear(linspace_adjoint)
 

@@ -142,10 +142,10 @@ def std(y, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
 
 @tangent(np.std)
 def std_tangent(y, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
-    # d std = d var / (2 std)
+    # d std = d var / (2 std), and 0 where std is 0 (the sum is 0 there)
     d[y] = np.sum(
         (a - np.mean(a, axis=axis, keepdims=True)) * d[a], axis=axis, keepdims=keepdims
-    ) / ((reduced_size(a, axis) - ddof) * y)
+    ) / ((reduced_size(a, axis) - ddof) * (y + (y == 0)))
 
 
 # ----- Cumulative -----

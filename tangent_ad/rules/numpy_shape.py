@@ -363,7 +363,7 @@ def pad_tangent_(y, array, pad_width, mode="constant", constant_values=0, **opti
 
 @adjoint(np.diff)
 def diff(y, a, n=1, axis=-1):
-    d[a] = undiff(d[y], n, axis)
+    d[a] = undiff(d[y], a, n, axis)
 
 
 @tangent(np.diff)

@@ -12,8 +12,8 @@ import math
 import numpy as np
 
 from ..helpers import (
-    clip_inside, clip_to_high, clip_to_low, either, logistic, max_slope, min_slope, positive_log,
-    sign_of_real, sinc_curvature, sinc_slope,
+    clip_inside, clip_to_high, clip_to_low, either, fmax_slope, fmin_slope, logistic, max_slope,
+    min_slope, positive_log, sign_of_real, sinc_curvature, sinc_slope,
 )
 from ..runtime import unbroadcast
 from .registry import (
@@ -447,30 +447,24 @@ def minimum_tangent(y, x1, x2):
 
 @adjoint(np.fmax)
 def fmax(y, x1, x2):
-    d[x1] = unbroadcast(d[y] * (max_slope(x1, x2) + np.isnan(x2)), x1)
-    d[x2] = unbroadcast(d[y] * (max_slope(x2, x1) + np.isnan(x1)), x2)
+    d[x1] = unbroadcast(d[y] * fmax_slope(x1, x2), x1)
+    d[x2] = unbroadcast(d[y] * fmax_slope(x2, x1), x2)
 
 
 @tangent(np.fmax)
 def fmax_tangent(y, x1, x2):
-    d[y] = (
-        d[x1] * (max_slope(x1, x2) + np.isnan(x2))
-        + d[x2] * (max_slope(x2, x1) + np.isnan(x1))
-    )
+    d[y] = d[x1] * fmax_slope(x1, x2) + d[x2] * fmax_slope(x2, x1)
 
 
 @adjoint(np.fmin)
 def fmin(y, x1, x2):
-    d[x1] = unbroadcast(d[y] * (min_slope(x1, x2) + np.isnan(x2)), x1)
-    d[x2] = unbroadcast(d[y] * (min_slope(x2, x1) + np.isnan(x1)), x2)
+    d[x1] = unbroadcast(d[y] * fmin_slope(x1, x2), x1)
+    d[x2] = unbroadcast(d[y] * fmin_slope(x2, x1), x2)
 
 
 @tangent(np.fmin)
 def fmin_tangent(y, x1, x2):
-    d[y] = (
-        d[x1] * (min_slope(x1, x2) + np.isnan(x2))
-        + d[x2] * (min_slope(x2, x1) + np.isnan(x1))
-    )
+    d[y] = d[x1] * fmin_slope(x1, x2) + d[x2] * fmin_slope(x2, x1)
 
 
 @adjoint(np.hypot)
@@ -611,7 +605,7 @@ nondifferentiable(
 )
 # where clip returns which operand, and which of two a maximum or minimum
 # returns, is piecewise constant
-nondifferentiable(clip_to_low, clip_to_high, max_slope, min_slope)
+nondifferentiable(clip_to_low, clip_to_high, max_slope, min_slope, fmax_slope, fmin_slope)
 method("clip", np.clip)
 linear(np.negative, np.positive, np.deg2rad, np.rad2deg)
 linear(np.multiply, positions=(0, 1))
@@ -640,6 +634,7 @@ fresh(*_UNARY, *_BINARY, np.where, np.clip, ("method", "clip"))
 
 elementwise(np.where, np.clip, ("method", "clip"))
 # helpers the adjoints above call, element-wise like the ufuncs they serve
-elementwise(logistic, sign_of_real, sinc_slope, sinc_curvature, max_slope, min_slope, positive_log)
+elementwise(logistic, sign_of_real, sinc_slope, sinc_curvature, max_slope, min_slope, positive_log,
+            fmax_slope, fmin_slope)
 fresh(logistic, sign_of_real, sinc_slope, sinc_curvature, max_slope, min_slope, positive_log,
-      clip_inside, clip_to_low, clip_to_high)
+      clip_inside, clip_to_low, clip_to_high, fmax_slope, fmin_slope)

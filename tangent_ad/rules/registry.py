@@ -164,17 +164,18 @@ def _fixed_name(node):
 
 def cast_of(bindings):
     """What a call's ``dtype=`` argument does to its derivative: None (no
-    dtype, or a float or complex one: the rule applies as it is),
-    ``"integer"`` (an integer or boolean dtype: the result is piecewise
-    constant, its derivative zero) or the dtype's node (known at run time
-    only, ``dtype=x.dtype``: the rule's result goes through `cast_adjoint`)."""
+    dtype), ``"integer"`` (an integer or boolean dtype: the result is
+    piecewise constant, its derivative zero) or the dtype's node (a float
+    one, or one known at run time only, ``dtype=x.dtype``: an adjoint goes
+    through `cast_adjoint`, back to its operand's dtype, and a tangent
+    through `cast_tangent`, to the result's)."""
     node = bindings.get("dtype")
     if node is None or (isinstance(node, gast.Constant) and node.value is None):
         return None
     kind = dtype_kind(node)
-    if kind is None:
+    if kind is None or kind in "fc":
         return node
-    return None if kind in "fc" else "integer"
+    return "integer"
 
 
 def method(name, fn):
@@ -285,7 +286,9 @@ def passes_out(call, key=None):
     if out is not None and not _is_literal(out, lambda v: v is None):
         return True
     position = _out_position(call_key(call) if key is None else key)
-    return position is not None and position is not False and len(call.args) > position
+    if position is None or position is False or len(call.args) <= position:
+        return False
+    return not _is_literal(call.args[position], lambda v: v is None)  # (``np.sum(x, None, None, None)``)
 
 
 def _keywords(call):

@@ -50,8 +50,8 @@ def assigned_(y, g, index):
 
 
 @tangent(helpers.cast_adjoint)
-def cast_adjoint_(y, g, dtype):
-    d[y] = helpers.cast_adjoint(d[g], dtype)
+def cast_adjoint_(y, g, dtype, x=None):
+    d[y] = helpers.cast_adjoint(d[g], dtype, x)
 
 
 @tangent(helpers.untranspose)

@@ -536,13 +536,33 @@ class Derivative:
             trailing = [_as_number(_inexact(value)) for value in trailing]
             if self.mode in ("jvp", "hvp"):
                 arguments = [bound[self.params.index(name)] for name in self.wrt]
+                self._check_tangent_shapes(trailing, arguments)
                 trailing = [_like_argument(t, a) for t, a in zip(trailing, arguments)]
             given = dict(zip(self._kwonly, bound[self._positional:]))  # by keyword
             function = self._zero_d_kept(function, bound)
             if key not in self._shapes_checked:
                 function = self._shapes_checked_once(
                     function, bound, lambda: self._shapes_checked.add(key))
-            return function(*bound[: self._positional], *trailing, **given)
+            result = function(*bound[: self._positional], *trailing, **given)
+            return _tangent_in_value_dtype(result) if self.mode == "jvp" else result
+
+    def _check_tangent_shapes(self, tangents, arguments):
+        """A jvp's tangent or an hvp's vector has the shape of its argument
+        (an array or a number); NumPy would broadcast another one silently."""
+        for name, tangent, argument in zip(self.wrt, tangents, arguments):
+            if type(argument) in _HOLDERS or not (
+                isinstance(getattr(argument, "shape", None), tuple) or isinstance(argument, numbers.Number)
+            ):
+                continue  # (containers and objects: their structure is read by the code)
+            want, got = np.shape(argument), np.shape(tangent)
+            if want != got:
+                what = "vector" if self.mode == "hvp" else "tangent"
+                raise TangentADError(
+                    f"a {what} of another shape than its argument",
+                    _definition(self.fn),
+                    f"give one {what} per wrt argument, shaped like it",
+                    detail=f"argument {name!r} has shape {want}, its {what} {got}",
+                )
 
     def _gradients(self, result):
         """The gradients in what a derivative returned, in `wrt` order."""
@@ -687,14 +707,31 @@ class Derivative:
         if not self.is_current():
             self._refresh()
         extra = self._trailing()
-        if extra:
-            args = args[: len(args) - extra]
+        if extra and len(args) > self._positional:
+            args = args[: len(args) - extra]  # (the seed or tangents; the function's own alone too)
         if kwargs or extra:
             args, kwargs = self._bind(args, kwargs), {}
         return self._function(tuple(args), kwargs)
 
     def __repr__(self):
         return f"<tangent_ad derivative {self.__name__} of {self.fn.__qualname__}>"
+
+
+def _tangent_in_value_dtype(result):
+    """A jvp's (value, tangent), the tangent in the value's floating dtype: a
+    tangent that met no tangent of a float64 operand (``x + grid`` with a
+    float32 `x`, ``np.sum(x) + np.float64(1)``) kept the float32 of `x`."""
+    if not (isinstance(result, tuple) and len(result) == 2):
+        return result
+    value, tangent = result
+    dtype = getattr(value, "dtype", None)
+    if dtype is None and type(value) is float:
+        dtype = np.dtype(np.float64)
+    own = getattr(tangent, "dtype", None)
+    if dtype is None or own is None or dtype.kind != "f" or own == dtype:
+        return result
+    cast = tangent.astype(dtype)
+    return value, float(cast) if type(value) is float else cast
 
 
 def _is_complex(value):

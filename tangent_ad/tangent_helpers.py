@@ -61,7 +61,12 @@ def _symmetric_from(t, upper):
 
 def broadcast_like(t, y):
     """The tangent `t` of an operand, broadcast to the shape of the result `y`
-    (a read-only view when the shapes differ; `t` itself when they agree)."""
+    (a read-only view when the shapes differ; `t` itself when they agree),
+    in `y`'s floating dtype (``x + grid`` of a float32 `x` and a float64
+    `grid` is float64, as NumPy promotes)."""
+    dtype = getattr(y, "dtype", None)
+    if dtype is not None and dtype.kind == "f" and getattr(t, "dtype", dtype) != dtype:
+        t = t.astype(dtype)
     shape = shape_of(y)
     if shape_of(t) == shape:
         return t

@@ -14,6 +14,7 @@ import math
 import operator
 
 import gast
+import numpy
 
 from .. import anno
 from .. import nodes as n
@@ -78,6 +79,12 @@ class _Fold:
 
     def fold_Call(self, node):
         func = node.func
+        if (
+            self.identities and static_value(func) is numpy.float_power and len(node.args) == 2
+            and _unguarded(node.args[1], node.args[0]) is not None
+        ):
+            node.args[1] = _unguarded(node.args[1], node.args[0])
+            self.changed = True
         if _is_copy_call(node) and isinstance(node.args[0], (gast.BinOp, gast.UnaryOp)):
             self.changed = True
             return node.args[0]  # a copy of a new array
@@ -177,6 +184,10 @@ def _identity(node, inexact):
     """BinOp `node` simplified: another node, `node` itself (unchanged), or
     None (`node` changed in place). `inexact`: names surely holding floats."""
     op = type(node.op)
+    if op is gast.Pow and _unguarded(node.right, node.left) is not None:
+        node.right = _unguarded(node.right, node.left)
+        folded = _identity(node, inexact)
+        return None if folded is node else folded
     if op is gast.Pow and _is_one(node.right):
         return node.left
     small_power = n.is_number(node.right) and node.right.value in (2, 3)
@@ -307,6 +318,25 @@ def _without_leading_negation(node):
             node.left = left
             return node
     return None
+
+
+def _unguarded(exponent, base):
+    """``k`` for the exponent ``k + (base == 0) * 0`` of a power of `base`:
+    the power rule's guard ``(x1 == 0) * 0 ** (x2 * x2)`` at a constant
+    exponent k - 1 != -1 (the power has `base`'s shape either way); else None."""
+    if not (
+        isinstance(exponent, gast.BinOp) and isinstance(exponent.op, gast.Add)
+        and n.is_number(exponent.left) and isinstance(exponent.right, gast.BinOp)
+        and isinstance(exponent.right.op, gast.Mult) and _is_zero(exponent.right.right)
+    ):
+        return None
+    test = exponent.right.left
+    if not (
+        isinstance(test, gast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], gast.Eq)
+        and gast.dump(test.left) == gast.dump(base) and _is_zero(test.comparators[0])
+    ):
+        return None
+    return exponent.left
 
 
 def _is_zero(node):

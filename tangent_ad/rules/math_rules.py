@@ -112,13 +112,13 @@ def sqrt_tangent(y, x):
 def pow_(y, x, p):
     # as for x ** p (rules/operators.py): the exponent is 0 where p == 0, so
     # no 0 ** -1 at x == 0; the slope in p taken as 0 where x <= 0
-    d[x] = d[y] * p * x ** (p - 1.0 + 0.0 ** (p * p))
+    d[x] = d[y] * p * x ** (p - 1.0 + (x == 0) * 0.0 ** (p * p))
     d[p] = d[y] * y * positive_log(x)
 
 
 @tangent(math.pow)
 def pow_tangent(y, x, p):
-    d[y] = d[x] * p * x ** (p - 1.0 + 0.0 ** (p * p)) + d[p] * y * positive_log(x)
+    d[y] = d[x] * p * x ** (p - 1.0 + (x == 0) * 0.0 ** (p * p)) + d[p] * y * positive_log(x)
 
 
 # ----- Trigonometric and hyperbolic -----

@@ -395,14 +395,14 @@ def power(y, x1, x2):
     # y = x1 ** x2:  dy/dx1 = x2 x1 ** (x2 - 1), 0 where x2 == 0 (0 ** 0 == 1 makes
     # the exponent 0 there: no 0 * inf at x1 == 0; a constant x2 folds it to a
     # number);  dy/dx2 = y log(x1), taken as 0 where x1 <= 0 (autograd: 0 at 0)
-    d[x1] = unbroadcast(d[y] * x2 * x1 ** (x2 - 1 + 0 ** (x2 * x2)), x1)
+    d[x1] = unbroadcast(d[y] * x2 * x1 ** (x2 - 1 + (x1 == 0) * 0 ** (x2 * x2)), x1)
     d[x2] = unbroadcast(d[y] * y * positive_log(x1), x2)
 
 
 @tangent(np.power)
 def power_tangent(y, x1, x2):
     d[y] = (
-        d[x1] * x2 * x1 ** (x2 - 1 + 0 ** (x2 * x2))
+        d[x1] * x2 * x1 ** (x2 - 1 + (x1 == 0) * 0 ** (x2 * x2))
         + d[x2] * y * positive_log(x1)
     )
 
@@ -410,14 +410,14 @@ def power_tangent(y, x1, x2):
 @adjoint(np.float_power)
 def float_power(y, x1, x2):
     # as np.power
-    d[x1] = unbroadcast(d[y] * x2 * np.float_power(x1, x2 - 1 + 0 ** (x2 * x2)), x1)
+    d[x1] = unbroadcast(d[y] * x2 * np.float_power(x1, x2 - 1 + (x1 == 0) * 0 ** (x2 * x2)), x1)
     d[x2] = unbroadcast(d[y] * y * positive_log(x1), x2)
 
 
 @tangent(np.float_power)
 def float_power_tangent(y, x1, x2):
     d[y] = (
-        d[x1] * x2 * np.float_power(x1, x2 - 1 + 0 ** (x2 * x2))
+        d[x1] * x2 * np.float_power(x1, x2 - 1 + (x1 == 0) * 0 ** (x2 * x2))
         + d[x2] * y * positive_log(x1)
     )
 

@@ -78,14 +78,14 @@ def pow_(y, x1, x2):
     # y = x1 ** x2:  dy/dx1 = x2 x1 ** (x2 - 1), 0 where x2 == 0 (0 ** 0 == 1 makes
     # the exponent 0 there: no 0 * inf at x1 == 0; a constant x2 folds it to a
     # number);  dy/dx2 = y log(x1), taken as 0 where x1 <= 0 (autograd: 0 at 0)
-    d[x1] = unbroadcast(d[y] * x2 * x1 ** (x2 - 1 + 0 ** (x2 * x2)), x1)
+    d[x1] = unbroadcast(d[y] * x2 * x1 ** (x2 - 1 + (x1 == 0) * 0 ** (x2 * x2)), x1)
     d[x2] = unbroadcast(d[y] * y * positive_log(x1), x2)
 
 
 @tangent(operator.pow)
 def pow_tangent(y, x1, x2):
     d[y] = (
-        d[x1] * x2 * x1 ** (x2 - 1 + 0 ** (x2 * x2))
+        d[x1] * x2 * x1 ** (x2 - 1 + (x1 == 0) * 0 ** (x2 * x2))
         + d[x2] * y * positive_log(x1)
     )
 
@@ -165,14 +165,14 @@ def min_tangent(y, x1, x2=None):
 @adjoint(builtins.pow)
 def builtin_pow(y, base, exp):
     # as x1 ** x2 (operator.pow above)
-    d[base] = d[y] * exp * base ** (exp - 1 + 0 ** (exp * exp))
+    d[base] = d[y] * exp * base ** (exp - 1 + (base == 0) * 0 ** (exp * exp))
     d[exp] = d[y] * y * np.log(np.where(base > 0, base, 1))
 
 
 @tangent(builtins.pow)
 def builtin_pow_tangent(y, base, exp):
     d[y] = (
-        d[base] * exp * base ** (exp - 1 + 0 ** (exp * exp))
+        d[base] * exp * base ** (exp - 1 + (base == 0) * 0 ** (exp * exp))
         + d[exp] * y * np.log(np.where(base > 0, base, 1))
     )
 

@@ -66,3 +66,26 @@ def test_a_returned_tuple_is_unpacked_by_name_and_cosines_are_read_again():
 @pytest.mark.parametrize("fn", [written_in_place, item_stored_before_read, item_name_rebound_before_read])
 def test_a_value_changed_in_between_is_not_taken_for_the_same(fn):
     _check(fn, (np.array([0.3, -0.7, 1.1]),), (0,))
+
+
+def parameter_rebound_in_a_loop(x):
+    c = np.cos(x)
+    for i in range(3):
+        x = 0.5 * x + 0.1 * np.sin(x)
+    return np.sum(np.cos(x) * c)
+
+
+def while_test_on_a_rebound_parameter(x):
+    while np.max(np.abs(x)) > 0.2:
+        x = 0.5 * x + 0.1 * np.sin(x)
+    return np.sum(x ** 2)
+
+
+@pytest.mark.parametrize("fn", [parameter_rebound_in_a_loop, while_test_on_a_rebound_parameter])
+def test_a_parameter_bound_again_is_not_read_as_its_first_value(fn):
+    """A parameter is bound by the call: rebound once more, it holds two
+    values (``np.abs(x)`` before the loop is not the one at its end)."""
+    x = np.array([1.2, -1.5, 1.9])
+    _check(fn, (x,), (0,))
+    value, tangent = ta.jvp(fn)(x, np.ones(3))
+    assert value == fn(x)

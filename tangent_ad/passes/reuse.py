@@ -45,7 +45,7 @@ def _bindings(func):
     """({name: times bound}, names written into in place)."""
     bound, written = {}, set()
     for arg in func.args.posonlyargs + func.args.args + func.args.kwonlyargs:
-        bound[arg.id] = 0
+        bound[arg.id] = 1  # (bound by the call: once more, and it holds two values)
     for node in n.walk(func):
         if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
             bound[node.id] = bound.get(node.id, 0) + 1
@@ -67,9 +67,7 @@ def _holds_value(stmt, bound, written):
         return False
     names = [stmt.targets[0].id] + [arg.id for arg in stmt.value.args if isinstance(arg, gast.Name)]
     target = names[0]
-    return bound.get(target) == 1 and all(
-        name not in written and bound.get(name) in (0, 1) for name in names
-    ) and all(bound.get(name) is not None for name in names[1:])
+    return all(name not in written and bound.get(name) == 1 for name in names)
 
 
 def _is_pure_call(node):

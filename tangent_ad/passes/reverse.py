@@ -389,7 +389,9 @@ class Reverse:
         """Scalar temporaries the adjoint reads are recomputed rather than
         saved: ``_t4 = y ** 3`` read by the adjoint of ``_t5 = b * _t4``
         becomes ``d_b += d_t5 * y ** 3``, when nothing between the two
-        statements changes `y` (and `y` is then restored anyway). So are
+        statements changes `y` (and `y` is then restored anyway); also in
+        its own statement's adjoint (``_t0 = a / x``, whose rule reads
+        ``_t0``: ``a / x`` again, with the `x` the adjoint reads). So are
         views of an array by basic indexing (``_t1 = xs[t]``, read by the
         adjoint of ``_t2 = _t1 @ W``): the view reads the memory that
         ``xs[t]`` reads again at the adjoint, when nothing between the two
@@ -403,7 +405,7 @@ class Reverse:
         def replace(sub):
             if isinstance(sub, gast.Name) and isinstance(sub.ctx, gast.Load) and not _is_marker(sub):
                 found = candidates.get(sub.id)
-                if found is not None and found[0] is block and found[1] < index:
+                if found is not None and found[0] is block and found[1] <= index:
                     value = found[2]
                     reads = set(n.load_names(value))
                     written = set(n.store_names(stmt.targets[0])) if isinstance(stmt, gast.Assign) else set()

@@ -12,6 +12,7 @@ not (`analysis._sharing`). Found by a random alias fuzzer.
 import numpy as np
 import pytest
 
+import tangent_ad as ta
 from forward_support import check_hvp
 from support import Case, check_case
 
@@ -87,3 +88,23 @@ def test_gradient(case, optimize):
 @pytest.mark.parametrize("case", CASES, ids=IDS)
 def test_hessian_vector_product(case):
     check_hvp(case, np.random.default_rng(4))
+
+
+def unpacked_new_arrays_updated(x):
+    s, t = x * 1.0, x * 2.0  # both new arrays
+    s += t
+    return np.sum(s * s)
+
+
+def unpacked_argument_updated(x, y):
+    s, t = x, y * 2.0  # `s` is the caller's `x`
+    s += t
+    return np.sum(s)
+
+
+def test_a_name_unpacked_from_a_new_array_may_be_updated_in_place():
+    x = np.array([0.1, 0.2, 0.3])
+    got = ta.grad(unpacked_new_arrays_updated)(x)
+    np.testing.assert_allclose(got, 18.0 * x, rtol=1e-12)
+    with pytest.raises(ta.TangentADError, match="may share memory"):
+        ta.grad(unpacked_argument_updated)(x, x)

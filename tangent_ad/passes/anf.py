@@ -69,7 +69,7 @@ class ANF:
         else:
             final = n.assign(target.id, simple)
             out = pre + [final]
-        anno.copy_from(final, stmt, keys=("augmented",))
+        anno.copy_from(final, stmt, keys=("augmented", "split_for"))
         return out
 
     def visit_Expr(self, stmt):

@@ -123,6 +123,11 @@ class Desugar:
         if isinstance(value, (gast.Tuple, gast.List)) and len(value.elts) == len(target.elts):
             temps = [self.namer.fresh(naming.TEMP) for _ in value.elts]
             out = [n.assign(t, v) for t, v in zip(temps, value.elts)]
+            for split, elt in zip(out, target.elts):
+                if isinstance(elt, gast.Name):
+                    # (split off for `elt` only: `s, t = x * 1.0, x * 2.0` binds
+                    # `s` to a new array, which `s += t` may update in place)
+                    anno.set(split, "split_for", elt.id)
             for elt, tmp in zip(target.elts, temps):
                 out += self.visit_Assign(n.assign(elt, n.name(tmp)))
             return out

@@ -125,7 +125,22 @@ def write_then_read_list_holding_array(x):
     u = np.zeros(4)
     held = [u, x]
     u[0] = x[0]  # <- refused
-    return np.sum(held[0] * x)
+    total = 0.0
+    for item in held:
+        total = total + np.sum(item * x)
+    return total
+
+
+def item_of_a_display_read_by_constant_index(x):
+    u = np.zeros(4)
+    held = [u, x]
+    u[0] = x[0]
+    return np.sum(held[0] * x)  # `u` itself: differentiated as `u`
+
+
+def test_an_item_read_by_a_constant_index_is_the_name_it_holds():
+    x = np.array([0.5, -1.0, 2.0, 0.3])
+    np.testing.assert_allclose(ta.grad(item_of_a_display_read_by_constant_index)(x), [1.0, 0.0, 0.0, 0.0])
 
 
 def write_through_second_name_of_copy(x):

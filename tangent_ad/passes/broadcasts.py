@@ -184,6 +184,9 @@ class _Spread:
             return self.shapes.get(node.id)
         if isinstance(node, gast.UnaryOp):
             return self.shape_of(node.operand)
+        if isinstance(node, gast.Compare):  # (the power rule's guard, ``(x1 == 0) * ...``)
+            found = [self.shape_of(part) for part in [node.left] + list(node.comparators)]
+            return None if any(s is None for s in found) else shapes_module.broadcast(*found)
         if isinstance(node, gast.BinOp) and isinstance(node.op, _ELEMENTWISE):
             left, right = self.shape_of(node.left), self.shape_of(node.right)
             if left is None or right is None:

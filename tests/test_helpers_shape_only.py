@@ -26,6 +26,7 @@ CALLS = {
     helpers.untile: (r(2, 6), r(3), (2, 2)),
     helpers.unrepeat: (r(6), r(3), [1, 2, 3]),
     helpers.unpad: (r(5, 5), r(3, 3), 1, "reflect"),
+    helpers.undiff: (r(2, 2), r(2, 4), 2, 1),
     helpers.pad_fill_adjoint: (r(5, 5), r(3, 3), 1, 0.5),
     helpers.untake: (r(3), r(4), np.array([0, 0, 2])),
     helpers.untake_along_axis: (r(2, 2), r(2, 3), np.array([[0, 0], [2, 1]]), 1),

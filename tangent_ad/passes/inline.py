@@ -178,8 +178,12 @@ def find_callee(src, call):
 
 def _super_bindings(src):
     """{name: (class, obj)} for ``name = super(class, obj)`` in `src` (the
-    normal form of ``super().attr(...)`` in a method, `source._explicit_super`)."""
-    found = {}
+    normal form of ``super().attr(...)`` in a method, `source._explicit_super`),
+    found once per function (inlining leaves those statements as they are)."""
+    cached = getattr(src, "_super_bindings", None)
+    if cached is not None:
+        return cached
+    found = src._super_bindings = {}
     for node in n.walk(src.tree):
         if (
             isinstance(node, gast.Assign) and isinstance(node.targets[0], gast.Name)

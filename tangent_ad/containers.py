@@ -94,6 +94,8 @@ def structure_like(g, x):
 def owned_list(g):
     """A copy of the adjoint `g` of a list (its items copied too), which the
     reverse sweep may shorten and update in place."""
+    from .runtime import copy  # (runtime imports this module)
+
     return SeqAdjoint(copy(item) for item in g)
 
 

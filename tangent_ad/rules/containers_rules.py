@@ -4,10 +4,10 @@ The adjoint of a list is a `SeqAdjoint` (see `tangent_ad.containers`); its
 tangent is a list of the items' tangents.
 """
 
-from ..containers import list_append
+from ..containers import drop_last, list_append, owned_list
 from ..runtime import copy as copy_value
 from ..tangent_helpers import append_tangent
-from .registry import adjoint, tangent
+from .registry import adjoint, linear, tangent
 
 
 @adjoint(list_append)
@@ -30,3 +30,9 @@ def dict_(y, mapping):
 @tangent(dict)
 def dict_tangent(y, mapping):
     d[y] = copy_value(d[mapping])
+
+
+# the reverse sweep's pop of a list's adjoint (`Reverse.list_append`), and
+# the copy it owns first: linear in the adjoint, and removable where nothing
+# reads the list's adjoint after them (it is owned: no other name holds it)
+linear(drop_last, owned_list)

@@ -496,6 +496,13 @@ class Derivative:
             if function is None:
                 function = self._function(args, kwargs)
             return function(*args, **kwargs)
+        except (ZeroDivisionError, OverflowError, ValueError) as err:
+            # Python floats raise where NumPy gives inf or nan (math.sqrt at 0):
+            # say at which line of the user's code the derivative was
+            where = codegen.user_location(err.__traceback__)
+            if where is not None and hasattr(err, "add_note"):
+                err.add_note(f"tangent_ad: raised by the derivative code of {where}: {where.text}")
+            raise
         except TangentADError as err:
             if err.location is not None:
                 raise

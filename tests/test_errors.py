@@ -298,3 +298,17 @@ def two_values(x):
 def unpacks_a_helpers_two_values(x):
     a, b = two_values(x)
     return np.sum(a * b)
+
+
+def root_of_a_number(x):
+    return math.sqrt(x) * 2.0
+
+
+@pytest.mark.skipif(not hasattr(ValueError(), "add_note"), reason="exception notes: Python 3.11+")
+def test_a_division_by_zero_in_the_derivative_names_the_users_line():
+    """math.sqrt at 0: Python floats raise where NumPy gives inf; the error
+    says which line's derivative raised."""
+    with pytest.raises(ZeroDivisionError) as err:
+        ta.grad(root_of_a_number)(0.0)
+    line = root_of_a_number.__code__.co_firstlineno + 1
+    assert any(f"test_errors.py:{line}" in note for note in err.value.__notes__)

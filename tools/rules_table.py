@@ -81,7 +81,10 @@ Conventions:
   the usual symmetric gradient after the chain rule.
 * Degenerate cases follow the mathematics: `eigh` with repeated eigenvalues
   and a loss on the eigenvectors, `det`/`inv` of a singular matrix and
-  `qr` of a rank-deficient matrix have no finite derivative.
+  `qr` of a rank-deficient matrix have no finite derivative. Where the
+  derivative is infinite, NumPy arrays give `inf` or `nan` (`np.sqrt` at 0)
+  and Python floats raise as Python does (`math.sqrt` at 0:
+  `ZeroDivisionError`), with a note naming the line whose derivative raised.
 
 ## Complex numbers
 

@@ -236,10 +236,12 @@ class Reverse:
 
     def list_append(self, target, args, state):
         """``hs = list_append(items, item)``: the last item of the list's
-        adjoint goes to `item` and the rest, the same list shortened in place,
-        to `items` (``d_h = d_hs[-1]; d_hs = drop_last(d_hs)``, a pop): O(1)
-        a step, where the rule's ``d[y][:-1]`` copies the list. A list adjoint that may be shared is
-        copied once first (`owned_list`), so the sweep owns what it pops."""
+        adjoint goes to `item` and the rest, the same list shortened in
+        place, to `items` (``d_h = d_hs[-1]; d_hs = drop_last(d_hs)``, a
+        pop): O(1) a step, where the rule's ``d[y][:-1]`` copies the list. A
+        list adjoint that may be shared is copied once first (`owned_list`),
+        so the sweep owns what it pops. Only where `pops_lists`: a gradient
+        that forward mode differentiates again takes the rule."""
         items, item = args
         adj = self.namer.adjoint(target)
         code = []

@@ -30,15 +30,15 @@ def reuse_primal_values(func, facts):
     """Rewrite `func` in place; tells `facts` of each change."""
     bound, written = _bindings(func)
     written |= facts.aliases().views(written)  # (``y = x; y[0] = v`` writes x)
-    known = {}  # dump of a call -> the name holding its value
+    known = {}  # (function, its arguments) -> the name holding its value
     for stmt in func.body:
-        for node in _calls(stmt):
-            held = known.get(_dump(node))
+        for node in _calls(stmt) if known else ():
+            held = known.get(_key(node))
             if held is not None:
                 _replace(stmt, node, held)
                 facts.changed(stmt)
         if _holds_value(stmt, bound, written):
-            known.setdefault(_dump(stmt.value), stmt.targets[0].id)
+            known.setdefault(_key(stmt.value), stmt.targets[0].id)
 
 
 def _bindings(func):
@@ -87,8 +87,13 @@ def _calls(stmt):
     return [node for node in n.walk(stmt) if node is not own and _is_pure_call(node)]
 
 
-def _dump(node):
-    return gast.dump(node)
+def _key(call):
+    """What identifies a pure call's value: the function and its arguments
+    (names, or numbers by type and value)."""
+    parts = tuple(
+        ("name", arg.id) if isinstance(arg, gast.Name) else (type(arg.value), arg.value) for arg in call.args
+    )
+    return static_value(call.func), parts
 
 
 def _replace(stmt, old, name):

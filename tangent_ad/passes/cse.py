@@ -8,22 +8,19 @@ into two temporaries, and the reverse sweep saves both::
     _t5 = _t3 * _t4
 
 A temporary bound (once) to the same element read (by names and constants,
-not slices), or the same NumPy ufunc
-or `math` call of the same names, as an earlier temporary of the same block
-is that temporary: its statement goes and its reads read the earlier one.
+not slices), or the same NumPy ufunc or `math` call of the same names
+(`reuse.is_pure_call`), as an earlier temporary of the same block is that
+temporary: its statement goes and its reads read the earlier one.
 Only while nothing between the two may change what they read: any statement
 other than the binding of a temporary to such a read or call ends what is
 known (so a write into the array, under any name, does).
 """
 
-import math
-
 import gast
-import numpy
 
 from .. import naming
 from .. import nodes as n
-from ..source import static_value
+from .reuse import is_pure_call
 
 
 def common_reads(func):
@@ -66,7 +63,7 @@ def _block(stmts, bound, renames):
 
 def _is_temporary_read(stmt, bound):
     """``_tN = a[i]`` or ``_tN = np.sin(a)``: a temporary bound once to an
-    element (or slice) read or a pure call, of names and constants."""
+    element (or row) read or a pure call, of names and constants."""
     if not (
         isinstance(stmt, gast.Assign) and len(stmt.targets) == 1
         and isinstance(stmt.targets[0], gast.Name)
@@ -81,11 +78,6 @@ def _is_temporary_read(stmt, bound):
         return isinstance(value.value, gast.Name) and all(
             isinstance(part, (gast.Name, gast.Constant)) for part in parts
         )
-    if isinstance(value, gast.Call) and not value.keywords and value.args:
-        if not all(isinstance(arg, gast.Name) or n.is_number(arg) for arg in value.args):
-            return False
-        func = static_value(value.func)
-        return isinstance(func, numpy.ufunc) or (
-            callable(func) and getattr(math, getattr(func, "__name__", ""), None) is func
-        )
+    if isinstance(value, gast.Call):
+        return is_pure_call(value)
     return False

@@ -37,7 +37,7 @@ def read_through_displays(func):
 def _block(stmts, bound, changed):
     displays = {}  # name -> its items
     checked = set()
-    for index, stmt in enumerate(stmts):
+    for stmt in stmts:
         for field in ("body", "orelse"):
             if getattr(stmt, field, None):
                 _block(getattr(stmt, field), bound, changed)

@@ -62,7 +62,7 @@ def _holds_value(stmt, bound, written):
     """Whether `stmt` is ``t = f(a, b)`` whose value stays `t`'s for good."""
     if not (
         isinstance(stmt, gast.Assign) and len(stmt.targets) == 1
-        and isinstance(stmt.targets[0], gast.Name) and _is_pure_call(stmt.value)
+        and isinstance(stmt.targets[0], gast.Name) and is_pure_call(stmt.value)
     ):
         return False
     names = [stmt.targets[0].id] + [arg.id for arg in stmt.value.args if isinstance(arg, gast.Name)]
@@ -70,7 +70,9 @@ def _holds_value(stmt, bound, written):
     return all(name not in written and bound.get(name) == 1 for name in names)
 
 
-def _is_pure_call(node):
+def is_pure_call(node):
+    """Whether `node` calls a NumPy ufunc or a `math` function (pure and
+    deterministic) on names and numbers, with no keywords."""
     if not (isinstance(node, gast.Call) and not node.keywords and node.args):
         return False
     if not all(isinstance(arg, gast.Name) or n.is_number(arg) for arg in node.args):
@@ -83,8 +85,8 @@ def _is_pure_call(node):
 
 def _calls(stmt):
     """The pure calls in `stmt` (not its own value's, when it binds one)."""
-    own = stmt.value if isinstance(stmt, gast.Assign) and _is_pure_call(stmt.value) else None
-    return [node for node in n.walk(stmt) if node is not own and _is_pure_call(node)]
+    own = stmt.value if isinstance(stmt, gast.Assign) and is_pure_call(stmt.value) else None
+    return [node for node in n.walk(stmt) if node is not own and is_pure_call(node)]
 
 
 def _key(call):

@@ -210,3 +210,22 @@ def statements(stmts):
 def with_origin(stmts, source):
     """Stamp `stmts` with the line and file of the statement `source`."""
     return with_lineno(stmts, anno.get(source, "lineno"), anno.get(source, "filename"))
+
+
+def bare_names(node):
+    """The names `node` is, read whole: a name, the branches of a
+    conditional, a starred name (``a = hs``, ``a = hs if c else b``, ``*hs``)."""
+    if isinstance(node, gast.IfExp):
+        return bare_names(node.body) | bare_names(node.orelse)
+    if isinstance(node, gast.Starred):
+        return bare_names(node.value)
+    return {node.id} if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load) else set()
+
+
+def display_items(node):
+    """The items of a list, tuple, set or dict display (a dict's values), else ()."""
+    if isinstance(node, (gast.List, gast.Tuple, gast.Set)):
+        return node.elts
+    if isinstance(node, gast.Dict):
+        return node.values
+    return ()

@@ -201,26 +201,14 @@ def _names_held_twice(func, lists):
     hold: bound to another name (``a = hs``, ``a = hs if c else b``), put
     in a display (``pair = (hs, x)``) or appended to a list."""
     held = set()
-
-    def bare_names(value):
-        if isinstance(value, gast.IfExp):
-            return bare_names(value.body) | bare_names(value.orelse)
-        if isinstance(value, gast.Starred):
-            return bare_names(value.value)
-        return {value.id} if isinstance(value, gast.Name) and isinstance(value.ctx, gast.Load) else set()
-
     for node in n.walk(func):
         if isinstance(node, (gast.Assign, gast.AnnAssign)) and node.value is not None:
-            held |= bare_names(node.value)
-        elif isinstance(node, (gast.List, gast.Tuple, gast.Set)):
-            for elt in node.elts:
-                held |= bare_names(elt)
-        elif isinstance(node, gast.Dict):
-            for value in node.values:
-                held |= bare_names(value)
-        elif isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) and node.func.attr == "append":
+            held |= n.bare_names(node.value)
+        for item in n.display_items(node):
+            held |= n.bare_names(item)
+        if isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) and node.func.attr == "append":
             for arg in node.args:
-                held |= bare_names(arg)  # ``snaps.append(hs)``
+                held |= n.bare_names(arg)  # ``snaps.append(hs)``
     return held & lists
 
 

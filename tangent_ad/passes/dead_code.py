@@ -140,21 +140,7 @@ def _drop_unread_saves(func, facts):
     }
     if not unread:
         return 0
-    gone = {id(stmt) for name in unread for stmt in pops[name] + pushes[name]}
-
-    def block(stmts):
-        out = []
-        for stmt in stmts:
-            if id(stmt) in gone:
-                continue
-            for field in ("body", "orelse"):
-                if isinstance(getattr(stmt, field, None), list):
-                    setattr(stmt, field, block(getattr(stmt, field)) or ([gast.Pass()] if field == "body" else []))
-            out.append(stmt)
-        return out
-
-    func.body = block(func.body)
-    return len(gone)
+    return _remove(func, {id(stmt) for name in unread for stmt in pops[name] + pushes[name]})
 
 
 def _drop_unread_restores(func, facts, scalars):
@@ -196,7 +182,12 @@ def _drop_unread_restores(func, facts, scalars):
     unread = {base for base in candidates if not ({base} | (aliases.views({base}) - scalars)) & read}
     if not unread:
         return 0
-    gone = {id(stmt) for base in unread for stmt in pops[base] + pushes[base]}
+    return _remove(func, {id(stmt) for base in unread for stmt in pops[base] + pushes[base]})
+
+
+def _remove(func, gone):
+    """Remove the statements whose ids are in `gone`, at any depth (an
+    emptied body gets a ``pass``); returns how many went."""
 
     def block(stmts):
         out = []

@@ -80,27 +80,14 @@ def _versions_kept(func):
         elif isinstance(node, gast.Assign):
             if naming.is_stack_call(node.value, "pop") or isinstance(node.value, gast.Name):
                 kept |= {sub.id for target in node.targets for sub in n.walk(target) if isinstance(sub, gast.Name)}
-            kept |= _bare(node.value)
+            kept |= n.bare_names(node.value)
             if _is_list_append(node.value) and _self_append(node) is None:
-                kept |= _bare(node.value.args[0])  # ``ys = list_append(hs, y)``
-        elif isinstance(node, (gast.List, gast.Tuple, gast.Set)):
-            for elt in node.elts:
-                kept |= _bare(elt)
-        elif isinstance(node, gast.Dict):
-            for value in node.values:
-                kept |= _bare(value)
+                kept |= n.bare_names(node.value.args[0])  # ``ys = list_append(hs, y)``
+        for item in n.display_items(node):
+            kept |= n.bare_names(item)
         if _is_list_append(node) and len(node.args) == 2:
-            kept |= _bare(node.args[1])  # a list appended as an item
+            kept |= n.bare_names(node.args[1])  # a list appended as an item
     return kept
-
-
-def _bare(node):
-    """The name `node` is, when it is a bare name (or a conditional of them)."""
-    if isinstance(node, gast.IfExp):
-        return _bare(node.body) | _bare(node.orelse)
-    if isinstance(node, gast.Starred):
-        return _bare(node.value)
-    return {node.id} if isinstance(node, gast.Name) else set()
 
 
 def _replace(node, replaced):

@@ -424,7 +424,8 @@ class Reverse:
                         and self._writes(block).next(reads, found[1], index) == index
                         and self._writes_into(block).next(shared, found[1], index) == index
                     ):
-                        return n.copy_node(value)
+                        # (its own operands may be such temporaries too: ``(i + 3) % 4``)
+                        return _rewrite(n.copy_node(value), replace)
             return sub
 
         return _rewrite(node, replace)
@@ -841,6 +842,7 @@ class Reverse:
                 state[base] = OWNED
             if isinstance(value, gast.Name) and value.id == base and value.id in self.active:
                 code += self.accumulate(value, deferred, state, fresh=True)
+        code = [self._rematerialize(c, stmt) for c in code]  # (``vals[i % 4]``: the index again)
         self._note_reads(code, self.reads_after, stmt)
         # Restoring the overwritten elements writes into `base` itself.
         self._record(self.reads_after, stmt, {base})

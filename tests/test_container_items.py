@@ -51,3 +51,16 @@ def test_an_item_stored_again_with_another_shape(fn):
         expected = numerical_gradient(fn, [x, y], {}, position)
         assert np.shape(value) == np.shape(expected)
         np.testing.assert_allclose(value, expected, rtol=1e-7, atol=1e-9)
+
+
+def repeated_key_in_a_display(x, y):
+    d = {"a": x * 1.0, "a": y * 2.0}  # noqa: F601 (the dict holds the last)
+    return np.sum(d["a"]) + np.sum(x)
+
+
+def test_a_repeated_key_of_a_dict_display_holds_the_last_value():
+    for y in (np.ones(3), np.ones(2)):  # (of one shape, x got the adjoint too, silently)
+        x = np.ones(3)
+        d_x, d_y = ta.grad(repeated_key_in_a_display, wrt=(0, 1))(x, y)
+        np.testing.assert_allclose(d_x, np.ones(3))
+        np.testing.assert_allclose(d_y, 2.0 * np.ones_like(y))

@@ -89,3 +89,34 @@ def test_a_parameter_bound_again_is_not_read_as_its_first_value(fn):
     _check(fn, (x,), (0,))
     value, tangent = ta.jvp(fn)(x, np.ones(3))
     assert value == fn(x)
+
+
+def two_exps_one_written(a):
+    a1, a2 = np.exp(a), np.exp(a)  # two arrays: writing one leaves the other
+    a1[0] = 5.0 * a1[1]
+    return np.sum(a1 * a2)
+
+
+def cosine_updated_in_place(x):
+    c = np.cos(x)
+    return np.sum(c * x) + np.sum(np.sin(x) ** 2)
+
+
+def test_two_calls_of_a_pure_function_are_two_arrays():
+    a = np.array([0.3, 0.7, 1.2])
+    value, _ = ta.value_and_grad(two_exps_one_written)(a)
+    assert np.isclose(value, two_exps_one_written(a))
+    _check(two_exps_one_written, (a,), (0,))
+    _, tangent = ta.jvp(two_exps_one_written)(a, np.ones(3))
+    np.testing.assert_allclose(tangent, numerical_gradient(two_exps_one_written, [a], {}, 0).sum(), rtol=1e-6)
+
+
+def test_a_call_read_again_is_only_ever_an_operand():
+    """``np.cos(x)``, the adjoint of ``np.sin(x) ** 2``'s sine, is read from
+    `c` where it is multiplied, never bound to a name updated in place."""
+    x = np.array([0.3, 0.7, 1.2])
+    _check(cosine_updated_in_place, (x,), (0,))
+    hv = ta.hvp(cosine_updated_in_place)(x, np.ones(3))
+    grad = ta.grad(cosine_updated_in_place)
+    fd = (grad(x + 1e-6) - grad(x - 1e-6)) / 2e-6
+    np.testing.assert_allclose(hv, fd, rtol=1e-5, atol=1e-8)

@@ -8,9 +8,11 @@ into two temporaries, and the reverse sweep saves both::
     _t5 = _t3 * _t4
 
 A temporary bound (once) to the same element read (by names and constants,
-not slices), or the same NumPy ufunc or `math` call of the same names
-(`reuse.is_pure_call`), as an earlier temporary of the same block is that
-temporary: its statement goes and its reads read the earlier one.
+not slices) as an earlier temporary of the same block is that temporary:
+its statement goes and its reads read the earlier one. (Not two calls of a
+pure function: each makes an array of its own, which a write in place
+through one name must not change under the other, ``a1, a2 = np.exp(a),
+np.exp(a); a1[0] = 5.0``.)
 Only while nothing between the two may change what they read: any statement
 other than the binding of a temporary to such a read or call ends what is
 known (so a write into the array, under any name, does).
@@ -20,7 +22,6 @@ import gast
 
 from .. import naming
 from .. import nodes as n
-from .reuse import is_pure_call
 
 
 def common_reads(func):
@@ -62,8 +63,8 @@ def _block(stmts, bound, renames):
 
 
 def _is_temporary_read(stmt, bound):
-    """``_tN = a[i]`` or ``_tN = np.sin(a)``: a temporary bound once to an
-    element (or row) read or a pure call, of names and constants."""
+    """``_tN = a[i]``: a temporary bound once to an element (or row) read,
+    by names and constants."""
     if not (
         isinstance(stmt, gast.Assign) and len(stmt.targets) == 1
         and isinstance(stmt.targets[0], gast.Name)
@@ -78,6 +79,4 @@ def _is_temporary_read(stmt, bound):
         return isinstance(value.value, gast.Name) and all(
             isinstance(part, (gast.Name, gast.Constant)) for part in parts
         )
-    if isinstance(value, gast.Call):
-        return is_pure_call(value)
     return False

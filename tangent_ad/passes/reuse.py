@@ -84,9 +84,14 @@ def is_pure_call(node):
 
 
 def _calls(stmt):
-    """The pure calls in `stmt` (not its own value's, when it binds one)."""
-    own = stmt.value if isinstance(stmt, gast.Assign) and is_pure_call(stmt.value) else None
-    return [node for node in n.walk(stmt) if node is not own and is_pure_call(node)]
+    """The pure calls in `stmt` that are operands of arithmetic (which makes
+    a new array of them): read from a name, such a call is still only read.
+    (Bound or passed on as it is, ``d_x = np.cos(x)``, it may be updated in
+    place later, as the new array it was.)"""
+    return [
+        child for node in n.walk(stmt) if isinstance(node, (gast.BinOp, gast.UnaryOp))
+        for child in n.children(node) if is_pure_call(child)
+    ]
 
 
 def _key(call):

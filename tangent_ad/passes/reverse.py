@@ -214,6 +214,8 @@ class Reverse:
         code = []
         d_target = self.namer.adjoint(target)
         for i, elt in enumerate(elements):
+            if keys is not None and _key_repeated_after(keys, i):
+                continue  # ``{"a": x, "a": y}`` holds y: x gets nothing
             if isinstance(elt, gast.Name) and elt.id in self.active:
                 key = n.const(i) if keys is None else n.copy_node(keys[i])
                 item = gast.Subscript(value=n.name(d_target), slice=key, ctx=gast.Load())
@@ -867,8 +869,13 @@ class Reverse:
                 continue
             target, value = earlier.targets[0], earlier.value
             if isinstance(target, gast.Subscript) and n.is_name(target.value, base):
-                if isinstance(target.slice, gast.Constant) and target.slice.value == index.value:
-                    return self._bound_once_name(value)
+                other = target.slice
+                if not isinstance(other, gast.Constant) or _may_be_the_same_slot(other.value, index.value):
+                    # the same key, or one that may name the same slot
+                    # (``L[i]``, ``L[-1]`` after ``L[1]``): only the same key is known
+                    same = isinstance(other, gast.Constant) and type(other.value) is type(index.value) \
+                        and other.value == index.value
+                    return self._bound_once_name(value) if same else None
                 continue  # another key
             if n.is_name(target, base):
                 return self._display_item(value, index.value)
@@ -879,9 +886,13 @@ class Reverse:
     def _display_item(self, value, key):
         """The name a dict or list display holds at the constant `key`."""
         if isinstance(value, gast.Dict):
+            found = None
             for k, item in zip(value.keys, value.values):
-                if isinstance(k, gast.Constant) and k.value == key:
-                    return self._bound_once_name(item)
+                if not isinstance(k, gast.Constant):
+                    return None  # (a computed key may be this one)
+                if k.value == key:
+                    found = item  # (the last of a repeated key is the one held)
+            return self._bound_once_name(found) if found is not None else None
         if isinstance(value, (gast.List, gast.Tuple)) and type(key) is int and -len(value.elts) <= key < len(value.elts):
             return self._bound_once_name(value.elts[key])
         return None
@@ -1296,6 +1307,22 @@ def _calls(node, helpers_):
             if any(called is helper for helper in helpers_):
                 return True
     return False
+
+
+def _key_repeated_after(keys, i):
+    """Whether the constant key at `i` of a dict display appears again later."""
+    key = keys[i]
+    return isinstance(key, gast.Constant) and any(
+        isinstance(later, gast.Constant) and later.value == key.value for later in keys[i + 1:]
+    )
+
+
+def _may_be_the_same_slot(one, other):
+    """Whether constant indexes `one` and `other` may name the same slot of a
+    list (``-1`` and ``1`` may) or the same key of a dict (equal keys)."""
+    if type(one) is int and type(other) is int:
+        return one == other or (one < 0) != (other < 0)
+    return one == other
 
 
 def _helper_call(helper, *args):

@@ -214,9 +214,12 @@ def with_origin(stmts, source):
 
 def bare_names(node):
     """The names `node` is, read whole: a name, the branches of a
-    conditional, a starred name (``a = hs``, ``a = hs if c else b``, ``*hs``)."""
+    conditional or of ``or``/``and``, a starred name (``a = hs``,
+    ``a = hs if c else b``, ``a = hs or b``, ``*hs``)."""
     if isinstance(node, gast.IfExp):
         return bare_names(node.body) | bare_names(node.orelse)
+    if isinstance(node, gast.BoolOp):  # ``hs or [x]`` is `hs` itself when it is not empty
+        return set().union(*(bare_names(value) for value in node.values))
     if isinstance(node, gast.Starred):
         return bare_names(node.value)
     return {node.id} if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load) else set()

@@ -1012,7 +1012,7 @@ def check_sequence_arithmetic(src, func, containers, varied):
         if not isinstance(value, gast.BinOp) or stmt.targets[0].id not in varied:
             continue
         operands = set(_names(value.left, value.right))
-        if operands & sequences:
+        if operands & sequences & varied:  # (``[0.0] * n`` repeats no differentiated value)
             raise UnsupportedConstructError(
                 "+ or * on a list or tuple of differentiated values (concatenation, repetition)",
                 src.location(stmt),

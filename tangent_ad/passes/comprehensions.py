@@ -16,6 +16,7 @@ from .. import containers
 from .. import naming
 from .. import nodes as n
 from ..errors import UnsupportedConstructError
+from ..source import is_library, is_resolved, static_value
 
 
 NEW_LIST = "new_list"  # on the name a comprehension was built into, where it is used
@@ -201,15 +202,32 @@ def _names_held_twice(func, lists):
     hold: bound to another name (``a = hs``, ``a = hs if c else b``), put
     in a display (``pair = (hs, x)``) or appended to a list."""
     held = set()
+    returned = {id(node.value) for node in n.walk(func) if isinstance(node, gast.Return)}
     for node in n.walk(func):
         if isinstance(node, (gast.Assign, gast.AnnAssign)) and node.value is not None:
-            held |= n.bare_names(node.value)
-        for item in n.display_items(node):
-            held |= n.bare_names(item)
-        if isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) and node.func.attr == "append":
-            for arg in node.args:
-                held |= n.bare_names(arg)  # ``snaps.append(hs)``
+            targets = node.targets if isinstance(node, gast.Assign) else [node.target]
+            if not all(isinstance(target, (gast.Tuple, gast.List)) for target in targets):
+                held |= n.bare_names(node.value)  # (``a, b = hs`` takes its items)
+        if id(node) not in returned:  # (``return hs, loss``: the function ends)
+            for item in n.display_items(node):
+                held |= n.bare_names(item)
+        if isinstance(node, gast.Call) and (
+            (isinstance(node.func, gast.Attribute) and node.func.attr == "append") or _may_keep(node.func)
+        ):
+            for arg in list(node.args) + [keyword.value for keyword in node.keywords]:
+                held |= n.bare_names(arg)  # ``snaps.append(hs)``, ``a = ident(hs)``
     return held & lists
+
+
+def _may_keep(func):
+    """Whether a call of `func` may keep or return a list passed to it: a
+    user's function (inlined: ``def ident(l): return l``) or one known only
+    at run time; not a library's (``len(hs)``, ``np.stack(hs)``)."""
+    value = static_value(func)
+    if not is_resolved(value):
+        return True
+    module = getattr(value, "__module__", None) or ""
+    return not (is_library(module) or type(value).__module__ == "builtins" and not module)
 
 
 def _creates_list(value, lists=frozenset()):
@@ -217,6 +235,10 @@ def _creates_list(value, lists=frozenset()):
         return value[1] in lists
     if isinstance(value, (gast.List, gast.ListComp)):
         return True
+    if isinstance(value, gast.BinOp) and isinstance(value.op, gast.Mult) and (
+        isinstance(value.left, gast.List) or isinstance(value.right, gast.List)
+    ):
+        return True  # ``[0.0] * n``
     if isinstance(value, gast.BinOp) and isinstance(value.op, gast.Add):
         return (
             isinstance(value.left, gast.Name) and value.left.id in lists

@@ -157,7 +157,8 @@ def _stored(target):
 
 class StatementFacts:
     """The names a statement (with everything nested in it) mentions, reads,
-    binds, writes into in place (``x[i] = v``, ``x += v``, ``add_at(x, ...)``)
+    binds, writes into in place (``x[i] = v``, ``x += v``, ``add_at(x, ...)``,
+    ``drop_last(d_hs)``, which shortens a list adjoint)
     and may change (those, and the arguments of a call whose result is
     discarded), and its `Counts`, from one walk."""
 
@@ -198,7 +199,7 @@ class StatementFacts:
                     bound.add(node.target.id)
                 writes.update(n.names_in(node.target))
             elif isinstance(node, gast.Call) and node.args and _base_of(node.args[0]) is not None:
-                if getattr(anno.get(node.func, "inject"), "__name__", "") == "add_at":
+                if getattr(anno.get(node.func, "inject"), "__name__", "") in ("add_at", "drop_last"):
                     in_place.add(_base_of(node.args[0]))  # also through a view: add_at(d_a[::-1], ...)
         for child in children or ():
             names |= child.names

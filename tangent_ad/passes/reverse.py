@@ -236,6 +236,21 @@ class Reverse:
         keywords = {kw.arg: kw.value for kw in call.keywords}
         return self.apply_rule(stmt, key, target, args, keywords, state, call=call)
 
+    def _appended_lists(self):
+        """The names a list is appended to (``hs = list_append(hs, h)``, in
+        normal form ``_t3 = list_append(hs, h); hs = _t3``), where `list_append`
+        pops their adjoints."""
+        if not hasattr(self, "_appended"):
+            self._appended = set()
+            if getattr(self, "pops_lists", False):
+                for stmt in all_statements(self.func.body):
+                    value = getattr(stmt, "value", None)
+                    if isinstance(value, gast.Call) and static_value(value.func) is containers.list_append:
+                        self._appended |= set(n.store_names(stmt)) | {
+                            arg.id for arg in value.args[:1] if isinstance(arg, gast.Name)
+                        }
+        return self._appended
+
     def list_append(self, target, args, state):
         """``hs = list_append(items, item)``: the last item of the list's
         adjoint goes to `item` and the rest, the same list shortened in
@@ -1061,6 +1076,9 @@ class Reverse:
         """
         entry = dict(state)
         head = dict(state)
+        for name in self._appended_lists() & set(head):
+            if head[name] == LIVE:  # (owned from the start: popped in place on every path)
+                head[name] = OWNED
         last = None
         for _ in range(20):
             end = dict(head)
@@ -1103,6 +1121,10 @@ class Reverse:
                 adj = self.namer.adjoint(name)
                 if name in self.scalars or not _updates_in_place(body_code, adj):
                     after[name] = LIVE  # never written in place: no copy needed
+                elif name in self._appended_lists():
+                    # a list's adjoint, popped in place: a list of copies (a
+                    # tuple seed becomes a list)
+                    before.append(n.assign(adj, _helper_call(containers.owned_list, n.name(adj))))
                 else:
                     before.append(n.assign(adj, _helper_call(runtime.copy, n.name(adj))))
         first = stmt.body[0] if stmt.body else stmt

@@ -135,7 +135,9 @@ class _Prepared:
         self.scalars = analysis.scalar_names(func, scalar_args)
         self.shapes = shapes.infer(
             func, shapes.argument_shapes(kinds), self.scalars, shapes.container_items(kinds))
-        self.scalars |= {name for name, shape in self.shapes.items() if shape == ()}
+        self.scalars |= {
+            name for name, shape in self.shapes.items() if shape == () and not name.endswith(shapes.ITEMS)
+        }
         if not trusted:  # generated code keeps its own discipline of in-place updates
             analysis.check_index_assignments(src, func, self.scalars, self.containers)
             analysis.check_sequence_arithmetic(src, func, self.containers, self.varied)

@@ -151,3 +151,23 @@ def test_a_callable_holding_a_differentiated_value_is_refused(fn):
 @pytest.fixture
 def rng():
     return np.random.default_rng(5)
+
+
+class Sorted:
+    def __init__(self, w):
+        self.w = w
+
+    def sort(self):  # a method of the user's named like ndarray.sort, returning a value
+        return self.w * 3.0
+
+
+def calls_a_users_sort(m, x):
+    y = m.sort()
+    return np.sum(y * x)
+
+
+def test_a_users_method_named_like_an_in_place_one_keeps_its_value():
+    """``y = m.sort()`` of an object of the user's is the method's value (the
+    normal form puts only an array's or a list's ``y = a.sort()`` apart)."""
+    x = np.ones(3)
+    np.testing.assert_allclose(ta.grad(calls_a_users_sort, wrt=1)(Sorted(2.0 * np.ones(3)), x), 6.0)

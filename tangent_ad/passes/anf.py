@@ -18,6 +18,8 @@ Guarantees to later passes (on top of desugar and jumps):
   * the return value is a Name; every statement keeps its source `lineno`.
 """
 
+import types
+
 import gast
 
 from .. import anno
@@ -34,7 +36,9 @@ class ANF:
         self.namer = namer
 
     def run(self):
-        self.src.tree.body = _in_place_calls_apart(self.block(self.src.tree.body))
+        tree = self.src.tree
+        params = {arg.id for arg in tree.args.posonlyargs + tree.args.args + tree.args.kwonlyargs}
+        self.src.tree.body = _in_place_calls_apart(self.block(tree.body), params | _objects_made(tree))
         return self.src
 
     def block(self, stmts):
@@ -338,7 +342,7 @@ def _assigned(stmts):
     return names
 
 
-def _in_place_calls_apart(stmts):
+def _in_place_calls_apart(stmts, params):
     """``_t = y.sort()`` (the None of a call that changes `y` in place, kept:
     ``print(y.sort())``, ``_ = np.copyto(y, v)``) becomes ``y.sort(); _t =
     None``: every later pass sees the change where it sees a call whose
@@ -347,13 +351,48 @@ def _in_place_calls_apart(stmts):
     for stmt in stmts:
         for field in ("body", "orelse"):
             if getattr(stmt, field, None):
-                setattr(stmt, field, _in_place_calls_apart(getattr(stmt, field)))
-        if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name) and changes_in_place(stmt.value):
+                setattr(stmt, field, _in_place_calls_apart(getattr(stmt, field), params))
+        if (
+            isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)
+            and changes_in_place(stmt.value) and not _may_be_users_method(stmt.value, params)
+        ):
             none = n.assign(stmt.targets[0].id, n.const(None))
             out.extend(n.with_origin([n.expr_stmt(stmt.value), none], stmt))
         else:
             out.append(stmt)
     return out
+
+
+def _objects_made(func):
+    """Names bound to an instance of a class of the user's (``t = Tracker()``)."""
+    from ..source import is_library
+
+    made = set()
+    for node in n.walk(func):
+        if isinstance(node, gast.Assign) and isinstance(node.value, gast.Call):
+            cls = static_value(node.value.func)
+            if isinstance(cls, type) and not is_library(cls.__module__ or ""):
+                made |= {target.id for target in node.targets if isinstance(target, gast.Name)}
+    return made
+
+
+def _may_be_users_method(call, params):
+    """Whether ``obj.sort()`` may call a method of the user's, which may
+    return a value: `obj` a parameter (an object whose class a call shows,
+    its methods inlined), an instance the function made of a class of the
+    user's (in `params` too), or bound in the module to something other than
+    a NumPy array, a list or a dict."""
+    func = call.func
+    if not (isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name)):
+        return False
+    if func.value.id in params:
+        return True
+    value = static_value(func.value)
+    if not is_resolved(value) or isinstance(value, types.ModuleType):
+        return False
+    import numpy
+
+    return not isinstance(value, (numpy.ndarray, numpy.random.Generator, list, dict))
 
 
 def anf(src, namer):
